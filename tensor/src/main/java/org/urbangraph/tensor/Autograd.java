@@ -1,0 +1,132 @@
+package org.urbangraph.tensor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The define-by-run tape: operations attach a {@link GradNode} to their output when recording is on and an input
+ * requires gradients; {@link #backward} sorts the graph once (depth-first, post-order) and runs it in reverse,
+ * summing gradients that reach a tensor along several paths. Gradients of leaves accumulate across calls, as in
+ * PyTorch.
+ */
+public final class Autograd {
+    private Autograd() {}
+
+    /** Whether an op on these inputs must be recorded. */
+    public static boolean needed(Tensor... inputs) {
+        if (!NoGrad.enabled()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Records {@code out = op(inputs)} with its backward function, if any input requires gradients. Returns out.
+     */
+    public static Tensor record(Tensor out, String op, GradNode.Backward backward, Tensor... inputs) {
+        if (needed(inputs)) {
+            out.node = new GradNode(op, inputs, backward);
+            out.requiresGradInternal();
+        }
+        return out;
+    }
+
+    static void backward(Tensor root, Tensor seed, boolean retainGraph) {
+        if (!root.requiresGrad()) {
+            throw new IllegalStateException("backward() on a tensor that does not require grad: " + root);
+        }
+        if (seed == null) {
+            if (root.numel() != 1) {
+                throw new IllegalStateException("backward() without a gradient needs a scalar, got shape "
+                        + Arrays.toString(root.shape()));
+            }
+            try (NoGrad g = NoGrad.enter()) {
+                seed = Creation.full(root.backend(), org.urbangraph.kernels.DType.F32, 1, root.shape());
+            }
+        } else if (!Arrays.equals(seed.shape(), root.shape())) {
+            throw new IllegalArgumentException("gradient shape " + Arrays.toString(seed.shape())
+                    + " differs from the output shape " + Arrays.toString(root.shape()));
+        }
+        List<Tensor> order = topologicalOrder(root);
+        Map<Tensor, Tensor> grads = new IdentityHashMap<>();
+        grads.put(root, seed);
+        try (NoGrad g = NoGrad.enter()) {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Tensor grad = grads.remove(t);
+                if (grad == null) {
+                    continue;
+                }
+                if (t.isLeaf()) {
+                    accumulate(t, grad);
+                    continue;
+                }
+                if (t.retainsGrad()) {
+                    accumulate(t, grad);
+                }
+                GradNode node = t.node;
+                Tensor[] inputs = node.inputs();
+                Tensor[] inGrads = node.apply(grad);
+                for (int k = 0; k < inputs.length; k++) {
+                    Tensor in = inputs[k];
+                    Tensor gk = k < inGrads.length ? inGrads[k] : null;
+                    if (in == null || gk == null || !in.requiresGrad()) {
+                        continue;
+                    }
+                    if (!Arrays.equals(gk.shape(), in.shape())) {
+                        throw new IllegalStateException("backward of '" + node.op() + "' gave a gradient of shape "
+                                + Arrays.toString(gk.shape()) + " for input " + k + " of shape "
+                                + Arrays.toString(in.shape()));
+                    }
+                    grads.merge(in, gk, Pointwise::add);
+                }
+                if (!retainGraph) {
+                    node.free();
+                }
+            }
+        }
+    }
+
+    private static void accumulate(Tensor t, Tensor grad) {
+        Tensor g = grad.dtype() == org.urbangraph.kernels.DType.F32 && grad.isContiguous()
+                && grad.offset() == 0 && grad.numel() * 4 == grad.buffer().byteSize() ? grad : grad.to(org.urbangraph.kernels.DType.F32).copy();
+        t.setGrad(t.grad() == null ? g : Pointwise.add(t.grad(), g));
+    }
+
+    /** Tensors reachable from root through recorded nodes, inputs before outputs. Iterative: graphs can be deep. */
+    private static List<Tensor> topologicalOrder(Tensor root) {
+        List<Tensor> order = new ArrayList<>();
+        Set<Tensor> visited = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        visited.add(root);
+        while (!stack.isEmpty()) {
+            Object[] frame = stack.peek();
+            Tensor t = (Tensor) frame[0];
+            int next = (int) frame[1];
+            Tensor[] inputs = t.node == null ? new Tensor[0] : t.node.inputs();
+            if (next < inputs.length) {
+                frame[1] = next + 1;
+                Tensor in = inputs[next];
+                if (in != null && in.requiresGrad() && visited.add(in)) {
+                    stack.push(new Object[] {in, 0});
+                }
+            } else {
+                stack.pop();
+                order.add(t);
+            }
+        }
+        return order;
+    }
+}

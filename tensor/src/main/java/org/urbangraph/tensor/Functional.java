@@ -1,0 +1,218 @@
+package org.urbangraph.tensor;
+
+import java.util.Arrays;
+import org.urbangraph.kernels.AttentionMask;
+import org.urbangraph.kernels.Backend;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.UnaryOp;
+import org.urbangraph.kernels.View;
+
+/**
+ * Neural-network functions (the {@code torch.nn.functional} of this project): activations, softmax, norms,
+ * linear, dropout, losses, attention and rotary embeddings, each with its backward.
+ */
+public final class Functional {
+    private Functional() {}
+
+    // ---- activations ----------------------------------------------------------------------------------------
+
+    public static Tensor relu(Tensor x) {
+        return Pointwise.relu(x);
+    }
+
+    public static Tensor silu(Tensor x) {
+        return Pointwise.activation(x, UnaryOp.SILU, UnaryOp.SILU_GRAD, "silu", 0);
+    }
+
+    /** Exact GELU (erf), torch's default. */
+    public static Tensor gelu(Tensor x) {
+        return Pointwise.activation(x, UnaryOp.GELU_ERF, UnaryOp.GELU_ERF_GRAD, "gelu", 0);
+    }
+
+    public static Tensor geluTanh(Tensor x) {
+        return Pointwise.activation(x, UnaryOp.GELU_TANH, UnaryOp.GELU_TANH_GRAD, "gelu_tanh", 0);
+    }
+
+    public static Tensor quickGelu(Tensor x) {
+        return Pointwise.activation(x, UnaryOp.QUICK_GELU, UnaryOp.QUICK_GELU_GRAD, "quick_gelu", 0);
+    }
+
+    public static Tensor sigmoid(Tensor x) {
+        return Pointwise.sigmoid(x);
+    }
+
+    public static Tensor tanh(Tensor x) {
+        return Pointwise.tanh(x);
+    }
+
+    // ---- softmax --------------------------------------------------------------------------------------------
+
+    public static Tensor softmax(Tensor x, int dim) {
+        return softmax(x, dim, false);
+    }
+
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        return softmax(x, dim, true);
+    }
+
+    private static Tensor softmax(Tensor x, int dim, boolean log) {
+        int d = Shapes.dim(dim, x.rank());
+        if (d != x.rank() - 1) {
+            Tensor moved = x.transpose(d, -1);
+            return softmax(moved, -1, log).transpose(d, -1);
+        }
+        Backend be = x.backend();
+        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        be.softmax(x.contiguous().view(), out.view(), log);
+        return Autograd.record(out, log ? "log_softmax" : "softmax", g -> {
+            Tensor dx = Tensor.empty(g.backend(), DType.F32, x.shape());
+            g.backend().softmaxBackward(out.view(), g.contiguous().view(), dx.view(), log);
+            return new Tensor[] {dx};
+        }, x);
+    }
+
+    // ---- normalisation --------------------------------------------------------------------------------------
+
+    /** LayerNorm over the last dimension; weight and bias may be null. */
+    public static Tensor layerNorm(Tensor input, Tensor weight, Tensor bias, double eps) {
+        Tensor x = input.contiguous();
+        Backend be = x.backend();
+        int[] rowShape = Arrays.copyOf(x.shape(), x.rank() - 1);
+        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        Tensor mean = Tensor.empty(be, DType.F32, rowShape);
+        Tensor rstd = Tensor.empty(be, DType.F32, rowShape);
+        be.layerNorm(x.view(), viewOrNull(weight), viewOrNull(bias), (float) eps, out.view(), mean.view(), rstd.view());
+        return Autograd.record(out, "layer_norm", g -> {
+            Backend gb = g.backend();
+            Tensor dx = Tensor.empty(gb, DType.F32, x.shape());
+            Tensor dw = weight != null && weight.requiresGrad() ? Creation.zerosLike32(weight) : null;
+            Tensor db = bias != null && bias.requiresGrad() ? Creation.zerosLike32(bias) : null;
+            gb.layerNormBackward(x.view(), viewOrNull(weight), mean.view(), rstd.view(), g.contiguous().view(), dx.view(),
+                    viewOrNull(dw), viewOrNull(db));
+            return new Tensor[] {dx, dw, db};
+        }, x, weight, bias);
+    }
+
+    /** RMSNorm over the last dimension (Qwen2 / Mistral / Qwen2.5-VL vision); weight may be null. */
+    public static Tensor rmsNorm(Tensor input, Tensor weight, double eps) {
+        Tensor x = input.contiguous();
+        Backend be = x.backend();
+        int[] rowShape = Arrays.copyOf(x.shape(), x.rank() - 1);
+        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        Tensor rstd = Tensor.empty(be, DType.F32, rowShape);
+        be.rmsNorm(x.view(), viewOrNull(weight), (float) eps, out.view(), rstd.view());
+        return Autograd.record(out, "rms_norm", g -> {
+            Backend gb = g.backend();
+            Tensor dx = Tensor.empty(gb, DType.F32, x.shape());
+            Tensor dw = weight != null && weight.requiresGrad() ? Creation.zerosLike32(weight) : null;
+            gb.rmsNormBackward(x.view(), viewOrNull(weight), rstd.view(), g.contiguous().view(), dx.view(), viewOrNull(dw));
+            return new Tensor[] {dx, dw};
+        }, x, weight);
+    }
+
+    static View viewOrNull(Tensor t) {
+        return t == null ? null : t.view();
+    }
+
+    /** L2-normalise along dim, as {@code F.normalize}: x / max(||x||, eps). */
+    public static Tensor l2Normalize(Tensor x, int dim, double eps) {
+        Tensor norm = Pointwise.sqrt(Reductions.sum(Pointwise.mul(x, x), dim, true));
+        return Pointwise.div(x, Pointwise.clamp(norm, eps, Double.POSITIVE_INFINITY));
+    }
+
+    // ---- linear and dropout ---------------------------------------------------------------------------------
+
+    /** x @ weight^T + bias, with weight [out, in] in its stored dtype. */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        Tensor y = LinAlg.matmul(x, weight.mT());
+        return bias == null ? y : Pointwise.add(y, bias);
+    }
+
+    /**
+     * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). The mask is a pure
+     * function of (seed, element index), so a run is reproducible. Identity when not training or p = 0.
+     */
+    public static Tensor dropout(Tensor x, double p, boolean training, long seed) {
+        if (!training || p == 0) {
+            return x;
+        }
+        if (p < 0 || p >= 1) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        Backend be = x.backend();
+        Tensor u = Tensor.empty(be, DType.F32, x.shape());
+        be.randomUniform(u.view(), seed);
+        Tensor keep;
+        try (NoGrad g = NoGrad.enter()) {
+            Tensor thresh = Creation.full(be, DType.F32, p, 1);
+            keep = Pointwise.affine(Pointwise.compare(org.urbangraph.kernels.BinaryOp.GE, u, thresh).to(DType.F32),
+                    1.0 / (1.0 - p), 0);
+        }
+        return Pointwise.mul(x, keep);
+    }
+
+    // ---- losses ---------------------------------------------------------------------------------------------
+
+    /**
+     * Mean cross-entropy of logits [N, C] against class ids [N], with optional label smoothing ε (the target
+     * distribution puts 1-ε on the class and ε/C everywhere, as torch's {@code label_smoothing}).
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, double labelSmoothing) {
+        if (logits.rank() != 2 || target.rank() != 1 || target.size(0) != logits.size(0)) {
+            throw new IllegalArgumentException("cross_entropy needs logits [N, C] and targets [N], got "
+                    + Arrays.toString(logits.shape()) + " and " + Arrays.toString(target.shape()));
+        }
+        Tensor logp = logSoftmax(logits, 1);
+        Tensor picked = Indexing.gather(logp, 1, target.reshape(-1, 1));
+        Tensor nll = Pointwise.neg(Reductions.meanAll(picked));
+        if (labelSmoothing == 0) {
+            return nll;
+        }
+        Tensor smooth = Pointwise.neg(Reductions.meanAll(logp));
+        return Pointwise.add(Pointwise.affine(nll, 1 - labelSmoothing, 0), Pointwise.affine(smooth, labelSmoothing, 0));
+    }
+
+    // ---- attention and rotary -------------------------------------------------------------------------------
+
+    /**
+     * Fused scaled-dot-product attention: q [B, Hq, Lq, D], k and v [B, Hk, Lk, D(v)], grouped-query when Hq > Hk.
+     * The score matrix is never stored; the backward recomputes it blockwise from the saved log-sum-exp.
+     */
+    public static Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, double scale) {
+        int[] qs = q.shape();
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(1) == 0 || qs[1] % k.size(1) != 0
+                || k.size(0) != qs[0] || v.size(2) != k.size(2) || k.size(3) != qs[3]) {
+            throw new IllegalArgumentException("attention shapes q " + Arrays.toString(qs) + ", k "
+                    + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()) + " do not fit [B, H, L, D]");
+        }
+        Backend be = q.backend();
+        Tensor out = Tensor.empty(be, DType.F32, qs[0], qs[1], qs[2], v.size(3));
+        Tensor lse = Tensor.empty(be, DType.F32, qs[0], qs[1], qs[2]);
+        AttentionMask m = mask == null ? AttentionMask.NONE : mask;
+        be.attention(q.view(), k.view(), v.view(), m, (float) scale, out.view(), lse.view());
+        return Autograd.record(out, "attention", g -> {
+            Backend gb = g.backend();
+            Tensor dq = Tensor.empty(gb, DType.F32, q.shape());
+            Tensor dk = Tensor.empty(gb, DType.F32, k.shape());
+            Tensor dv = Tensor.empty(gb, DType.F32, v.shape());
+            gb.attentionBackward(q.view(), k.view(), v.view(), m, (float) scale, out.view(), lse.view(), g.view(),
+                    dq.view(), dk.view(), dv.view());
+            return new Tensor[] {dq, dk, dv};
+        }, q, k, v);
+    }
+
+    /**
+     * Rotary embedding (rotate-half layout) of x [B, H, L, D] with tables cos, sin [B, L, D] whose two halves are
+     * equal (true for 1-D, 2-D vision and M-RoPE tables), which makes the backward the same kernel with sin negated.
+     */
+    public static Tensor rotary(Tensor x, Tensor cos, Tensor sin) {
+        Backend be = x.backend();
+        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        be.rotary(x.view(), cos.view(), sin.view(), out.view(), false);
+        return Autograd.record(out, "rotary", g -> {
+            Tensor dx = Tensor.empty(g.backend(), DType.F32, x.shape());
+            g.backend().rotary(g.view(), cos.view(), sin.view(), dx.view(), true);
+            return new Tensor[] {dx};
+        }, x);
+    }
+}

@@ -1,0 +1,152 @@
+package org.urbangraph.tensor;
+
+import java.util.Arrays;
+import org.urbangraph.kernels.Backend;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.View;
+
+/**
+ * Matrix products. {@code matmul} follows torch.matmul for rank >= 2 operands (batch dimensions broadcast); a 2-D
+ * right operand (a weight) is multiplied as one large GEMM over all rows of the left operand. The right operand may
+ * be BF16/F16: the kernel widens it while packing, so weights are never copied to F32.
+ */
+public final class LinAlg {
+    private LinAlg() {}
+
+    public static Tensor matmul(Tensor a, Tensor b) {
+        if (a.rank() < 2 || b.rank() < 2) {
+            throw new IllegalArgumentException("matmul needs operands of rank >= 2, got " + Arrays.toString(a.shape())
+                    + " and " + Arrays.toString(b.shape()));
+        }
+        int k = a.size(-1);
+        if (b.size(-2) != k) {
+            throw new IllegalArgumentException("matmul of " + Arrays.toString(a.shape()) + " and "
+                    + Arrays.toString(b.shape()) + ": inner dimensions " + k + " and " + b.size(-2) + " differ"
+                    + (b.name() != null ? " (weight " + b.name() + ")" : ""));
+        }
+        Tensor out = b.rank() == 2 ? matmulWeight(a, b) : matmulBatched(a, b);
+        return Autograd.record(out, "matmul", g -> new Tensor[] {
+            a.requiresGrad() ? Pointwise.sumTo(matmulNoGradBroadcast(g, b.mT()), a.shape()) : null,
+            b.requiresGrad() ? weightGrad(a, g, b) : null}, a, b);
+    }
+
+    /** x [..., M, K] @ w [K, N]: the leading dims fold into rows. */
+    private static Tensor matmulWeight(Tensor a, Tensor w) {
+        int[] as = a.shape();
+        int k = as[as.length - 1];
+        int n = w.size(1);
+        int rows = (int) (a.numel() / Math.max(1, k));
+        Tensor a2 = a.rank() == 2 ? a : foldRows(a, rows, k);
+        Tensor out = gemm(a2.unsqueeze(0), w.unsqueeze(0), 1, rows, n);
+        int[] os = as.clone();
+        os[os.length - 1] = n;
+        return out.view(os);
+    }
+
+    /** A [..., K] tensor viewed as [rows, K] when the layout allows, else copied. */
+    private static Tensor foldRows(Tensor a, int rows, int k) {
+        long[] st = Layout.viewStrides(a, new int[] {rows, k});
+        Tensor t = st != null ? a : a.contiguous();
+        try (NoGrad g = NoGrad.enter()) {
+            return t.view(rows, k);
+        }
+    }
+
+    private static Tensor matmulBatched(Tensor a, Tensor b) {
+        int[] as = a.shape();
+        int[] bs = b.shape();
+        int m = as[as.length - 2];
+        int n = bs[bs.length - 1];
+        int k = as[as.length - 1];
+        int[] batchA = Arrays.copyOf(as, as.length - 2);
+        int[] batchB = Arrays.copyOf(bs, bs.length - 2);
+        int[] batch = Shapes.broadcast(batchA, batchB);
+        int nb = (int) Shapes.numel(batch);
+        Tensor a3 = fold3(a, batch, m, k, nb);
+        Tensor b3 = fold3(b, batch, k, n, nb);
+        Tensor out = gemm(a3, b3, nb, m, n);
+        int[] os = Arrays.copyOf(batch, batch.length + 2);
+        os[batch.length] = m;
+        os[batch.length + 1] = n;
+        return out.view(os);
+    }
+
+    /** Broadcasts t to [batch..., r, c] and folds the batch dims into one (a copy only if they cannot fold). */
+    private static Tensor fold3(Tensor t, int[] batch, int r, int c, int nb) {
+        int[] full = Arrays.copyOf(batch, batch.length + 2);
+        full[batch.length] = r;
+        full[batch.length + 1] = c;
+        View v = Pointwise.broadcastView(t, full);
+        long[] st = v.strides();
+        // can the batch dims be described by one stride?
+        long bstride = 0;
+        boolean ok = true;
+        boolean first = true;
+        for (int i = batch.length - 1; i >= 0; i--) {
+            if (batch[i] == 1) {
+                continue;
+            }
+            if (first) {
+                bstride = st[i];
+                first = false;
+            } else {
+                long expect = bstride * productAfter(batch, i);
+                if (st[i] != expect && !(st[i] == 0 && bstride == 0)) {
+                    ok = false;
+                }
+            }
+        }
+        boolean unitInner = st[full.length - 1] == 1 || st[full.length - 2] == 1;
+        if (ok && unitInner) {
+            return new Tensor(t.buffer(), t.dtype(), new int[] {nb, r, c},
+                    new long[] {bstride, st[full.length - 2], st[full.length - 1]}, t.offset());
+        }
+        Tensor c3 = Tensor.empty(t.backend(), t.dtype(), full);
+        t.backend().copy(v, c3.view());
+        return new Tensor(c3.buffer(), c3.dtype(), new int[] {nb, r, c}, new long[] {(long) r * c, c, 1}, 0);
+    }
+
+    private static long productAfter(int[] batch, int i) {
+        long p = 1;
+        for (int j = i + 1; j < batch.length; j++) {
+            if (batch[j] != 1) {
+                p *= batch[j];
+            }
+        }
+        return p;
+    }
+
+    /** c [nb, m, n] = a3 @ b3, with operands that have a unit stride in a matrix dimension. */
+    private static Tensor gemm(Tensor a3, Tensor b3, int nb, int m, int n) {
+        Backend be = Pointwise.sameBackend(a3, b3);
+        Tensor a = unitStride(a3.dtype() == DType.F32 ? a3 : a3.to(DType.F32));
+        Tensor b = unitStride(b3);
+        Tensor c = Tensor.empty(be, DType.F32, nb, m, n);
+        be.gemm(a.view(), b.view(), c.view(), 1f, 0f);
+        return c;
+    }
+
+    private static Tensor unitStride(Tensor t) {
+        long[] st = t.strides();
+        int r = st.length;
+        return st[r - 1] == 1 || st[r - 2] == 1 ? t : t.contiguous();
+    }
+
+    /** Gradient w.r.t. a: g @ b^T, computed without recording. */
+    private static Tensor matmulNoGradBroadcast(Tensor g, Tensor bT) {
+        return bT.rank() == 2 ? matmulWeight(g, bT) : matmulBatched(g, bT);
+    }
+
+    /** Gradient w.r.t. b: a^T @ g, summed over broadcast batch dims; for a 2-D weight one GEMM over all rows. */
+    private static Tensor weightGrad(Tensor a, Tensor g, Tensor b) {
+        if (b.rank() == 2) {
+            int k = a.size(-1);
+            int n = g.size(-1);
+            int rows = (int) (a.numel() / Math.max(1, k));
+            Tensor a2 = foldRows(a.dtype() == DType.F32 ? a : a.to(DType.F32), rows, k);
+            Tensor g2 = foldRows(g, rows, n);
+            return gemm(a2.mT().unsqueeze(0), g2.unsqueeze(0), 1, k, n).view(k, n);
+        }
+        return Pointwise.sumTo(matmulBatched(a.mT(), g), b.shape());
+    }
+}

@@ -1,0 +1,74 @@
+package org.urbangraph.testkit;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Element-wise closeness checks in the numpy sense: {@code |a - b| <= atol + rtol * |b|}, where b is the reference.
+ * On failure the message names the worst element, its index and both values, and how many elements failed.
+ */
+public final class Approx {
+    private Approx() {}
+
+    public static void assertClose(String what, double[] expected, double[] actual, double atol, double rtol) {
+        if (expected.length != actual.length) {
+            fail(what + ": length " + actual.length + ", expected " + expected.length);
+        }
+        int bad = 0;
+        int worst = -1;
+        double worstExcess = 0;
+        double maxAbs = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double e = expected[i];
+            double a = actual[i];
+            if (Double.isNaN(e) != Double.isNaN(a)) {
+                bad++;
+                if (worst < 0 || Double.isInfinite(worstExcess)) {
+                    worst = i;
+                    worstExcess = Double.POSITIVE_INFINITY;
+                }
+                continue;
+            }
+            if (Double.isNaN(e) || e == a) {
+                continue;
+            }
+            double diff = Math.abs(e - a);
+            maxAbs = Math.max(maxAbs, diff);
+            double excess = diff - (atol + rtol * Math.abs(e));
+            if (excess > 0 || Double.isNaN(diff)) {
+                bad++;
+                if (worst < 0 || excess > worstExcess) {
+                    worst = i;
+                    worstExcess = excess;
+                }
+            }
+        }
+        if (bad > 0) {
+            fail(String.format("%s: %d of %d elements differ beyond atol %.1e rtol %.1e; worst at [%d]: expected %.9g, got %.9g (max abs diff %.3e)",
+                    what, bad, expected.length, atol, rtol, worst, expected[worst], actual[worst], maxAbs));
+        }
+    }
+
+    public static void assertClose(String what, float[] expected, float[] actual, double atol, double rtol) {
+        assertClose(what, toDouble(expected), toDouble(actual), atol, rtol);
+    }
+
+    public static void assertClose(String what, double[] expected, float[] actual, double atol, double rtol) {
+        assertClose(what, expected, toDouble(actual), atol, rtol);
+    }
+
+    public static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        }
+        return m;
+    }
+
+    public static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+}
