@@ -1,33 +1,117 @@
 package org.urbangraph.kernels.cpu;
 
-import org.urbangraph.kernels.Backend;
+import org.urbangraph.kernels.BinaryOp;
+import org.urbangraph.kernels.UnaryOp;
+import org.urbangraph.kernels.View;
 import org.urbangraph.kernels.ref.ReferenceBackend;
 
 /**
- * The default host backend: Vector API kernels, multi-threaded over a pool whose size is the setting
- * {@code ug.threads} (default: all cores). Kernels without a fast path yet fall back to the plain reference.
+ * The default host backend: Vector API kernels (preferred species), multi-threaded over one pool whose size is the
+ * setting {@code ug.threads} (default: all cores). Each kernel family lives in its own class; this class only
+ * dispatches. Results depend on the inputs alone, not on the thread count: work is split at boundaries fixed by the
+ * shapes, and each output element is summed in one fixed order.
  */
 public final class CpuBackend extends DelegatingBackend {
 
+    /** System property that sizes the thread pool of the default instance. */
+    public static final String THREADS_PROPERTY = "ug.threads";
+
     private static volatile CpuBackend instance;
 
-    private CpuBackend(Backend fallback) {
-        super(fallback);
+    private final CpuPool pool;
+    private final CpuElementwise elementwise;
+
+    private CpuBackend(int threads) {
+        super(ReferenceBackend.INSTANCE);
+        this.pool = new CpuPool(threads);
+        this.elementwise = new CpuElementwise(pool);
     }
 
+    /** The shared instance, with {@code ug.threads} threads (all cores when unset). */
     public static CpuBackend defaultInstance() {
         if (instance == null) {
             synchronized (CpuBackend.class) {
                 if (instance == null) {
-                    instance = new CpuBackend(ReferenceBackend.INSTANCE);
+                    instance = new CpuBackend(threadsSetting());
                 }
             }
         }
         return instance;
     }
 
+    /** A backend with its own pool of {@code threads} threads (benchmarks compare thread counts with this). */
+    public static CpuBackend withThreads(int threads) {
+        return new CpuBackend(threads);
+    }
+
+    static int threadsSetting() {
+        String s = System.getProperty(THREADS_PROPERTY);
+        if (s == null || s.isBlank()) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int n = Integer.parseInt(s.trim());
+            if (n < 1) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + THREADS_PROPERTY + "=" + s
+                    + " is not a thread count (expected a whole number >= 1)");
+        }
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
     @Override
     public String name() {
         return "cpu";
+    }
+
+    // ---- layout and element-wise -----------------------------------------------------------------------------
+
+    @Override
+    public void copy(View src, View out) {
+        elementwise.copy(src, out);
+    }
+
+    @Override
+    public void fill(View out, double value) {
+        elementwise.fill(out, value);
+    }
+
+    @Override
+    public void unary(UnaryOp op, View x, View out, float alpha, float beta) {
+        elementwise.unary(op, x, out, alpha, beta);
+    }
+
+    @Override
+    public void binary(BinaryOp op, View a, View b, View out) {
+        elementwise.binary(op, a, b, out);
+    }
+
+    @Override
+    public void where(View cond, View a, View b, View out) {
+        elementwise.where(cond, a, b, out);
+    }
+
+    // ---- random numbers and optimizer ------------------------------------------------------------------------
+
+    @Override
+    public void randomUniform(View out, long seed) {
+        elementwise.random(out, seed, false);
+    }
+
+    @Override
+    public void randomNormal(View out, long seed) {
+        elementwise.random(out, seed, true);
+    }
+
+    @Override
+    public void adamw(View param, View grad, View m, View v, float lr, float beta1, float beta2, float eps,
+                      float weightDecay, float bc1, float bc2) {
+        elementwise.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
     }
 }
