@@ -20,11 +20,13 @@ public final class CpuBackend extends DelegatingBackend {
 
     private final CpuPool pool;
     private final CpuElementwise elementwise;
+    private final CpuGemm gemm;
 
     private CpuBackend(int threads) {
         super(ReferenceBackend.INSTANCE);
         this.pool = new CpuPool(threads);
         this.elementwise = new CpuElementwise(pool);
+        this.gemm = new CpuGemm(pool);
     }
 
     /** The shared instance, with {@code ug.threads} threads (all cores when unset). */
@@ -95,6 +97,13 @@ public final class CpuBackend extends DelegatingBackend {
     @Override
     public void where(View cond, View a, View b, View out) {
         elementwise.where(cond, a, b, out);
+    }
+
+    // ---- matrix products -------------------------------------------------------------------------------------
+
+    @Override
+    public void gemm(View a, View b, View c, float alpha, float beta) {
+        gemm.gemm(a, b, c, alpha, beta);
     }
 
     // ---- random numbers and optimizer ------------------------------------------------------------------------
