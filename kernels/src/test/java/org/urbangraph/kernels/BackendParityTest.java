@@ -39,7 +39,8 @@ import org.urbangraph.testkit.Approx;
  *       in the worst case and ~sqrt(K) * 6e-8 typically, so 1e-5 holds for the K <= 300 used here with a margin,
  *       while a wrong index, a missed term or a wrong scale fails by orders of magnitude;</li>
  *   <li>backward passes, whose results are differences of similar sums: s = the largest |e| of the result (a
- *       norm-wise bound).</li>
+ *       norm-wise bound); for LayerNorm and RMSNorm input gradients, whose terms can cancel almost exactly (a row
+ *       of one element), s = the magnitudes of those terms ({@link #normBackwardScale}).</li>
  * </ul>
  * Narrow outputs round the F32 value once more, and two backends may land on either side of a rounding boundary:
  * BF16 results get TOL = 8e-3 (one BF16 ulp, 2^-7) and F16 results 1e-3 (2^-10). BF16/F16 <em>inputs</em> (GEMM
@@ -368,7 +369,7 @@ public abstract class BackendParityTest {
                         dw == null ? null : dw.ref(), db == null ? null : db.ref());
                 backend().layerNormBackward(x.dev(), w == null ? null : w.dev(), mean.dev(), rstd.dev(), dy.dev(),
                         dx.dev(), dw == null ? null : dw.dev(), db == null ? null : db.dev());
-                checkNormwise(what + " dx", dx);
+                checkScaled(what + " dx", dx, normBackwardScale(x, w, mean, rstd, dy));
                 if (dw != null) {
                     checkNormwise(what + " dWeight (accumulated)", dw);
                     checkNormwise(what + " dBias (accumulated)", db);
@@ -404,12 +405,47 @@ public abstract class BackendParityTest {
                         dw == null ? null : dw.ref());
                 backend().rmsNormBackward(x.dev(), w == null ? null : w.dev(), rstd.dev(), dy.dev(), dx.dev(),
                         dw == null ? null : dw.dev());
-                checkNormwise(what + " dx", dx);
+                checkScaled(what + " dx", dx, normBackwardScale(x, w, null, rstd, dy));
                 if (dw != null) {
                     checkNormwise(what + " dWeight (accumulated)", dw);
                 }
             }
         }
+    }
+
+    /**
+     * The summation-rule scale of a norm's input gradient: per element, the magnitudes of the terms of
+     * rstd * (g w - mean(g w) - xhat * mean(g w xhat)) for LayerNorm (mean given) or
+     * rstd * g w - x * rstd^3 * mean(g w x) for RMSNorm (mean null). With a row of one element these terms cancel
+     * almost exactly, and a one-ulp difference in rstd moves the result far more than the result's own size.
+     */
+    static double[] normBackwardScale(Pair x, Pair w, Pair mean, Pair rstd, Pair dy) {
+        double[] xv = values(x.ref());
+        double[] gv = values(dy.ref());
+        double[] rs = values(rstd.ref());
+        double[] mu = mean == null ? null : values(mean.ref());
+        double[] wv = w == null ? null : values(w.ref());
+        int n = x.shape()[x.shape().length - 1];
+        double[] scale = new double[xv.length];
+        for (int r = 0; r < rs.length; r++) {
+            double sumGw = 0;
+            double sumProd = 0;
+            for (int j = 0; j < n; j++) {
+                int i = r * n + j;
+                double gw = Math.abs(gv[i] * (wv == null ? 1 : wv[j]));
+                double xt = mu == null ? Math.abs(xv[i]) : Math.abs((xv[i] - mu[r]) * rs[r]);
+                sumGw += gw;
+                sumProd += gw * xt;
+            }
+            for (int j = 0; j < n; j++) {
+                int i = r * n + j;
+                double gw = Math.abs(gv[i] * (wv == null ? 1 : wv[j]));
+                scale[i] = mu == null
+                        ? rs[r] * gw + Math.abs(xv[i]) * rs[r] * rs[r] * rs[r] * sumProd / n
+                        : rs[r] * (gw + sumGw / n + Math.abs((xv[i] - mu[r]) * rs[r]) * sumProd / n);
+            }
+        }
+        return scale;
     }
 
     // ---- GEMM ------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package org.urbangraph.kernels.cpu;
 
 import org.urbangraph.kernels.BinaryOp;
+import org.urbangraph.kernels.ReduceOp;
 import org.urbangraph.kernels.UnaryOp;
 import org.urbangraph.kernels.View;
 import org.urbangraph.kernels.ref.ReferenceBackend;
@@ -21,12 +22,18 @@ public final class CpuBackend extends DelegatingBackend {
     private final CpuPool pool;
     private final CpuElementwise elementwise;
     private final CpuGemm gemm;
+    private final CpuReduce reduce;
+    private final CpuNorms norms;
+    private final CpuRotary rotary;
 
     private CpuBackend(int threads) {
         super(ReferenceBackend.INSTANCE);
         this.pool = new CpuPool(threads);
         this.elementwise = new CpuElementwise(pool);
         this.gemm = new CpuGemm(pool);
+        this.reduce = new CpuReduce(elementwise);
+        this.norms = new CpuNorms(pool);
+        this.rotary = new CpuRotary(pool);
     }
 
     /** The shared instance, with {@code ug.threads} threads (all cores when unset). */
@@ -97,6 +104,49 @@ public final class CpuBackend extends DelegatingBackend {
     @Override
     public void where(View cond, View a, View b, View out) {
         elementwise.where(cond, a, b, out);
+    }
+
+    // ---- reductions and normalisation ------------------------------------------------------------------------
+
+    @Override
+    public void reduce(ReduceOp op, View x, int dim, View out) {
+        reduce.reduce(op, x, dim, out);
+    }
+
+    @Override
+    public void softmax(View x, View out, boolean log) {
+        norms.softmax(x, out, log);
+    }
+
+    @Override
+    public void softmaxBackward(View y, View dy, View dx, boolean log) {
+        norms.softmaxBackward(y, dy, dx, log);
+    }
+
+    @Override
+    public void layerNorm(View x, View weight, View bias, float eps, View out, View mean, View rstd) {
+        norms.layerNorm(x, weight, bias, eps, out, mean, rstd);
+    }
+
+    @Override
+    public void layerNormBackward(View x, View weight, View mean, View rstd, View dy, View dx, View dWeight,
+                                  View dBias) {
+        norms.layerNormBackward(x, weight, mean, rstd, dy, dx, dWeight, dBias);
+    }
+
+    @Override
+    public void rmsNorm(View x, View weight, float eps, View out, View rstd) {
+        norms.rmsNorm(x, weight, eps, out, rstd);
+    }
+
+    @Override
+    public void rmsNormBackward(View x, View weight, View rstd, View dy, View dx, View dWeight) {
+        norms.rmsNormBackward(x, weight, rstd, dy, dx, dWeight);
+    }
+
+    @Override
+    public void rotary(View x, View cos, View sin, View out, boolean inverse) {
+        rotary.rotary(x, cos, sin, out, inverse);
     }
 
     // ---- matrix products -------------------------------------------------------------------------------------
