@@ -1,5 +1,6 @@
 package org.urbangraph.kernels.cpu;
 
+import org.urbangraph.kernels.AttentionMask;
 import org.urbangraph.kernels.BinaryOp;
 import org.urbangraph.kernels.ReduceOp;
 import org.urbangraph.kernels.UnaryOp;
@@ -25,6 +26,7 @@ public final class CpuBackend extends DelegatingBackend {
     private final CpuReduce reduce;
     private final CpuNorms norms;
     private final CpuRotary rotary;
+    private final CpuAttention attention;
 
     private CpuBackend(int threads) {
         super(ReferenceBackend.INSTANCE);
@@ -34,6 +36,7 @@ public final class CpuBackend extends DelegatingBackend {
         this.reduce = new CpuReduce(elementwise);
         this.norms = new CpuNorms(pool);
         this.rotary = new CpuRotary(pool);
+        this.attention = new CpuAttention(pool);
     }
 
     /** The shared instance, with {@code ug.threads} threads (all cores when unset). */
@@ -154,6 +157,19 @@ public final class CpuBackend extends DelegatingBackend {
     @Override
     public void gemm(View a, View b, View c, float alpha, float beta) {
         gemm.gemm(a, b, c, alpha, beta);
+    }
+
+    // ---- attention -------------------------------------------------------------------------------------------
+
+    @Override
+    public void attention(View q, View k, View v, AttentionMask mask, float scale, View out, View lse) {
+        attention.forward(q, k, v, mask, scale, out, lse);
+    }
+
+    @Override
+    public void attentionBackward(View q, View k, View v, AttentionMask mask, float scale, View out, View lse,
+                                  View dOut, View dq, View dk, View dv) {
+        attention.backward(q, k, v, mask, scale, out, lse, dOut, dq, dk, dv);
     }
 
     // ---- random numbers and optimizer ------------------------------------------------------------------------
