@@ -1,11 +1,15 @@
 package org.urbangraph.kernels.cpu;
 
+import java.lang.foreign.MemorySegment;
 import org.urbangraph.kernels.AttentionMask;
+import org.urbangraph.kernels.Backend;
 import org.urbangraph.kernels.BinaryOp;
+import org.urbangraph.kernels.Buffer;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.HostBuffer;
 import org.urbangraph.kernels.ReduceOp;
 import org.urbangraph.kernels.UnaryOp;
 import org.urbangraph.kernels.View;
-import org.urbangraph.kernels.ref.ReferenceBackend;
 
 /**
  * The default host backend: Vector API kernels (preferred species), multi-threaded over one pool whose size is the
@@ -13,7 +17,7 @@ import org.urbangraph.kernels.ref.ReferenceBackend;
  * dispatches. Results depend on the inputs alone, not on the thread count: work is split at boundaries fixed by the
  * shapes, and each output element is summed in one fixed order.
  */
-public final class CpuBackend extends DelegatingBackend {
+public final class CpuBackend implements Backend {
 
     /** System property that sizes the thread pool of the default instance. */
     public static final String THREADS_PROPERTY = "ug.threads";
@@ -27,9 +31,9 @@ public final class CpuBackend extends DelegatingBackend {
     private final CpuNorms norms;
     private final CpuRotary rotary;
     private final CpuAttention attention;
+    private final CpuIndexing indexing;
 
     private CpuBackend(int threads) {
-        super(ReferenceBackend.INSTANCE);
         this.pool = new CpuPool(threads);
         this.elementwise = new CpuElementwise(pool);
         this.gemm = new CpuGemm(pool);
@@ -37,6 +41,7 @@ public final class CpuBackend extends DelegatingBackend {
         this.norms = new CpuNorms(pool);
         this.rotary = new CpuRotary(pool);
         this.attention = new CpuAttention(pool);
+        this.indexing = new CpuIndexing(pool, elementwise);
     }
 
     /** The shared instance, with {@code ug.threads} threads (all cores when unset). */
@@ -80,6 +85,35 @@ public final class CpuBackend extends DelegatingBackend {
     @Override
     public String name() {
         return "cpu";
+    }
+
+    // ---- memory ----------------------------------------------------------------------------------------------
+
+    @Override
+    public boolean owns(Buffer buffer) {
+        return buffer instanceof HostBuffer;
+    }
+
+    @Override
+    public Buffer allocate(DType dtype, long elements) {
+        return HostBuffer.allocate(dtype, elements);
+    }
+
+    @Override
+    public Buffer upload(MemorySegment host, boolean mayAlias) {
+        if (mayAlias) {
+            return new HostBuffer(host);
+        }
+        // a long[] backing keeps every element 8-byte aligned, whatever its type
+        long bytes = host.byteSize();
+        MemorySegment copy = MemorySegment.ofArray(new long[Math.toIntExact((bytes + 7) / 8)]).asSlice(0, bytes);
+        copy.copyFrom(host);
+        return new HostBuffer(copy);
+    }
+
+    @Override
+    public void toHost(Buffer src, long srcByteOffset, MemorySegment dst) {
+        MemorySegment.copy(((HostBuffer) src).segment(), srcByteOffset, dst, 0, dst.byteSize());
     }
 
     // ---- layout and element-wise -----------------------------------------------------------------------------
@@ -170,6 +204,38 @@ public final class CpuBackend extends DelegatingBackend {
     public void attentionBackward(View q, View k, View v, AttentionMask mask, float scale, View out, View lse,
                                   View dOut, View dq, View dk, View dv) {
         attention.backward(q, k, v, mask, scale, out, lse, dOut, dq, dk, dv);
+    }
+
+    // ---- indexing --------------------------------------------------------------------------------------------
+
+    @Override
+    public void indexSelect(View x, int dim, View index, View out) {
+        indexing.indexSelect(x, dim, index, out);
+    }
+
+    @Override
+    public void indexAdd(View dst, int dim, View index, View src) {
+        indexing.indexAdd(dst, dim, index, src);
+    }
+
+    @Override
+    public void gather(View x, int dim, View index, View out) {
+        indexing.gather(x, dim, index, out);
+    }
+
+    @Override
+    public void scatterAdd(View dst, int dim, View index, View src) {
+        indexing.scatterAdd(dst, dim, index, src);
+    }
+
+    @Override
+    public void segmentSoftmax(View x, View segment, int segments, float eps, View out) {
+        indexing.segmentSoftmax(x, segment, segments, eps, out);
+    }
+
+    @Override
+    public void segmentSoftmaxBackward(View y, View dy, View segment, int segments, View dx) {
+        indexing.segmentSoftmaxBackward(y, dy, segment, segments, dx);
     }
 
     // ---- random numbers and optimizer ------------------------------------------------------------------------
