@@ -291,12 +291,12 @@ public final class Pointwise {
         }, x);
     }
 
-    /** Sum of all elements as a 0-d tensor is in Reductions; this is the squared L2 norm helper for clipping. */
-    static Tensor sumSquares(Tensor x) {
+    /** Sum of squares of all elements (no autograd): gradient norms for clipping and logging. */
+    public static double sumSquaresOf(Tensor x) {
         Tensor flat = x.contiguous().reshape(-1);
         Backend be = flat.backend();
-        Tensor out = Tensor.empty(be, floatType(x), 1);
+        Tensor out = Tensor.empty(be, DType.F32, 1);
         be.reduce(ReduceOp.SUM_SQUARES, flat.view(), 0, out.view());
-        return out.reshape();
+        return out.toDoubleArray()[0];
     }
 }
