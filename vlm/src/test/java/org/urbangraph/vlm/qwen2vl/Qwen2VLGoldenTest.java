@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +17,7 @@ import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.tensor.Meta;
 import org.urbangraph.testkit.Approx;
 import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.vlm.GoldenCases;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.Pooling;
 import org.urbangraph.vlm.text.RotaryTables;
@@ -32,66 +32,8 @@ class Qwen2VLGoldenTest {
 
     static final String[] CASES = {"single", "batch", "textonly"};
 
-    static long[][] rows(Tensor t) {
-        int b = t.size(0);
-        int l = t.size(1);
-        long[] flat = t.toLongArray();
-        long[][] out = new long[b][l];
-        for (int r = 0; r < b; r++) {
-            System.arraycopy(flat, r * l, out[r], 0, l);
-        }
-        return out;
-    }
-
-    static int[][] grids(Tensor t) {
-        long[] g = t.toLongArray();
-        int[][] out = new int[g.length / 3][3];
-        for (int i = 0; i < out.length; i++) {
-            for (int j = 0; j < 3; j++) {
-                out[i][j] = (int) g[i * 3 + j];
-            }
-        }
-        return out;
-    }
-
-    /** Elements of [.., B, L, H] tensors whose (b, l) row is real (mask 1), flattened in order. */
-    static float[] realRows(float[] data, long[][] mask, int lead, int h) {
-        int b = mask.length;
-        int l = mask[0].length;
-        List<Float> out = new ArrayList<>();
-        for (int p = 0; p < lead; p++) {
-            for (int r = 0; r < b; r++) {
-                for (int i = 0; i < l; i++) {
-                    if (mask[r][i] == 0) {
-                        continue;
-                    }
-                    int base = ((p * b + r) * l + i) * h;
-                    for (int k = 0; k < h; k++) {
-                        out.add(data[base + k]);
-                    }
-                }
-            }
-        }
-        float[] a = new float[out.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = out.get(i);
-        }
-        return a;
-    }
-
     static MultimodalBatch batch(SafetensorsFile ref, String c, Qwen2VLConfig cfg) {
-        long[][] ids = rows(ref.tensor(c + ".input_ids"));
-        long[][] mask = rows(ref.tensor(c + ".attention_mask"));
-        boolean hasImage = false;
-        for (long[] row : ids) {
-            for (long id : row) {
-                hasImage |= id == cfg.imageTokenId();
-            }
-        }
-        if (!hasImage) {
-            return MultimodalBatch.textOnly(ids, mask);
-        }
-        return new MultimodalBatch(ids, mask, ref.tensor("pixel_values"), grids(ref.tensor("image_grid_thw")));
+        return GoldenCases.batch(ref, c + ".", "pixel_values", "image_grid_thw", cfg.imageTokenId());
     }
 
     @ParameterizedTest
@@ -103,7 +45,7 @@ class Qwen2VLGoldenTest {
         Qwen2VLConfig cfg = model.config();
         try (NoGrad g = NoGrad.enter()) {
             Map<String, Tensor> trace = new HashMap<>();
-            model.imageFeatures(ref.tensor("pixel_values"), grids(ref.tensor("image_grid_thw")), trace);
+            model.imageFeatures(ref.tensor("pixel_values"), GoldenCases.grids(ref.tensor("image_grid_thw")), trace);
             for (String name : List.of("vision.patch_embed", "vision.rotary_pos_emb", "vision.block0", "vision.block1",
                     "vision_embeds")) {
                 Approx.assertClose(folder + " " + name, ref.tensor(name).toFloatArray(), trace.get(name).toFloatArray(),
@@ -139,17 +81,17 @@ class Qwen2VLGoldenTest {
             Approx.assertClose(what + "inputs_embeds", ref.tensor(c + ".text.inputs_embeds").toFloatArray(),
                     embeds.toFloatArray(), 1e-4, 1e-4);
             long[] pos = ref.tensor(c + ".text.position_ids").toLongArray();
-            long[] mine = flatten(out.positionIds());
+            long[] mine = GoldenCases.flatten(out.positionIds());
             assertArrayEquals(pos, mine, what + "position_ids");
             long[] deltas = ref.tensor(c + ".text.rope_deltas").toLongArray();
             assertArrayEquals(deltas, out.ropeDeltas(), what + "rope_deltas");
             checkRotary(what, ref, c, out.positionIds(), cfg);
             float[] hs = ref.tensor(c + ".text.hidden_states").toFloatArray();
-            float[] myHs = stack(out.hiddenStates());
-            Approx.assertClose(what + "hidden_states", realRows(hs, mask, 3, h), realRows(myHs, mask, 3, h), 1e-4, 1e-4);
+            float[] myHs = GoldenCases.concat(out.hiddenStates());
+            Approx.assertClose(what + "hidden_states", GoldenCases.realRows(hs, mask, 3, h), GoldenCases.realRows(myHs, mask, 3, h), 1e-4, 1e-4);
         }
-        Approx.assertClose(what + "last_hidden_state", realRows(ref.tensor(c + ".last_hidden_state").toFloatArray(),
-                mask, 1, h), realRows(out.lastHiddenState().toFloatArray(), mask, 1, h), 1e-4, 1e-4);
+        Approx.assertClose(what + "last_hidden_state", GoldenCases.realRows(ref.tensor(c + ".last_hidden_state").toFloatArray(),
+                mask, 1, h), GoldenCases.realRows(out.lastHiddenState().toFloatArray(), mask, 1, h), 1e-4, 1e-4);
         int l = b.length();
         Tensor last3 = out.lastHiddenState().narrow(1, l - 3, 3);
         Approx.assertClose(what + "logits_last3", ref.tensor(c + ".logits_last3").toFloatArray(),
@@ -173,36 +115,6 @@ class Qwen2VLGoldenTest {
         }
     }
 
-    static long[] flatten(long[][][] p) {
-        int a = p.length;
-        int b = p[0].length;
-        int l = p[0][0].length;
-        long[] out = new long[a * b * l];
-        for (int i = 0; i < a; i++) {
-            for (int r = 0; r < b; r++) {
-                System.arraycopy(p[i][r], 0, out, (i * b + r) * l, l);
-            }
-        }
-        return out;
-    }
-
-    static float[] stack(List<Tensor> ts) {
-        List<float[]> parts = new ArrayList<>();
-        int n = 0;
-        for (Tensor t : ts) {
-            float[] f = t.toFloatArray();
-            parts.add(f);
-            n += f.length;
-        }
-        float[] out = new float[n];
-        int at = 0;
-        for (float[] f : parts) {
-            System.arraycopy(f, 0, out, at, f.length);
-            at += f.length;
-        }
-        return out;
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"qwen2_vl", "qwen2_5_vl"})
     void bf16WeightsMatchTheBf16Reference(String folder) {
@@ -220,7 +132,7 @@ class Qwen2VLGoldenTest {
         SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference.safetensors"));
         SafetensorsFile bf = SafetensorsFile.open(dir.resolve("reference_bf16_weights.safetensors"));
         try (NoGrad g = NoGrad.enter()) {
-            Tensor vis = model.imageFeatures(ref.tensor("pixel_values"), grids(ref.tensor("image_grid_thw")), null);
+            Tensor vis = model.imageFeatures(ref.tensor("pixel_values"), GoldenCases.grids(ref.tensor("image_grid_thw")), null);
             Approx.assertClose(folder + " bf16 vision_embeds", bf.tensor("vision_embeds").toFloatArray(),
                     vis.toFloatArray(), 1e-4, 1e-4);
             for (String c : CASES) {
@@ -228,8 +140,8 @@ class Qwen2VLGoldenTest {
                 Qwen2VLForConditionalGeneration.Output out = model.forward(b, false);
                 int h = cfg.text().hiddenSize();
                 Approx.assertClose(folder + " bf16 " + c + " last_hidden_state",
-                        realRows(bf.tensor(c + ".last_hidden_state").toFloatArray(), b.attentionMask(), 1, h),
-                        realRows(out.lastHiddenState().toFloatArray(), b.attentionMask(), 1, h), 1e-4, 1e-4);
+                        GoldenCases.realRows(bf.tensor(c + ".last_hidden_state").toFloatArray(), b.attentionMask(), 1, h),
+                        GoldenCases.realRows(out.lastHiddenState().toFloatArray(), b.attentionMask(), 1, h), 1e-4, 1e-4);
                 Approx.assertClose(folder + " bf16 " + c + " logits_last3", bf.tensor(c + ".logits_last3").toFloatArray(),
                         model.logits(out.lastHiddenState().narrow(1, b.length() - 3, 3)).toFloatArray(), 1e-4, 1e-4);
                 Approx.assertClose(folder + " bf16 " + c + " embedding", bf.tensor(c + ".embedding_last_token_l2")
