@@ -82,7 +82,7 @@ final class CpuAttention {
     }
 
     /** The mask rules of {@link AttentionMask}, read once per call into arrays. */
-    private record Mask(boolean causal, int shift, boolean[][] keyOk, long[][] qSeg, long[][] kSeg) {
+    private record Mask(boolean causal, int window, int shift, boolean[][] keyOk, long[][] qSeg, long[][] kSeg) {
         static Mask of(AttentionMask m, int batch, int lq, int lk) {
             boolean[][] ok = null;
             long[][] qs = null;
@@ -107,7 +107,7 @@ final class CpuAttention {
                     }
                 }
             }
-            return new Mask(m.causal(), lk - lq, ok, qs, ks);
+            return new Mask(m.causal(), m.window(), lk - lq, ok, qs, ks);
         }
 
         private static long at2(View v, int a, int c) {
@@ -115,12 +115,13 @@ final class CpuAttention {
         }
 
         boolean visible(int b, int i, int j) {
-            return (!causal || j <= i + shift) && (keyOk == null || keyOk[b][j])
+            return (!causal || j <= i + shift) && (window <= 0 || j > i + shift - window)
+                    && (keyOk == null || keyOk[b][j])
                     && (qSeg == null || qSeg[b][i] == kSeg[b][j]);
         }
 
         boolean trivial() {
-            return !causal && keyOk == null && qSeg == null;
+            return !causal && window <= 0 && keyOk == null && qSeg == null;
         }
 
         /** Keys at or beyond this index are hidden from every query of [i0, i0 + bq). */
@@ -128,9 +129,19 @@ final class CpuAttention {
             return causal ? Math.max(0, Math.min(lk, i0 + bq + shift)) : lk;
         }
 
+        /** Keys before this index are hidden from every query of [i0, ...) (sliding window). */
+        int keyStart(int i0) {
+            return window > 0 ? Math.max(0, i0 + shift - window + 1) : 0;
+        }
+
         /** Queries before this index see no key of [j0, ...). */
         int queryStart(int j0) {
             return causal ? Math.max(0, j0 - shift) : 0;
+        }
+
+        /** Queries at or beyond this index see no key of [.., j1) (sliding window). */
+        int queryEnd(int j1, int lq) {
+            return window > 0 ? Math.max(0, Math.min(lq, j1 - 1 - shift + window)) : lq;
         }
     }
 
@@ -196,7 +207,7 @@ final class CpuAttention {
             Arrays.fill(w.m, 0, bq, Float.NEGATIVE_INFINITY);
             Arrays.fill(w.l, 0, bq, 0f);
             int jEnd = mk.keyEnd(i0, bq, lk);
-            for (int j0 = 0; j0 < jEnd; j0 += BK) {
+            for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
                 loadRows(k, b, hk, j0, bk, d, w.k, d);
                 SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
@@ -305,8 +316,9 @@ final class CpuAttention {
             Arrays.fill(w.dk, 0, bk * d, 0f);
             Arrays.fill(w.dvAcc, 0, bk * dv, 0f);
             int iFirst = mk.queryStart(j0) / BQ * BQ;
+            int iEnd = mk.queryEnd(j0 + bk, lq);
             for (int h = hk * group; h < (hk + 1) * group; h++) {
-                for (int i0 = iFirst; i0 < lq; i0 += BQ) {
+                for (int i0 = iFirst; i0 < iEnd; i0 += BQ) {
                     int bq = Math.min(BQ, lq - i0);
                     loadRows(q, b, h, i0, bq, d, w.q, d);
                     loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
@@ -336,7 +348,7 @@ final class CpuAttention {
             loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
             Arrays.fill(w.dq, 0, bq * d, 0f);
             int jEnd = mk.keyEnd(i0, bq, lk);
-            for (int j0 = 0; j0 < jEnd; j0 += BK) {
+            for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
                 loadRows(k, b, hk, j0, bk, d, w.k, d);
                 SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
