@@ -162,6 +162,22 @@ final class CpuAttention {
         }
     }
 
+    /**
+     * Every head of a [B, H, L, dim] view as a widened [dim, L] array (index b * H + h): the B operand of the score
+     * product Q K^T and of dO V^T, transposed once per call rather than once per pair of blocks.
+     */
+    private float[][] transposedHeads(View t, int batch, int heads, int len, int dim) {
+        float[][] out = new float[batch * heads][];
+        pool.run(batch * heads, bh -> {
+            float[] rows = new float[len * dim];
+            loadRows(t, bh / heads, bh % heads, 0, len, dim, rows, dim);
+            float[] tr = new float[dim * len];
+            SmallGemm.transpose(rows, 0, dim, len, dim, tr, 0, len);
+            out[bh] = tr;
+        });
+        return out;
+    }
+
     private static long lseAt(View lse, int b, int h, int i) {
         return lse.offset() + b * lse.strides()[0] + h * lse.strides()[1] + i * lse.strides()[2];
     }
@@ -192,12 +208,14 @@ final class CpuAttention {
         int dv = v.size(3);
         int group = hq / hkv;
         Mask mk = Mask.of(mask, batch, lq, lk);
+        float[][] kts = transposedHeads(k, batch, hkv, lk, d);
         int qBlocks = (lq + BQ - 1) / BQ;
         pool.run(batch * hq * qBlocks, t -> {
             int qb = t % qBlocks;
             int h = t / qBlocks % hq;
             int b = t / qBlocks / hq;
             int hk = h / group;
+            float[] kt = kts[b * hkv + hk];
             int i0 = qb * BQ;
             int bq = Math.min(BQ, lq - i0);
             Work w = work(d, dv);
@@ -209,9 +227,7 @@ final class CpuAttention {
             int jEnd = mk.keyEnd(i0, bq, lk);
             for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
-                loadRows(k, b, hk, j0, bk, d, w.k, d);
-                SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
-                SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+                SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, j0, lk, w.s, 0, bk, false);
                 applyMask(mk, b, i0, bq, j0, bk, w.s);
                 for (int i = 0; i < bq; i++) {
                     onlineSoftmaxRow(w, i, bk, dv);
@@ -322,11 +338,11 @@ final class CpuAttention {
                     int bq = Math.min(BQ, lq - i0);
                     loadRows(q, b, h, i0, bq, d, w.q, d);
                     loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
-                    probabilities(w, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
+                    probabilities(w, w.kt, 0, bk, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
                     // dV += P^T dO
                     SmallGemm.transpose(w.s, 0, bk, bq, bk, w.st, 0, bq);
                     SmallGemm.mm(bk, dv, bq, w.st, 0, bq, w.dout, 0, dv, w.dvAcc, 0, dv, true);
-                    scoreGradient(w, bq, bk, dv, scale);
+                    scoreGradient(w, w.vt, 0, bk, bq, bk, dv, scale);
                     // dK += dS^T Q
                     SmallGemm.transpose(w.dp, 0, bk, bq, bk, w.st, 0, bq);
                     SmallGemm.mm(bk, d, bq, w.st, 0, bq, w.q, 0, d, w.dk, 0, d, true);
@@ -336,11 +352,15 @@ final class CpuAttention {
             storeRows(w.dvAcc, dv, dvOut, b, hk, j0, bk, dv);
         });
         int qBlocks = (lq + BQ - 1) / BQ;
+        float[][] kts = transposedHeads(k, batch, hkv, lk, d);
+        float[][] vts = transposedHeads(v, batch, hkv, lk, dv);
         pool.run(batch * hq * qBlocks, t -> {
             int qb = t % qBlocks;
             int h = t / qBlocks % hq;
             int b = t / qBlocks / hq;
             int hk = h / group;
+            float[] kt = kts[b * hkv + hk];
+            float[] vt = vts[b * hkv + hk];
             int i0 = qb * BQ;
             int bq = Math.min(BQ, lq - i0);
             Work w = work(d, dv);
@@ -351,11 +371,8 @@ final class CpuAttention {
             for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
                 loadRows(k, b, hk, j0, bk, d, w.k, d);
-                SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
-                loadRows(v, b, hk, j0, bk, dv, w.v, dv);
-                SmallGemm.transpose(w.v, 0, dv, bk, dv, w.vt, 0, bk);
-                probabilities(w, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
-                scoreGradient(w, bq, bk, dv, scale);
+                probabilities(w, kt, j0, lk, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
+                scoreGradient(w, vt, j0, lk, bq, bk, dv, scale);
                 // dQ += dS K
                 SmallGemm.mm(bq, d, bk, w.dp, 0, bk, w.k, 0, d, w.dq, 0, d, true);
             }
@@ -363,10 +380,14 @@ final class CpuAttention {
         });
     }
 
-    /** w.s = P (bq x bk) recomputed from the saved log-sum-exp; w.lse and w.delta hold the rows' values. */
-    private static void probabilities(Work w, Mask mk, int b, int h, int hq, int lq, int i0, int bq, int j0, int bk,
-                                      int d, float scale, float[] lseAll, float[] deltaAll) {
-        SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+    /**
+     * w.s = P (bq x bk) for keys [j0, j0 + bk), recomputed from the saved log-sum-exp, with the keys read from
+     * column kOff of the transposed keys kt (leading dimension ldk); w.lse and w.delta hold the rows' values.
+     */
+    private static void probabilities(Work w, float[] kt, int kOff, int ldk, Mask mk, int b, int h, int hq, int lq,
+                                      int i0, int bq, int j0, int bk, int d, float scale, float[] lseAll,
+                                      float[] deltaAll) {
+        SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, kOff, ldk, w.s, 0, bk, false);
         applyMask(mk, b, i0, bq, j0, bk, w.s);
         int rowBase = (b * hq + h) * lq + i0;
         for (int i = 0; i < bq; i++) {
@@ -383,9 +404,9 @@ final class CpuAttention {
         }
     }
 
-    /** w.dp = dS = P * (dO V^T - delta) * scale. */
-    private static void scoreGradient(Work w, int bq, int bk, int dv, float scale) {
-        SmallGemm.mm(bq, bk, dv, w.dout, 0, dv, w.vt, 0, bk, w.dp, 0, bk, false);
+    /** w.dp = dS = P * (dO V^T - delta) * scale, with V^T read from column j0 of vt (leading dimension ldv). */
+    private static void scoreGradient(Work w, float[] vt, int j0, int ldv, int bq, int bk, int dv, float scale) {
+        SmallGemm.mm(bq, bk, dv, w.dout, 0, dv, vt, j0, ldv, w.dp, 0, bk, false);
         for (int i = 0; i < bq; i++) {
             float delta = w.delta[i];
             int off = i * bk;
