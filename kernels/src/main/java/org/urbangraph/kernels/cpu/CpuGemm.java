@@ -138,8 +138,15 @@ final class CpuGemm {
                         for (int ir = 0; ir < mc; ir += MR) {
                             int mr = Math.min(MR, mc - ir);
                             long co = c.offset() + (long) (ic + ir) * c.rowStride() + (long) (jcf + j0) * c.colStride();
-                            kernel(kc, ap, ir * kc, bp, bo, c.seg(), co, c.rowStride(), c.colStride(), mr, nr,
-                                    first, alpha, beta, tile);
+                            kernel(kc, ap, ir * kc, bp, bo, tile);
+                            if (mr == MR && nr == NR && c.colStride() == 1) {
+                                for (int i = 0; i < MR; i++) {
+                                    update(tile, i * NR, c.seg(), (co + i * c.rowStride()) * 4, first, alpha, beta);
+                                }
+                            } else {
+                                updateEdge(tile, c.seg(), co, c.rowStride(), c.colStride(), mr, nr, first, alpha,
+                                        beta);
+                            }
                         }
                     }
                 };
@@ -244,12 +251,11 @@ final class CpuGemm {
     // ---- micro-kernel ----------------------------------------------------------------------------------------
 
     /**
-     * c[0..mr, 0..nr) (at element offset co, strides ldc and cs) gets the MR x NR product of one A panel and one B
-     * panel over kc: written as alpha * acc (+ beta * c) on the first depth block, added on later ones.
+     * tile = the MR x NR product of one packed A panel (at ao) and one packed B panel (at bo) over kc. It takes no more
+     * arguments than the loop needs: every extra live value competes for the general registers that hold the loop's
+     * indices, and C2 then reloads them from the stack inside the loop.
      */
-    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, MemorySegment cseg, long co,
-                               long ldc, long cs, int mr, int nr, boolean first, float alpha, float beta,
-                               float[] tile) {
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F);
@@ -258,9 +264,9 @@ final class CpuGemm {
         FloatVector c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F);
         FloatVector c31 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
-            int ai = ao + p * MR;
+        // one k step per iteration, indices bumped rather than recomputed. Unrolling (by 2 or 4) makes C2 hoist the
+        // later steps' B loads, which needs more than 16 vector registers and spills accumulators to the stack.
+        for (int ai = ao, bi = bo, end = ao + kc * MR; ai < end; ai += MR, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(F, bp, bi);
             FloatVector b1 = FloatVector.fromArray(F, bp, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, ap[ai]);
@@ -286,13 +292,6 @@ final class CpuGemm {
         c21.intoArray(tile, 2 * NR + LANES);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + LANES);
-        if (mr == MR && nr == NR && cs == 1) {
-            for (int i = 0; i < MR; i++) {
-                update(tile, i * NR, cseg, (co + i * ldc) * 4, first, alpha, beta);
-            }
-        } else {
-            updateEdge(tile, cseg, co, ldc, cs, mr, nr, first, alpha, beta);
-        }
     }
 
     private static void updateEdge(float[] tile, MemorySegment cseg, long co, long ldc, long cs, int mr, int nr,
