@@ -4,7 +4,6 @@ import static org.urbangraph.kernels.cpu.CpuMem.F;
 import static org.urbangraph.kernels.cpu.CpuMem.LANES;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import org.urbangraph.kernels.DType;
 import org.urbangraph.kernels.View;
@@ -20,6 +19,10 @@ import org.urbangraph.kernels.View;
  * and up to 4 broadcast A values, 14 in all. A 6 x 16 tile (as BLIS uses) needs 12 accumulators, and C2 then spills
  * one to the stack, which puts a store-load pair on the critical FMA chain; 4 x 16 does not spill.
  *
+ * <p>Block sizes: KC = 256 keeps a B panel (KC x NR floats, 16 KiB) in L1 next to an A panel; MC = 128 keeps the
+ * packed A block (128 KiB) in L2. The system properties {@code ug.gemm.kc} and {@code ug.gemm.mc} override them for
+ * tuning on other caches (MC must stay a multiple of MR).
+ *
  * <p>Determinism: each element of c sums its K products in KC blocks in order, each block in k order, whatever the
  * thread count or task split.
  */
@@ -27,8 +30,8 @@ final class CpuGemm {
 
     static final int MR = 4;
     static final int NR = 2 * LANES;
-    static final int KC = 256;
-    static final int MC = 128;
+    static final int KC = Integer.getInteger("ug.gemm.kc", 256);
+    static final int MC = Integer.getInteger("ug.gemm.mc", 128);
     static final int NC = 4096;
     /** Below this many multiply-adds per matrix, a batch runs one matrix per task instead of splitting each. */
     private static final long SMALL = 1L << 21;
@@ -130,25 +133,7 @@ final class CpuGemm {
                     int p1 = (int) ((long) panels * (jp + 1) / parts);
                     float[] ap = buffer(packedA, roundUp(mc, MR) * kc);
                     packA(a, ic, mc, pcf, kc, ap);
-                    float[] tile = tiles.get();
-                    for (int jr = p0; jr < p1; jr++) {
-                        int j0 = jr * NR;
-                        int nr = Math.min(NR, nc - j0);
-                        int bo = jr * NR * kc;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            long co = c.offset() + (long) (ic + ir) * c.rowStride() + (long) (jcf + j0) * c.colStride();
-                            kernel(kc, ap, ir * kc, bp, bo, tile);
-                            if (mr == MR && nr == NR && c.colStride() == 1) {
-                                for (int i = 0; i < MR; i++) {
-                                    update(tile, i * NR, c.seg(), (co + i * c.rowStride()) * 4, first, alpha, beta);
-                                }
-                            } else {
-                                updateEdge(tile, c.seg(), co, c.rowStride(), c.colStride(), mr, nr, first, alpha,
-                                        beta);
-                            }
-                        }
-                    }
+                    macroKernel(ap, mc, kc, bp, p0, p1, nc, c, ic, jcf, first, alpha, beta);
                 };
                 if (parallel) {
                     pool.run(tasks, body);
@@ -160,6 +145,55 @@ final class CpuGemm {
             }
         }
     }
+
+    /**
+     * The MC x (panels p0..p1) block of c: every packed A panel times every packed B panel, B panel outer so that it
+     * stays in L1 while the A block streams from L2. When c is read back (later depth blocks, or beta != 0), the next
+     * tile's rows are touched before the current tile is computed: c rows are a full row stride apart and usually
+     * come from L3, and the touch lets that latency overlap the micro-kernel instead of stalling the update.
+     */
+    private void macroKernel(float[] ap, int mc, int kc, float[] bp, int p0, int p1, int nc, Mat c, int ic, int jc,
+                             boolean first, float alpha, float beta) {
+        float[] tile = tiles.get();
+        float[] carr = CpuMem.floats(c.seg());
+        boolean readsC = carr != null && (!first || beta != 0);
+        long ld = c.rowStride();
+        long cs = c.colStride();
+        long cBase = carr == null ? 0 : c.seg().address() / 4;
+        float sink = 0;
+        for (int jr = p0; jr < p1; jr++) {
+            int j0 = jr * NR;
+            int nr = Math.min(NR, nc - j0);
+            int bo = jr * NR * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                long co = c.offset() + (long) (ic + ir) * ld + (long) (jc + j0) * cs;
+                if (readsC) {
+                    long next = ir + MR < mc ? co + MR * ld : c.offset() + (long) ic * ld + (long) (jc + j0 + NR) * cs;
+                    int rows = ir + MR < mc ? Math.min(MR, mc - ir - MR) : Math.min(MR, mc);
+                    for (int i = 0; i < rows; i++) {
+                        long idx = cBase + next + i * ld;
+                        if (idx < carr.length) {
+                            sink += carr[(int) idx];
+                        }
+                    }
+                }
+                kernel(kc, ap, ir * kc, bp, bo, tile);
+                if (mr == MR && nr == NR && cs == 1 && carr != null) {
+                    for (int i = 0; i < MR; i++) {
+                        update(tile, i * NR, carr, (int) (cBase + co + i * ld), first, alpha, beta);
+                    }
+                } else {
+                    updateEdge(tile, c.seg(), co, ld, cs, mr, nr, first, alpha, beta);
+                }
+            }
+        }
+        touched = sink;
+    }
+
+    /** Keeps the touches of macroKernel from being optimised away; never read. */
+    @SuppressWarnings("unused")
+    private volatile float touched;
 
     static int roundUp(int x, int q) {
         return (x + q - 1) / q * q;
@@ -218,8 +252,17 @@ final class CpuGemm {
             int nr = Math.min(NR, nc - j0);
             int base = jr * NR * kc;
             long col0 = b.offset() + (long) pc * ks + (long) (jc + j0) * ns;
-            if (ns == 1 && nr == NR && (t == DType.F32 || t == DType.BF16)) {
-                // rows contiguous in n: NR consecutive values per k
+            float[] farr = t == DType.F32 ? CpuMem.floats(s) : null;
+            if (ns == 1 && nr == NR && farr != null) {
+                // rows contiguous in n, in a float[]: NR consecutive values per k, moved as vectors (a call to a
+                // bulk copy per 16 floats costs more than the copy)
+                int src = Math.toIntExact(s.address() / 4 + col0);
+                int step = Math.toIntExact(ks);
+                for (int p = 0, o = base; p < kc; p++, src += step, o += NR) {
+                    FloatVector.fromArray(F, farr, src).intoArray(bp, o);
+                    FloatVector.fromArray(F, farr, src + LANES).intoArray(bp, o + LANES);
+                }
+            } else if (ns == 1 && nr == NR && (t == DType.F32 || t == DType.BF16)) {
                 for (int p = 0; p < kc; p++) {
                     CpuMem.load(s, t, col0 + p * ks, 1, NR, bp, base + p * NR);
                 }
@@ -313,22 +356,22 @@ final class CpuGemm {
         }
     }
 
-    /** One row of a full tile: c = alpha * acc (+ beta * c) on the first depth block, c += alpha * acc after. */
-    private static void update(float[] tile, int to, MemorySegment cseg, long byteOff, boolean first, float alpha,
-                               float beta) {
-        for (int v = 0; v < NR; v += LANES) {
-            long off = byteOff + v * 4L;
-            FloatVector acc = FloatVector.fromArray(F, tile, to + v);
-            FloatVector r;
-            if (!first) {
-                r = acc.fma(FloatVector.broadcast(F, alpha),
-                        FloatVector.fromMemorySegment(F, cseg, off, ByteOrder.LITTLE_ENDIAN));
-            } else if (beta != 0) {
-                r = acc.mul(alpha).add(FloatVector.fromMemorySegment(F, cseg, off, ByteOrder.LITTLE_ENDIAN).mul(beta));
-            } else {
-                r = acc.mul(alpha);
-            }
-            r.intoMemorySegment(cseg, off, ByteOrder.LITTLE_ENDIAN);
+    /**
+     * One row of a full tile into a float[] c at element ci: c = alpha * acc (+ beta * c) on the first depth block,
+     * c += alpha * acc after. The caller resolves the array once per block: looking it up per row (heapBase) cost a
+     * fifth of the micro-kernel's time.
+     */
+    private static void update(float[] tile, int to, float[] arr, int ci, boolean first, float alpha, float beta) {
+        FloatVector a0 = FloatVector.fromArray(F, tile, to).mul(alpha);
+        FloatVector a1 = FloatVector.fromArray(F, tile, to + LANES).mul(alpha);
+        if (!first) {
+            a0 = a0.add(FloatVector.fromArray(F, arr, ci));
+            a1 = a1.add(FloatVector.fromArray(F, arr, ci + LANES));
+        } else if (beta != 0) {
+            a0 = a0.add(FloatVector.fromArray(F, arr, ci).mul(beta));
+            a1 = a1.add(FloatVector.fromArray(F, arr, ci + LANES).mul(beta));
         }
+        a0.intoArray(arr, ci);
+        a1.intoArray(arr, ci + LANES);
     }
 }
