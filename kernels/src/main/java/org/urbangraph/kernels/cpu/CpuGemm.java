@@ -19,9 +19,14 @@ import org.urbangraph.kernels.View;
  * and up to 4 broadcast A values, 14 in all. A 6 x 16 tile (as BLIS uses) needs 12 accumulators, and C2 then spills
  * one to the stack, which puts a store-load pair on the critical FMA chain; 4 x 16 does not spill.
  *
- * <p>Block sizes: KC = 256 keeps a B panel (KC x NR floats, 16 KiB) in L1 next to an A panel; MC = 128 keeps the
- * packed A block (128 KiB) in L2. The system properties {@code ug.gemm.kc} and {@code ug.gemm.mc} override them for
- * tuning on other caches (MC must stay a multiple of MR).
+ * <p>Loop order: for each NC column block, B is packed for the whole depth; each task then owns an MC x NC block of
+ * c and walks all depth blocks over it, packing the matching A block each time, so its block of c stays in L2
+ * between depth blocks (with the textbook order, c returns from memory for every depth block once it outgrows L3).
+ *
+ * <p>Block sizes: KC = 256 keeps a B panel (KC x NR floats, 16 KiB) in L1 next to an A panel; MC = 128 and NC = 512
+ * keep the packed A block (128 KiB) and the block of c (256 KiB) together in a 512 KiB L2. The system properties
+ * {@code ug.gemm.kc}, {@code ug.gemm.mc} and {@code ug.gemm.nc} override them for tuning on other caches (MC a
+ * multiple of MR, NC of NR).
  *
  * <p>Determinism: each element of c sums its K products in KC blocks in order, each block in k order, whatever the
  * thread count or task split.
@@ -32,7 +37,7 @@ final class CpuGemm {
     static final int NR = 2 * LANES;
     static final int KC = Integer.getInteger("ug.gemm.kc", 256);
     static final int MC = Integer.getInteger("ug.gemm.mc", 128);
-    static final int NC = 4096;
+    static final int NC = Integer.getInteger("ug.gemm.nc", 512);
     /** Below this many multiply-adds per matrix, a batch runs one matrix per task instead of splitting each. */
     private static final long SMALL = 1L << 21;
 
@@ -97,51 +102,49 @@ final class CpuGemm {
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
         int threads = parallel ? pool.threads() : 1;
-        float[] bp = buffer(packedB, Math.min(NC, roundUp(n, NR)) * Math.min(KC, k));
+        int kBlocks = (k + KC - 1) / KC;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                boolean first = pc == 0;
-                int jcf = jc;
-                int pcf = pc;
-                // pack B in tasks of 8 panels
-                int packTasks = (panels + 7) / 8;
-                java.util.function.IntConsumer pack =
-                        t -> packBPanels(b, pcf, kc, jcf, nc, t * 8, Math.min(panels, t * 8 + 8), bp);
-                if (parallel) {
-                    pool.run(packTasks, pack);
-                } else {
-                    for (int t = 0; t < packTasks; t++) {
-                        pack.accept(t);
-                    }
-                }
-                int icBlocks = (m + MC - 1) / MC;
-                int jParts = Math.max(1, Math.min(panels, (2 * threads + icBlocks - 1) / icBlocks));
-                if (threads == 1) {
-                    jParts = 1;
-                }
-                int parts = jParts;
-                int tasks = icBlocks * jParts;
-                java.util.function.IntConsumer body = t -> {
-                    int ib = t / parts;
-                    int jp = t % parts;
-                    int ic = ib * MC;
-                    int mc = Math.min(MC, m - ic);
-                    int p0 = (int) ((long) panels * jp / parts);
-                    int p1 = (int) ((long) panels * (jp + 1) / parts);
+            int jcf = jc;
+            // B packed for the whole depth of this column block: depth block pb starts at pb * KC * panels * NR
+            float[] bp = buffer(packedB, kBlocks * KC * panels * NR);
+            int groups = (panels + 7) / 8;
+            java.util.function.IntConsumer pack = t -> {
+                int pb = t / groups;
+                int g = t % groups;
+                int pc = pb * KC;
+                packBPanels(b, pc, Math.min(KC, k - pc), jcf, nc, g * 8, Math.min(panels, g * 8 + 8), bp,
+                        pb * KC * panels * NR);
+            };
+            run(parallel, kBlocks * groups, pack);
+            int icBlocks = (m + MC - 1) / MC;
+            int parts = threads == 1 ? 1 : Math.max(1, Math.min(panels, (2 * threads + icBlocks - 1) / icBlocks));
+            // each task owns an MC x (its panels) block of c and walks the whole depth over it, so that block stays
+            // in the core's L2 from one depth block to the next instead of coming back from L3 or memory
+            run(parallel, icBlocks * parts, t -> {
+                int ic = t / parts * MC;
+                int jp = t % parts;
+                int mc = Math.min(MC, m - ic);
+                int p0 = (int) ((long) panels * jp / parts);
+                int p1 = (int) ((long) panels * (jp + 1) / parts);
+                for (int pb = 0; pb < kBlocks; pb++) {
+                    int pc = pb * KC;
+                    int kc = Math.min(KC, k - pc);
                     float[] ap = buffer(packedA, roundUp(mc, MR) * kc);
-                    packA(a, ic, mc, pcf, kc, ap);
-                    macroKernel(ap, mc, kc, bp, p0, p1, nc, c, ic, jcf, first, alpha, beta);
-                };
-                if (parallel) {
-                    pool.run(tasks, body);
-                } else {
-                    for (int t = 0; t < tasks; t++) {
-                        body.accept(t);
-                    }
+                    packA(a, ic, mc, pc, kc, ap);
+                    macroKernel(ap, mc, kc, bp, pb * KC * panels * NR, p0, p1, nc, c, ic, jcf, pb == 0, alpha, beta);
                 }
+            });
+        }
+    }
+
+    private void run(boolean parallel, int tasks, java.util.function.IntConsumer body) {
+        if (parallel) {
+            pool.run(tasks, body);
+        } else {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
             }
         }
     }
@@ -152,8 +155,8 @@ final class CpuGemm {
      * tile's rows are touched before the current tile is computed: c rows are a full row stride apart and usually
      * come from L3, and the touch lets that latency overlap the micro-kernel instead of stalling the update.
      */
-    private void macroKernel(float[] ap, int mc, int kc, float[] bp, int p0, int p1, int nc, Mat c, int ic, int jc,
-                             boolean first, float alpha, float beta) {
+    private void macroKernel(float[] ap, int mc, int kc, float[] bp, int bBase, int p0, int p1, int nc, Mat c, int ic,
+                             int jc, boolean first, float alpha, float beta) {
         float[] tile = tiles.get();
         float[] carr = CpuMem.floats(c.seg());
         boolean readsC = carr != null && (!first || beta != 0);
@@ -164,7 +167,7 @@ final class CpuGemm {
         for (int jr = p0; jr < p1; jr++) {
             int j0 = jr * NR;
             int nr = Math.min(NR, nc - j0);
-            int bo = jr * NR * kc;
+            int bo = bBase + jr * NR * kc;
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
                 long co = c.offset() + (long) (ic + ir) * ld + (long) (jc + j0) * cs;
@@ -242,7 +245,7 @@ final class CpuGemm {
     }
 
     /** Panels [p0, p1) of depth [pc, pc+kc) x columns [jc, jc+nc) of b, NR wide, k-major, zero padded, widened. */
-    private static void packBPanels(Mat b, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp) {
+    private static void packBPanels(Mat b, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp, int bBase) {
         MemorySegment s = b.seg();
         long ks = b.rowStride();
         long ns = b.colStride();
@@ -250,7 +253,7 @@ final class CpuGemm {
         for (int jr = p0; jr < p1; jr++) {
             int j0 = jr * NR;
             int nr = Math.min(NR, nc - j0);
-            int base = jr * NR * kc;
+            int base = bBase + jr * NR * kc;
             long col0 = b.offset() + (long) pc * ks + (long) (jc + j0) * ns;
             float[] farr = t == DType.F32 ? CpuMem.floats(s) : null;
             if (ns == 1 && nr == NR && farr != null) {
