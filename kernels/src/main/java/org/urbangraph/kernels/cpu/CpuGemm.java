@@ -214,7 +214,20 @@ final class CpuGemm {
             int mr = Math.min(MR, mc - ir);
             int base = ir * kc;
             long row0 = a.offset() + (long) (ic + ir) * rs + (long) pc * ks;
-            if (ks == 1 && f32) {
+            float[] arr = f32 && ks == 1 && mr == MR ? CpuMem.floats(s) : null;
+            if (arr != null) {
+                // rows contiguous in k, in a float[]: interleave the four rows straight into the panel
+                int r0 = Math.toIntExact(s.address() / 4 + row0);
+                int r1 = Math.toIntExact(r0 + rs);
+                int r2 = Math.toIntExact(r0 + 2 * rs);
+                int r3 = Math.toIntExact(r0 + 3 * rs);
+                for (int p = 0, o = base; p < kc; p++, o += MR) {
+                    ap[o] = arr[r0 + p];
+                    ap[o + 1] = arr[r1 + p];
+                    ap[o + 2] = arr[r2 + p];
+                    ap[o + 3] = arr[r3 + p];
+                }
+            } else if (ks == 1 && f32) {
                 // rows are contiguous in k: read each row in bulk, interleave into the panel
                 float[] row = Scratch.get(Scratch.E, kc);
                 for (int i = 0; i < MR; i++) {
