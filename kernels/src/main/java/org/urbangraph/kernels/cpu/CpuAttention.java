@@ -208,14 +208,16 @@ final class CpuAttention {
         int dv = v.size(3);
         int group = hq / hkv;
         Mask mk = Mask.of(mask, batch, lq, lk);
-        float[][] kts = transposedHeads(k, batch, hkv, lk, d);
         int qBlocks = (lq + BQ - 1) / BQ;
+        // several query blocks per head share one transposed copy of each key head; with a single block (decoding
+        // with a KV cache, short sequences) each key block is read once anyway, so it is transposed in place
+        float[][] kts = qBlocks > 1 ? transposedHeads(k, batch, hkv, lk, d) : null;
         pool.run(batch * hq * qBlocks, t -> {
             int qb = t % qBlocks;
             int h = t / qBlocks % hq;
             int b = t / qBlocks / hq;
             int hk = h / group;
-            float[] kt = kts[b * hkv + hk];
+            float[] kt = kts == null ? null : kts[b * hkv + hk];
             int i0 = qb * BQ;
             int bq = Math.min(BQ, lq - i0);
             Work w = work(d, dv);
@@ -227,7 +229,7 @@ final class CpuAttention {
             int jEnd = mk.keyEnd(i0, bq, lk);
             for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
-                SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, j0, lk, w.s, 0, bk, false);
+                scores(w, kt, k, b, hk, j0, bk, lk, bq, d);
                 applyMask(mk, b, i0, bq, j0, bk, w.s);
                 for (int i = 0; i < bq; i++) {
                     onlineSoftmaxRow(w, i, bk, dv);
@@ -252,6 +254,27 @@ final class CpuAttention {
                 }
             }
         });
+    }
+
+    /** Below this many query rows, scores are dot products of key rows: transposing the keys would cost as much. */
+    private static final int DOT_ROWS = 8;
+
+    /** w.s (bq x bk) = (scaled) queries in w.q times keys [j0, j0 + bk) of head hk, transposed. */
+    private static void scores(Work w, float[] kt, View k, int b, int hk, int j0, int bk, int lk, int bq, int d) {
+        if (bq < DOT_ROWS) {
+            loadRows(k, b, hk, j0, bk, d, w.k, d);
+            for (int i = 0; i < bq; i++) {
+                for (int j = 0; j < bk; j++) {
+                    w.s[i * bk + j] = CpuMath.dot(w.q, i * d, w.k, j * d, d);
+                }
+            }
+        } else if (kt != null) {
+            SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, j0, lk, w.s, 0, bk, false);
+        } else {
+            loadRows(k, b, hk, j0, bk, d, w.k, d);
+            SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
+            SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+        }
     }
 
     /** Row i of the score tile becomes probabilities relative to the running max; O and l are rescaled. */
