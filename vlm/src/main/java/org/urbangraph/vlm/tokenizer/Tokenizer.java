@@ -44,10 +44,26 @@ public final class Tokenizer {
         this.decoder = parts.decoder();
         this.truncation = parts.truncation();
         this.config = config;
-        Map<Integer, AddedToken> tokens = new LinkedHashMap<>(parts.addedTokens());
-        // Tokens that only the config lists are added to the tokenizer, as the Hugging Face loader does.
-        config.addedTokensDecoder().forEach(tokens::putIfAbsent);
-        this.added = new AddedVocabulary(tokens, normalizer);
+        this.added = new AddedVocabulary(Map.of(), normalizer);
+        // Ids are assigned as the reference library assigns them when it reads the file: a token already in the
+        // vocabulary keeps its id, any other gets the next free one, whatever id the file declares.
+        List<Map.Entry<Integer, AddedToken>> declared = List.copyOf(parts.addedTokens().entrySet());
+        int[] ids = addTokens(declared.stream().map(Map.Entry::getValue).toList());
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] != declared.get(i).getKey()) {
+                System.getLogger(Tokenizer.class.getName()).log(System.Logger.Level.WARNING,
+                        "{0}: added token \"{1}\" declares id {2} but gets id {3}, as in the Hugging Face library",
+                        source, declared.get(i).getValue().content(), declared.get(i).getKey(), ids[i]);
+            }
+        }
+        // Tokens that only the config lists are added after them, as the Hugging Face loader does.
+        List<AddedToken> fromConfig = new ArrayList<>();
+        config.addedTokensDecoder().forEach((id, token) -> {
+            if (tokenToId(token.content()) < 0) {
+                fromConfig.add(token);
+            }
+        });
+        addTokens(fromConfig);
         for (String name : configSpecialTokens(config)) {
             if (tokenToId(name) < 0) {
                 addTokens(List.of(AddedToken.special(name)));
@@ -266,27 +282,34 @@ public final class Tokenizer {
         return addTokens(list);
     }
 
-    /** Adds tokens with explicit matching rules; returns their ids in order. */
+    /**
+     * Adds tokens with explicit matching rules and returns their ids in order. A token whose text is already an
+     * added token or a vocabulary entry takes that id (an added token's rules are replaced); any other gets the
+     * next id after both the vocabulary and the added tokens.
+     */
     public synchronized int[] addTokens(List<AddedToken> tokens) {
         AddedVocabulary current = added;
         Map<Integer, AddedToken> all = new LinkedHashMap<>(current.tokens());
+        Map<String, Integer> byContent = new java.util.HashMap<>();
+        all.forEach((id, token) -> byContent.put(token.content(), id));
+        int vocabularyCount = model.vocab().size();
         int maxAdded = current.maxId();
-        int next = maxAdded >= model.size() || model.size() == 0 ? maxAdded + 1 : model.size();
+        int next = maxAdded >= vocabularyCount || vocabularyCount == 0 ? maxAdded + 1 : vocabularyCount;
         int[] ids = new int[tokens.size()];
         for (int i = 0; i < ids.length; i++) {
             AddedToken token = tokens.get(i);
-            int id = current.id(token.content());
-            if (id < 0) {
-                id = all.entrySet().stream().filter(e -> e.getValue().content().equals(token.content()))
-                        .mapToInt(Map.Entry::getKey).findFirst().orElse(model.tokenToId(token.content()));
-            }
-            if (id < 0) {
-                id = next++;
+            Integer id = byContent.get(token.content());
+            if (id == null) {
+                int inVocabulary = model.tokenToId(token.content());
+                id = inVocabulary >= 0 ? inVocabulary : next++;
             }
             all.put(id, token);
+            byContent.put(token.content(), id);
             ids[i] = id;
         }
-        added = new AddedVocabulary(all, normalizer);
+        if (!tokens.isEmpty()) {
+            added = new AddedVocabulary(all, normalizer);
+        }
         return ids;
     }
 

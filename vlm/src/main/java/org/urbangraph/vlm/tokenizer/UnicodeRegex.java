@@ -10,10 +10,13 @@ import java.util.regex.PatternSyntaxException;
  * <p>Why this exists: {@code java.util.regex}'s {@code \s}, {@code \w} and {@code \d} are ASCII-only by default,
  * while Oniguruma's are Unicode. Qwen2's split regex then puts NBSP, U+2003 or U+3000 in the wrong pre-token
  * (the {@code unicode_space_runs} case). {@link Pattern#UNICODE_CHARACTER_CLASS} makes {@code \s} exactly Unicode
- * {@code White_Space} and {@code \w}/{@code \d} the Unicode classes. Property names are also rewritten:
+ * {@code White_Space} and {@code \d} the decimal digits, as in Oniguruma; {@code \w} and {@code \h} are spelled
+ * out because Oniguruma defines them differently from Java. Property names are also rewritten:
  * Oniguruma accepts a script or binary property bare ({@code \p{Han}}), Java wants {@code \p{IsHan}}.
  */
 final class UnicodeRegex {
+    private static final String ONIG_WORD = "\\p{L}\\p{M}\\p{N}\\p{Pc}";
+
     private UnicodeRegex() {}
 
     static Pattern compile(String regex) {
@@ -53,6 +56,12 @@ final class UnicodeRegex {
                 }
                 out.append('\\').append(negate ? 'P' : 'p').append('{').append(javaPropertyName(name)).append('}');
                 i = close + 1;
+            } else if (e == 'w' || e == 'W' || e == 'h' || e == 'H') {
+                // Oniguruma's \w is Letter|Mark|Number|Connector_Punctuation (wider than Java's: it has U+00BD);
+                // its \h is a hex digit, not Java's horizontal space. A bracketed class also works nested in one.
+                String set = e == 'w' || e == 'W' ? ONIG_WORD : "0-9a-fA-F";
+                out.append(Character.isUpperCase(e) ? "[^" : "[").append(set).append(']');
+                i += 2;
             } else {
                 out.append(c).append(e);
                 i += 2;
