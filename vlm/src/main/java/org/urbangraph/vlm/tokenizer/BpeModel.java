@@ -36,7 +36,7 @@ final class BpeModel {
     private volatile boolean cacheEnabled = true;
 
     /**
-     * @param vocab token -> id
+     * @param vocab token -> id (kept, not copied: the caller hands it over)
      * @param merges the merges, by rank
      * @param unkToken the unknown token (must be in {@code vocab}) or null
      * @param continuingSubwordPrefix prefix of non-initial symbols, or null
@@ -44,7 +44,7 @@ final class BpeModel {
      */
     BpeModel(Map<String, Integer> vocab, MergeTable merges, String unkToken, boolean fuseUnk, boolean byteFallback,
             boolean ignoreMerges, String continuingSubwordPrefix, String endOfWordSuffix) {
-        this.vocab = Map.copyOf(vocab);
+        this.vocab = java.util.Collections.unmodifiableMap(vocab);
         int maxId = vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
         this.idToToken = new String[maxId + 1];
         vocab.forEach((token, id) -> idToToken[id] = token);

@@ -1,8 +1,12 @@
 package org.urbangraph.vlm.tokenizer;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.text.Normalizer.Form;
@@ -34,21 +38,99 @@ final class TokenizerJson {
         this.file = file;
     }
 
+    /**
+     * Reads the file. The vocabulary and the merges (most of a 5 MB file) are streamed straight into maps instead
+     * of going through a JSON tree; everything else is read as a tree.
+     */
     static Parts read(Path file) throws IOException {
-        JsonNode root;
-        try {
-            root = new ObjectMapper().readTree(file.toFile());
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        TokenizerJson reader = new TokenizerJson(file);
+        StreamedModel model = null;
+        try (JsonParser p = mapper.createParser(file.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new TokenizerFormatException(file, "expected a JSON object at the top level");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                if (name.equals("model") && p.currentToken() == JsonToken.START_OBJECT) {
+                    model = reader.streamModel(p);
+                } else {
+                    root.set(name, p.readValueAsTree());
+                }
+            }
         } catch (JacksonException e) {
-            throw new TokenizerFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+            throw new TokenizerFormatException(file, "not valid JSON: " + e.getOriginalMessage()
+                    + " (at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")", e);
         }
-        if (root == null || !root.isObject()) {
-            throw new TokenizerFormatException(file, "expected a JSON object at the top level");
+        if (model == null) {
+            throw new TokenizerFormatException(file, "model: missing (expected an object with the vocabulary)");
         }
-        return new TokenizerJson(file).parts(root);
+        return reader.parts(root, model);
     }
 
-    private Parts parts(JsonNode root) throws TokenizerFormatException {
-        BpeModel model = model(root.path("model"));
+    /** The model object: its small fields as a tree, the vocabulary and the merges as read. */
+    private record StreamedModel(ObjectNode fields, Map<String, Integer> vocab, List<String> mergeLeft,
+            List<String> mergeRight) {}
+
+    private StreamedModel streamModel(JsonParser p) throws IOException {
+        ObjectNode fields = JsonNodeFactory.instance.objectNode();
+        Map<String, Integer> vocab = null;
+        List<String> left = null;
+        List<String> right = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (name.equals("vocab") && value == JsonToken.START_OBJECT) {
+                vocab = new HashMap<>(1 << 18);
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String token = p.currentName();
+                    if (p.nextToken() != JsonToken.VALUE_NUMBER_INT || p.getLongValue() < 0
+                            || p.getLongValue() > Integer.MAX_VALUE) {
+                        throw error("model.vocab[\"" + token + "\"]", "expected a non-negative integer id, got "
+                                + p.getText());
+                    }
+                    vocab.put(token, p.getIntValue());
+                }
+            } else if (name.equals("merges") && value == JsonToken.START_ARRAY) {
+                left = new ArrayList<>(1 << 17);
+                right = new ArrayList<>(1 << 17);
+                int r = 0;
+                for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken(), r++) {
+                    if (t == JsonToken.VALUE_STRING) {
+                        String merge = p.getText();
+                        int space = merge.indexOf(' ');
+                        if (space < 0 || merge.indexOf(' ', space + 1) >= 0) {
+                            throw error("model.merges[" + r + "]", "expected two tokens separated by one space, got \""
+                                    + merge + "\"");
+                        }
+                        left.add(merge.substring(0, space));
+                        right.add(merge.substring(space + 1));
+                    } else if (t == JsonToken.START_ARRAY && p.nextToken() == JsonToken.VALUE_STRING) {
+                        String a = p.getText();
+                        if (p.nextToken() != JsonToken.VALUE_STRING) {
+                            throw error("model.merges[" + r + "]", "expected [\"a\", \"b\"]");
+                        }
+                        String b = p.getText();
+                        if (p.nextToken() != JsonToken.END_ARRAY) {
+                            throw error("model.merges[" + r + "]", "expected [\"a\", \"b\"] with two tokens");
+                        }
+                        left.add(a);
+                        right.add(b);
+                    } else {
+                        throw error("model.merges[" + r + "]", "expected \"a b\" or [\"a\", \"b\"]");
+                    }
+                }
+            } else {
+                fields.set(name, p.readValueAsTree());
+            }
+        }
+        return new StreamedModel(fields, vocab, left, right);
+    }
+
+    private Parts parts(JsonNode root, StreamedModel streamed) throws TokenizerFormatException {
+        BpeModel model = model(streamed);
         Map<Integer, AddedToken> added = new LinkedHashMap<>();
         JsonNode list = root.path("added_tokens");
         for (int i = 0; i < list.size(); i++) {
@@ -101,12 +183,10 @@ final class TokenizerJson {
 
     // ---- model ----
 
-    private BpeModel model(JsonNode m) throws TokenizerFormatException {
-        if (m.isMissingNode() || m.isNull()) {
-            throw error("model", "missing");
-        }
+    private BpeModel model(StreamedModel streamed) throws TokenizerFormatException {
+        JsonNode m = streamed.fields();
         String type = type(m);
-        if (type.isEmpty() && m.has("merges")) {
+        if (type.isEmpty() && streamed.mergeLeft() != null) {
             type = "BPE";
         }
         if (!type.equals("BPE")) {
@@ -117,21 +197,16 @@ final class TokenizerJson {
             throw error("model.dropout", "BPE dropout " + dropout.asDouble()
                     + " makes encoding random; only null or 0 is supported");
         }
-        JsonNode vocabNode = m.path("vocab");
-        if (!vocabNode.isObject()) {
-            throw error("model.vocab", "expected an object of token -> id");
+        Map<String, Integer> vocab = streamed.vocab();
+        if (vocab == null) {
+            throw error("model.vocab", "missing (expected an object of token -> id)");
         }
-        Map<String, Integer> vocab = new HashMap<>(vocabNode.size() * 2);
-        for (Map.Entry<String, JsonNode> e : vocabNode.properties()) {
-            if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0) {
-                throw error("model.vocab[\"" + e.getKey() + "\"]", "expected a non-negative integer id, got "
-                        + e.getValue());
-            }
-            vocab.put(e.getKey(), e.getValue().asInt());
+        if (streamed.mergeLeft() == null) {
+            throw error("model.merges", "missing (expected an array of merges)");
         }
         String prefix = textOrNull(m.get("continuing_subword_prefix"));
         String suffix = textOrNull(m.get("end_of_word_suffix"));
-        MergeTable merges = merges(m.path("merges"), vocab, prefix);
+        MergeTable merges = merges(streamed.mergeLeft(), streamed.mergeRight(), vocab, prefix);
         String unk = textOrNull(m.get("unk_token"));
         if (unk != null && !vocab.containsKey(unk)) {
             throw error("model.unk_token", "\"" + unk + "\" is not in the vocabulary");
@@ -144,36 +219,17 @@ final class TokenizerJson {
         return n == null || n.isNull() ? null : n.asText();
     }
 
-    /** Merges as {@code "a b"} strings (older files) or {@code ["a", "b"]} pairs (newer files). */
-    private MergeTable merges(JsonNode list, Map<String, Integer> vocab, String prefix)
+    /** Resolves the merges (read as {@code "a b"} strings or {@code ["a", "b"]} pairs) to token ids. */
+    private MergeTable merges(List<String> as, List<String> bs, Map<String, Integer> vocab, String prefix)
             throws TokenizerFormatException {
-        if (!list.isArray()) {
-            throw error("model.merges", "expected an array");
-        }
-        int n = list.size();
+        int n = as.size();
         int[] left = new int[n];
         int[] right = new int[n];
         int[] result = new int[n];
         int prefixLength = prefix == null ? 0 : prefix.length();
         for (int r = 0; r < n; r++) {
-            JsonNode merge = list.get(r);
-            String a;
-            String b;
-            if (merge.isTextual()) {
-                String s = merge.asText();
-                int space = s.indexOf(' ');
-                if (space < 0 || s.indexOf(' ', space + 1) >= 0) {
-                    throw error("model.merges[" + r + "]", "expected two tokens separated by one space, got \""
-                            + s + "\"");
-                }
-                a = s.substring(0, space);
-                b = s.substring(space + 1);
-            } else if (merge.isArray() && merge.size() == 2 && merge.get(0).isTextual() && merge.get(1).isTextual()) {
-                a = merge.get(0).asText();
-                b = merge.get(1).asText();
-            } else {
-                throw error("model.merges[" + r + "]", "expected \"a b\" or [\"a\", \"b\"], got " + merge);
-            }
+            String a = as.get(r);
+            String b = bs.get(r);
             left[r] = vocabId(vocab, a, r);
             right[r] = vocabId(vocab, b, r);
             String merged = a + (prefixLength > 0 && b.startsWith(prefix) ? b.substring(prefixLength) : b);

@@ -8,11 +8,11 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.urbangraph.testkit.Fixtures;
 
@@ -38,45 +38,108 @@ class RustTokenizersOracleTest {
         "aaaaaaaa", "----", "...", "\u00bf", "\u00b7",
     };
 
-    @Test
-    void qwen2MatchesRust() throws Exception {
-        compare(Fixtures.path("tokenizer", "qwen2"), 400, 20251127L);
+    private static Tokenizer qwen2;
+    private static HuggingFaceTokenizer qwen2Rust;
+    private static Tokenizer mistral;
+    private static HuggingFaceTokenizer mistralRust;
+
+    @BeforeAll
+    static void load() throws IOException {
+        qwen2 = Tokenizer.load(Fixtures.path("tokenizer", "qwen2"));
+        qwen2Rust = rust(Fixtures.path("tokenizer", "qwen2", "tokenizer.json"));
+        mistral = Tokenizer.load(Fixtures.path("tokenizer", "mistral"));
+        mistralRust = rust(Fixtures.path("tokenizer", "mistral", "tokenizer.json"));
+    }
+
+    @AfterAll
+    static void close() {
+        if (qwen2Rust != null) {
+            qwen2Rust.close();
+        }
+        if (mistralRust != null) {
+            mistralRust.close();
+        }
     }
 
     @Test
-    void mistralMatchesRust() throws Exception {
-        compare(Fixtures.path("tokenizer", "mistral"), 400, 20251128L);
+    void qwen2MatchesRust() {
+        compare(qwen2, qwen2Rust, "qwen2", 400, 20251127L);
+    }
+
+    @Test
+    void mistralMatchesRust() {
+        compare(mistral, mistralRust, "mistral", 400, 20251128L);
     }
 
     @Test
     void llama2MatchesRust() throws Exception {
         Path dir = Llama2TokenizerTest.directory();
-        assumeTrue(Files.isRegularFile(dir.resolve("tokenizer.json")),
-                "Llama-2 tokenizer files not found in " + dir + "; they are kept out of the repository because the "
-                        + "Llama 2 Community License's redistribution terms for the vocabulary are unsettled");
-        compare(dir, 400, 20251129L);
+        assumeTrue(Files.isRegularFile(dir.resolve("tokenizer.json")), Llama2TokenizerTest.missingMessage(dir));
+        try (HuggingFaceTokenizer rust = rust(dir.resolve("tokenizer.json"))) {
+            compare(Tokenizer.load(dir), rust, "llama2", 400, 20251129L);
+        }
     }
 
-    private static void compare(Path dir, int count, long seed) throws IOException {
-        Tokenizer ours = Tokenizer.load(dir);
-        HuggingFaceTokenizer rust = rust(dir.resolve("tokenizer.json"));
-        try (rust) {
-            Random random = new Random(seed);
-            List<String> texts = new ArrayList<>();
-            for (int i = 0; i < count; i++) {
-                texts.add(randomText(random));
+    /** Random byte strings through the byte-level decoder: the lossy UTF-8 decoding must replace as Rust does. */
+    @Test
+    void byteLevelDecodeOfRandomBytesMatchesRust() {
+        Tokenizer ours = qwen2;
+        HuggingFaceTokenizer rust = qwen2Rust;
+        {
+            Random random = new Random(77);
+            int[] byteIds = new int[256];
+            for (int b = 0; b < 256; b++) {
+                byteIds[b] = ours.tokenToId(String.valueOf(ByteLevelAlphabet.charOf(b)));
             }
-            for (String text : texts) {
-                String shown = "for " + escape(text) + " with " + dir;
-                long[] expected = rust.encode(text, true, false).getIds();
-                int[] got = ours.encode(text, true);
-                assertArrayEquals(toInts(expected), got, "ids " + shown);
-                long[] expectedPlain = rust.encode(text, false, false).getIds();
-                assertArrayEquals(toInts(expectedPlain), ours.encode(text, false), "ids without special tokens " + shown);
-                if (expected.length > 0) {
-                    assertEquals(rust.decode(expected, false), ours.decode(got, false), "decode " + shown);
-                    assertEquals(rust.decode(expected, true), ours.decode(got, true), "decode skipping specials " + shown);
+            int[] interesting = {0x41, 0x80, 0x9F, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xE2, 0xED, 0xEF, 0xF0, 0xF4, 0xF5,
+                0xFF, 0xA0, 0x90, 0x8F};
+            for (int i = 0; i < 500; i++) {
+                int[] ids = new int[1 + random.nextInt(8)];
+                for (int k = 0; k < ids.length; k++) {
+                    int b = random.nextBoolean() ? interesting[random.nextInt(interesting.length)] : random.nextInt(256);
+                    ids[k] = byteIds[b];
                 }
+                long[] asLong = Arrays.stream(ids).asLongStream().toArray();
+                assertEquals(rust.decode(asLong, false), ours.decode(ids), "decode of " + Arrays.toString(ids));
+            }
+        }
+    }
+
+    /** Random runs of {@code <0xNN>} tokens between pieces: one U+FFFD per byte of an invalid run, as Rust does. */
+    @Test
+    void byteFallbackDecodeOfRandomRunsMatchesRust() {
+        Tokenizer ours = mistral;
+        HuggingFaceTokenizer rust = mistralRust;
+        {
+            Random random = new Random(78);
+            int[] pieces = {ours.tokenToId("\u2581Hello"), ours.tokenToId("\u2581"), ours.tokenToId("\u2581\u2581"), 1, 2};
+            int[] interesting = {0x41, 0x0A, 0x80, 0x9F, 0xBF, 0xC3, 0xA9, 0xE2, 0x82, 0xAC, 0xF0, 0x9F, 0x98, 0xED};
+            for (int i = 0; i < 500; i++) {
+                int[] ids = new int[1 + random.nextInt(10)];
+                for (int k = 0; k < ids.length; k++) {
+                    ids[k] = random.nextInt(4) == 0 ? pieces[random.nextInt(pieces.length)]
+                            : 3 + interesting[random.nextInt(interesting.length)];
+                }
+                long[] asLong = Arrays.stream(ids).asLongStream().toArray();
+                assertEquals(rust.decode(asLong, false), ours.decode(ids), "decode of " + Arrays.toString(ids));
+                assertEquals(rust.decode(asLong, true), ours.decode(ids, true), "decode of " + Arrays.toString(ids));
+            }
+        }
+    }
+
+    private static void compare(Tokenizer ours, HuggingFaceTokenizer rust, String name, int count, long seed) {
+        Random random = new Random(seed);
+        for (int i = 0; i < count; i++) {
+            String text = randomText(random);
+            String shown = "for " + escape(text) + " with " + name;
+            long[] expected = rust.encode(text, true, false).getIds();
+            int[] got = ours.encode(text, true);
+            assertArrayEquals(toInts(expected), got, "ids " + shown);
+            long[] expectedPlain = rust.encode(text, false, false).getIds();
+            assertArrayEquals(toInts(expectedPlain), ours.encode(text, false), "ids without special tokens " + shown);
+            if (expected.length > 0) {
+                assertEquals(rust.decode(expected, false), ours.decode(got, false), "decode " + shown);
+                assertEquals(rust.decode(expected, true), ours.decode(got, true), "decode skipping specials " + shown);
             }
         }
     }
