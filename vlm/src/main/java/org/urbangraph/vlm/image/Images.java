@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import org.urbangraph.vlm.image.jpeg.JpegDecoder;
 
 /**
  * Reads an image file into {@link RgbImage}, with the pixels that Pillow's {@code Image.open(f).convert("RGB")}
@@ -13,7 +14,7 @@ import java.nio.file.Path;
  * <ul>
  *   <li>PNG: every colour type and bit depth, converted as Pillow converts (see {@link PngReader}).</li>
  *   <li>JPEG (and MPO, whose first frame is the primary image): our own decoder, bit-exact with libjpeg-turbo's
- *       defaults; grayscale, CMYK and YCCK converted as Pillow converts.</li>
+ *       defaults (see {@link JpegDecoder}); grayscale, CMYK and YCCK converted as Pillow converts.</li>
  * </ul>
  *
  * <p>EXIF orientation is deliberately <em>not</em> applied: Pillow does not apply it on open, and neither do the
@@ -38,7 +39,7 @@ public final class Images {
     public static RgbImage decode(byte[] data, String source) {
         return switch (sniff(data)) {
             case PNG -> PngReader.decode(data, source);
-            case JPEG -> throw new ImageFormatException(source, "JPEG decoding is not built yet");
+            case JPEG -> JpegDecoder.decode(data, source);
             case EMPTY -> throw new ImageFormatException(source, "empty file (expected a PNG or JPEG image)");
             case UNKNOWN -> throw new ImageFormatException(source, "not a PNG or JPEG image (the file starts with "
                     + hex(data, 8) + ")");

@@ -68,11 +68,11 @@ final class PngReader {
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
         int[] row = new int[w * r.getNumBands()];
         switch (colorType) {
-            case "Gray", "GrayAlpha" -> {
+            case "Grayscale", "GrayAlpha" -> {
                 for (int y = 0; y < h; y++) {
                     r.getSamples(0, y, w, 1, 0, row);
                     for (int x = 0; x < w; x++) {
-                        int v = grayTo8(row[x], bitDepth, colorType.equals("Gray"));
+                        int v = grayTo8(row[x], bitDepth, colorType.equals("Grayscale"));
                         int o = (y * w + x) * 3;
                         out[o] = out[o + 1] = out[o + 2] = (byte) v;
                     }
@@ -109,7 +109,7 @@ final class PngReader {
                 }
             }
             default -> throw new ImageFormatException(source, "PNG colour type '" + colorType + "' is not one of "
-                    + "Gray, GrayAlpha, RGB, RGBAlpha, Palette");
+                    + "Grayscale, GrayAlpha, RGB, RGBAlpha, Palette");
         }
         return new RgbImage(w, h, out);
     }
