@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.urbangraph.tensor.Tensor;
 
 /**
  * Hugging Face's {@code LlavaNextImageProcessor} (transformers 4.57, the Pillow-based processor of LLaVA-1.6), with
@@ -125,7 +126,13 @@ public final class LlavaNextImageProcessor {
      * {@code imageSizes} the original (height, width) per image, as the model's {@code image_sizes}.
      */
     public record Output(float[] pixelValues, int images, int maxTiles, int tileHeight, int tileWidth, int[] tiles,
-                         int[][] imageSizes) {}
+                         int[][] imageSizes) {
+
+        /** {@code pixel_values} as an [images, maxTiles, 3, tileHeight, tileWidth] tensor. */
+        public Tensor pixelValuesTensor() {
+            return Tensor.of(pixelValues, images, maxTiles, 3, tileHeight, tileWidth);
+        }
+    }
 
     /** The same before rescale and normalisation: 8-bit tiles, in the same layout. */
     public record Uint8Output(byte[] pixelValues, int images, int maxTiles, int tileHeight, int tileWidth,

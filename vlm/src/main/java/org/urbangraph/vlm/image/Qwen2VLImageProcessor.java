@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.urbangraph.tensor.Tensor;
 
 /**
  * Hugging Face's {@code Qwen2VLImageProcessor} (transformers 4.57, the Pillow-based "slow" processor, also used by
@@ -108,7 +109,22 @@ public final class Qwen2VLImageProcessor {
      * {@code grids} one per image, {@code imageTokens} the number of {@code <|image_pad|>} tokens (merged patches)
      * per image, which the prompt must hold.
      */
-    public record Output(float[] pixelValues, int rows, int rowSize, List<Grid> grids, int[] imageTokens) {}
+    public record Output(float[] pixelValues, int rows, int rowSize, List<Grid> grids, int[] imageTokens) {
+
+        /** {@code pixel_values} as a [rows, rowSize] tensor (wraps the array on the current backend). */
+        public Tensor pixelValuesTensor() {
+            return Tensor.of(pixelValues, rows, rowSize);
+        }
+
+        /** {@code image_grid_thw} as {t, h, w} per image, the form the vision tower takes. */
+        public int[][] gridThw() {
+            int[][] g = new int[grids.size()][];
+            for (int i = 0; i < g.length; i++) {
+                g[i] = new int[] {grids.get(i).t(), grids.get(i).h(), grids.get(i).w()};
+            }
+            return g;
+        }
+    }
 
     /** The same rows before rescale and normalisation: the resized 8-bit pixels in patch layout. */
     public record Uint8Output(byte[] pixelValues, int rows, int rowSize, List<Grid> grids) {}

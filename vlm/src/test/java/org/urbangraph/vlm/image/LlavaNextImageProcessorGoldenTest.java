@@ -70,6 +70,7 @@ class LlavaNextImageProcessorGoldenTest {
         float[] reference = SafetensorsFile.open(Fixtures.golden(MODEL, "reference.safetensors"))
                 .tensor("pixel_values").toFloatArray();
         assertEquals(0.0, Approx.maxAbsDiff(reference, out.pixelValues()), "reference pixel_values");
+        assertArrayEquals(new int[] {2, 5, 3, 112, 112}, out.pixelValuesTensor().shape());
     }
 
     @Test

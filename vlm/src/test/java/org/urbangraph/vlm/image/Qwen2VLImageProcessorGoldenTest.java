@@ -102,6 +102,12 @@ class Qwen2VLImageProcessorGoldenTest {
         assertArrayEquals(new int[] {12, 77}, out.imageTokens());
         assertEquals(356, out.rows());
         assertEquals(1176, out.rowSize());
+        assertArrayEquals(new int[][] {{1, 6, 8}, {1, 14, 22}}, out.gridThw());
+        assertArrayEquals(new int[] {356, 1176}, out.pixelValuesTensor().shape());
+        // the golden model's input is the same tensor
+        float[] reference = SafetensorsFile.open(Fixtures.golden("qwen2_vl", "reference.safetensors"))
+                .tensor("pixel_values").toFloatArray();
+        assertEquals(0.0, Approx.maxAbsDiff(reference, out.pixelValuesTensor().toFloatArray()));
     }
 
     @ParameterizedTest
