@@ -12,6 +12,8 @@ public record Normalization(boolean doRescale, double rescaleFactor, boolean doN
     public static final double[] CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
 
     public Normalization {
+        mean = mean.clone();
+        std = std.clone();
         if (mean.length != 3 || std.length != 3) {
             throw new IllegalArgumentException("image_mean and image_std need 3 values (R, G, B), got "
                     + mean.length + " and " + std.length);
@@ -40,6 +42,26 @@ public record Normalization(boolean doRescale, double rescaleFactor, boolean doN
     public float apply(int u8, int c) {
         float x = doRescale ? (float) (u8 * rescaleFactor) : (float) u8;
         return doNormalize ? (x - mean[c]) / std[c] : x;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Normalization n && n.doRescale == doRescale
+                && Double.compare(n.rescaleFactor, rescaleFactor) == 0 && n.doNormalize == doNormalize
+                && java.util.Arrays.equals(n.mean, mean) && java.util.Arrays.equals(n.std, std);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(doRescale, rescaleFactor, doNormalize, java.util.Arrays.hashCode(mean),
+                java.util.Arrays.hashCode(std));
+    }
+
+    @Override
+    public String toString() {
+        return "Normalization[rescale=" + (doRescale ? rescaleFactor : "off") + ", mean="
+                + (doNormalize ? java.util.Arrays.toString(mean) + ", std=" + java.util.Arrays.toString(std) : "off")
+                + "]";
     }
 
     /** A lookup table [c * 256 + u8] of {@link #apply}: the step is a pure function of (u8, c). */

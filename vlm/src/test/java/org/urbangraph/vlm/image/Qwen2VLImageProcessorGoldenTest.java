@@ -110,6 +110,38 @@ class Qwen2VLImageProcessorGoldenTest {
         assertEquals(0.0, Approx.maxAbsDiff(reference, out.pixelValuesTensor().toFloatArray()));
     }
 
+    @Test
+    void configReadsBothHubLayouts() throws Exception {
+        com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+        // the flat layout of the Qwen2-VL hub checkpoints
+        Qwen2VLImageProcessor.Config flat = Qwen2VLImageProcessor.Config.fromJson(
+                m.readTree("{\"min_pixels\": 3136, \"max_pixels\": 12845056, \"resample\": 3}"), "flat.json");
+        assertEquals(3136, flat.minPixels());
+        assertEquals(12845056, flat.maxPixels());
+        // only the size dict (pixel counts)
+        Qwen2VLImageProcessor.Config dict = Qwen2VLImageProcessor.Config.fromJson(
+                m.readTree("{\"size\": {\"shortest_edge\": 200704, \"longest_edge\": 1003520}}"), "dict.json");
+        assertEquals(200704, dict.minPixels());
+        assertEquals(1003520, dict.maxPixels());
+        // both: the flat keys win
+        Qwen2VLImageProcessor.Config both = Qwen2VLImageProcessor.Config.fromJson(m.readTree(
+                "{\"size\": {\"shortest_edge\": 1, \"longest_edge\": 2}, \"min_pixels\": 5000, \"max_pixels\": 9000}"),
+                "both.json");
+        assertEquals(5000, both.minPixels());
+        assertEquals(9000, both.maxPixels());
+        Qwen2VLImageProcessor.Config none = Qwen2VLImageProcessor.Config.fromJson(m.readTree("{}"), "none.json");
+        assertEquals(Qwen2VLImageProcessor.Config.defaults(), none.withPixels(none.minPixels(), none.maxPixels()));
+        assertEquals(3136, none.minPixels());
+        assertEquals(1003520, none.maxPixels());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Qwen2VLImageProcessor.Config.fromJson(m.readTree("{\"size\": {\"shortest_edge\": 4}}"),
+                        "bad.json"));
+        assertEquals(true, e.getMessage().startsWith("bad.json: 'size' must contain"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Qwen2VLImageProcessor.Config.fromJson(m.readTree("{\"image_std\": [1, 0, 1]}"), "std.json"));
+        assertEquals(true, e.getMessage().startsWith("std.json: image_std must be non-zero"), e.getMessage());
+    }
+
     @ParameterizedTest
     @CsvSource({
         // height, width, min, max, expected h, expected w (smart_resize values computed with Python)
