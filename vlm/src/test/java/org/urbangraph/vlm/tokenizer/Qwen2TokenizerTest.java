@@ -105,4 +105,19 @@ class Qwen2TokenizerTest {
         assertTrue(many.length > 50 * once.length);
         assertEquals(text.toString(), tokenizer.decode(many));
     }
+
+    /** Long words and long whitespace runs (one BPE word each, uncached) encode and decode back without trouble. */
+    @Test
+    void veryLongInputRoundTrips() {
+        java.util.Random random = new java.util.Random(5);
+        String[] parts = {"street", " ", "Ave", "  ", "\n", "crossing", "\u4e2d\u6587", "\u00e9", "\u00a0", "1234",
+            "x".repeat(3000), " ".repeat(2000), "\ud83d\ude00"};
+        StringBuilder text = new StringBuilder("Start");
+        while (text.length() < 100_000) {
+            text.append(parts[random.nextInt(parts.length)]);
+        }
+        int[] ids = tokenizer.encode(text.toString(), false);
+        assertTrue(ids.length > 5_000, "ids: " + ids.length);
+        assertEquals(text.toString(), tokenizer.decode(ids));
+    }
 }
