@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,13 +49,13 @@ public final class Tokenizer {
         this.added = new AddedVocabulary(Map.of(), normalizer);
         // Ids are assigned as the reference library assigns them when it reads the file: a token already in the
         // vocabulary keeps its id, any other gets the next free one, whatever id the file declares.
-        List<Map.Entry<Integer, AddedToken>> declared = List.copyOf(parts.addedTokens().entrySet());
-        int[] ids = addTokens(declared.stream().map(Map.Entry::getValue).toList());
+        List<TokenizerJson.Declared> declared = parts.addedTokens();
+        int[] ids = addTokens(declared.stream().map(TokenizerJson.Declared::token).toList());
         for (int i = 0; i < ids.length; i++) {
-            if (ids[i] != declared.get(i).getKey()) {
+            if (ids[i] != declared.get(i).id()) {
                 System.getLogger(Tokenizer.class.getName()).log(System.Logger.Level.WARNING,
                         "{0}: added token \"{1}\" declares id {2} but gets id {3}, as in the Hugging Face library",
-                        source, declared.get(i).getValue().content(), declared.get(i).getKey(), ids[i]);
+                        source, declared.get(i).token().content(), declared.get(i).id(), ids[i]);
             }
         }
         // Tokens that only the config lists are added after them, as the Hugging Face loader does.
@@ -81,7 +83,7 @@ public final class Tokenizer {
                 single.add(new int[] {requiredId(config.eosToken(), "eos_token", "add_eos_token")});
                 count++;
             }
-            this.postProcessor = new PostProcessor.Template(java.util.Collections.unmodifiableList(single));
+            this.postProcessor = new PostProcessor.Template(Collections.unmodifiableList(single));
             this.postProcessorAddedTokens = count;
         } else {
             this.postProcessor = parts.postProcessor();
@@ -255,7 +257,7 @@ public final class Tokenizer {
 
     /** The added tokens by id, in the order they were added. */
     public Map<Integer, AddedToken> addedTokens() {
-        return java.util.Collections.unmodifiableMap(added.tokens());
+        return Collections.unmodifiableMap(added.tokens());
     }
 
     /** One more than the largest id, added tokens included ({@code len(tokenizer)}). */
@@ -290,7 +292,7 @@ public final class Tokenizer {
     public synchronized int[] addTokens(List<AddedToken> tokens) {
         AddedVocabulary current = added;
         Map<Integer, AddedToken> all = new LinkedHashMap<>(current.tokens());
-        Map<String, Integer> byContent = new java.util.HashMap<>();
+        Map<String, Integer> byContent = new HashMap<>();
         all.forEach((id, token) -> byContent.put(token.content(), id));
         int vocabularyCount = model.vocab().size();
         int maxAdded = current.maxId();

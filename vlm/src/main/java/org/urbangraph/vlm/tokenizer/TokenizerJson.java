@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.text.Normalizer.Form;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -25,9 +24,12 @@ import java.util.regex.PatternSyntaxException;
  */
 final class TokenizerJson {
     /** The parsed pipeline; components are null where the file has none. */
-    record Parts(BpeModel model, Map<Integer, AddedToken> addedTokens, Normalizer normalizer,
+    record Parts(BpeModel model, List<Declared> addedTokens, Normalizer normalizer,
             PreTokenizer preTokenizer, PostProcessor postProcessor, int postProcessorAddedTokens, Decoder decoder,
             Truncation truncation) {}
+
+    /** An entry of {@code added_tokens}: the token and the id the file declares for it. */
+    record Declared(int id, AddedToken token) {}
 
     /** Truncation that the file asks for: the longest sequence, special tokens included, and which end to cut. */
     record Truncation(int maxLength, boolean left) {}
@@ -131,7 +133,7 @@ final class TokenizerJson {
 
     private Parts parts(JsonNode root, StreamedModel streamed) throws TokenizerFormatException {
         BpeModel model = model(streamed);
-        Map<Integer, AddedToken> added = new LinkedHashMap<>();
+        List<Declared> added = new ArrayList<>();
         JsonNode list = root.path("added_tokens");
         for (int i = 0; i < list.size(); i++) {
             JsonNode t = list.get(i);
@@ -140,7 +142,7 @@ final class TokenizerJson {
                 throw error(where + ".id", "expected a non-negative integer, got " + t.get("id"));
             }
             AddedToken token = addedToken(file, where, t);
-            added.put(t.get("id").asInt(), token);
+            added.add(new Declared(t.get("id").asInt(), token));
         }
         Normalizer normalizer = nullable(root.get("normalizer")) ? null : normalizer("normalizer", root.get("normalizer"));
         PreTokenizer pre = nullable(root.get("pre_tokenizer")) ? null
