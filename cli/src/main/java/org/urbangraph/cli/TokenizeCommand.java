@@ -76,8 +76,12 @@ public final class TokenizeCommand implements Callable<Integer> {
                 return 1;
             }
             out.println(json(tokenizer.encode(value.asText(), !noSpecialTokens)));
-            out.flush();
+            if (!in.ready()) {
+                // Flush when the input has nothing more buffered: prompt answers in a pipe, few writes in bulk.
+                out.flush();
+            }
         }
+        out.flush();
         return 0;
     }
 
