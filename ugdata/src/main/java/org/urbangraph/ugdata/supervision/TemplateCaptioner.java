@@ -65,9 +65,10 @@ public final class TemplateCaptioner implements ContextCaptioner {
         }
         long complex = s.crossings().stream().filter(x -> x.node().category().equals("complex_crossing")).count();
         long streets = c.subgraph().nodes().stream().filter(n -> n.kind() == NodeKind.STREET).count();
-        sentences.add(String.format(Locale.ROOT,
-                "Within %d m the street network has %d streets and %d crossings (%d of them complex), with %d places of interest.",
-                Math.round(c.subgraph().radiusM()), streets, s.crossings().size(), complex, s.pois().size()));
+        sentences.add(String.format(Locale.ROOT, "Within %d m the street network has %s and %s (%d of them complex), with %s.",
+                Math.round(c.subgraph().radiusM()), plural(streets, "street", "streets"),
+                plural(s.crossings().size(), "crossing", "crossings"), complex,
+                plural(s.pois().size(), "place of interest", "places of interest")));
         String area = areaSentence(s, c.labels());
         if (area != null) {
             sentences.add(area);
@@ -133,6 +134,10 @@ public final class TemplateCaptioner implements ContextCaptioner {
             return "behind";
         }
         return rel < 180 ? "on the right" : "on the left";
+    }
+
+    static String plural(long n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 
     /** The nearest nodes with distinct names (a bus stop mapped as two platforms is named once). */
