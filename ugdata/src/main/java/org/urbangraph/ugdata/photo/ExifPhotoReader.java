@@ -22,9 +22,10 @@ import org.urbangraph.ugdata.BuildIssues;
 /**
  * Reads camera position, heading and capture time from the EXIF of JPEG/PNG photos with metadata-extractor.
  *
- * <p>Heading comes from {@code GPSImgDirection}; photos taken with the Mapillary app keep it instead in the
- * JSON of the EXIF {@code ImageDescription} ({@code MAPCompassHeading.TrueHeading}), which is read as a
- * fallback. A photo without a usable GPS position is reported and skipped.
+ * <p>Heading comes from {@code GPSImgDirection}, capture time from {@code DateTimeOriginal}; photos taken with the
+ * Mapillary app keep both instead in the JSON of the EXIF {@code ImageDescription}
+ * ({@code MAPCompassHeading.TrueHeading}, {@code MAPCaptureTime}), which is read as a fallback. A photo without
+ * a usable GPS position is reported and skipped.
  */
 public final class ExifPhotoReader {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -73,48 +74,48 @@ public final class ExifPhotoReader {
                     + " (give its position in a manifest instead)");
             return null;
         }
-        double heading = heading(gps, md);
-        return new ImageRecord(id, file, loc.getLongitude(), loc.getLatitude(), heading, captureTime(md), false, false,
-                file.toString());
+        JsonNode mapillary = mapillaryJson(md);
+        return new ImageRecord(id, file, loc.getLongitude(), loc.getLatitude(), heading(gps, mapillary),
+                captureTime(md, mapillary), false, false, file.toString());
     }
 
-    static double heading(GpsDirectory gps, Metadata md) {
-        Rational dir = gps.getRational(GpsDirectory.TAG_IMG_DIRECTION);
-        if (dir != null && dir.getDenominator() != 0) {
-            double d = dir.doubleValue();
-            if (Double.isFinite(d)) {
-                return ((d % 360) + 360) % 360;
-            }
-        }
+    /** The Mapillary app's JSON in the EXIF ImageDescription, or a missing node. */
+    static JsonNode mapillaryJson(Metadata md) {
         ExifIFD0Directory ifd0 = md.getFirstDirectoryOfType(ExifIFD0Directory.class);
         String desc = ifd0 == null ? null : ifd0.getString(ExifIFD0Directory.TAG_IMAGE_DESCRIPTION);
         if (desc != null && desc.strip().startsWith("{")) {
             try {
-                JsonNode h = JSON.readTree(desc).path("MAPCompassHeading").path("TrueHeading");
-                if (h.isNumber() || h.isTextual()) {
-                    double d = h.asDouble(Double.NaN);
-                    if (Double.isFinite(d)) {
-                        return ((d % 360) + 360) % 360;
-                    }
-                }
+                return JSON.readTree(desc);
             } catch (IOException ignored) {
-                // a description that is not JSON carries no heading
+                // a description that is not JSON carries nothing for us
             }
         }
-        return Double.NaN;
+        return JSON.missingNode();
     }
 
-    /** EXIF DateTimeOriginal ("2014:06:07 10:24:05") as ISO local time, or null. */
-    static String captureTime(Metadata md) {
+    static double heading(GpsDirectory gps, JsonNode mapillary) {
+        Rational dir = gps.getRational(GpsDirectory.TAG_IMG_DIRECTION);
+        double d = dir != null && dir.getDenominator() != 0 ? dir.doubleValue()
+                : mapillary.path("MAPCompassHeading").path("TrueHeading").asDouble(Double.NaN);
+        return Double.isFinite(d) ? ((d % 360) + 360) % 360 : Double.NaN;
+    }
+
+    /**
+     * Capture time as ISO local time: EXIF DateTimeOriginal ("2014:06:07 10:24:05"), else the Mapillary
+     * {@code MAPCaptureTime} ("2014_06_07_10_24_05_656", with milliseconds), else null.
+     */
+    static String captureTime(Metadata md, JsonNode mapillary) {
         ExifSubIFDDirectory sub = md.getFirstDirectoryOfType(ExifSubIFDDirectory.class);
         String s = sub == null ? null : sub.getString(ExifSubIFDDirectory.TAG_DATETIME_ORIGINAL);
-        if (s == null) {
-            ExifIFD0Directory ifd0 = md.getFirstDirectoryOfType(ExifIFD0Directory.class);
-            s = ifd0 == null ? null : ifd0.getString(ExifIFD0Directory.TAG_DATETIME);
+        if (s != null && s.matches("\\d{4}:\\d{2}:\\d{2} \\d{2}:\\d{2}:\\d{2}.*")) {
+            return s.substring(0, 10).replace(':', '-') + "T" + s.substring(11, 19);
         }
-        if (s == null || !s.matches("\\d{4}:\\d{2}:\\d{2} \\d{2}:\\d{2}:\\d{2}.*")) {
-            return null;
+        String m = mapillary.path("MAPCaptureTime").asText("");
+        if (m.matches("\\d{4}_\\d{2}_\\d{2}_\\d{2}_\\d{2}_\\d{2}(_\\d{1,3})?")) {
+            String[] f = m.split("_");
+            return f[0] + "-" + f[1] + "-" + f[2] + "T" + f[3] + ":" + f[4] + ":" + f[5]
+                    + (f.length > 6 ? "." + f[6] : "");
         }
-        return s.substring(0, 10).replace(':', '-') + "T" + s.substring(11, 19);
+        return null;
     }
 }
