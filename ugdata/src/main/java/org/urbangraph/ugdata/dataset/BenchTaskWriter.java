@@ -146,7 +146,7 @@ final class BenchTaskWriter {
         ObjectNode query = row.putObject("query");
         query.put("image", q.image().pairFile());
         query.put("text", "Find the image taken at the same place as this one.");
-        query.put("image_id", q.image().id() + "-pair");
+        query.put("image_id", q.image().pairId());
         List<ObjectNode> cands = new ArrayList<>();
         for (ImageWork o : negatives) {
             cands.add(candidate(o.image().id(), null, o.image().file(), o.graphFile(), o.image().node(), o.lon(), o.lat()));

@@ -13,16 +13,18 @@ import org.urbangraph.ugdata.render.CameraPose;
  * @param pose camera pose of a synthetic view, null for photos
  * @param eval true if the image is a benchmark query (not in stage-1/2 rows)
  * @param pairFile relative path of a second view of the same place, or null
+ * @param pairId id of that second view (a rendered view's id with "-view2", or the other photo's id)
  * @param node the image node, once anchored in the city graph
  */
-record DatasetImage(ImageRecord record, String file, CameraPose pose, boolean eval, String pairFile, SpatialNode node) {
+record DatasetImage(ImageRecord record, String file, CameraPose pose, boolean eval, String pairFile, String pairId,
+        SpatialNode node) {
 
     DatasetImage withNode(SpatialNode n) {
-        return new DatasetImage(record, file, pose, eval, pairFile, n);
+        return new DatasetImage(record, file, pose, eval, pairFile, pairId, n);
     }
 
-    DatasetImage withPair(String pair) {
-        return new DatasetImage(record, file, pose, eval, pair, node);
+    DatasetImage withPair(String file2, String id2) {
+        return new DatasetImage(record, file, pose, eval, file2, id2, node);
     }
 
     String id() {

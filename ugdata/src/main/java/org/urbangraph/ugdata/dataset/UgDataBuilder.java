@@ -132,14 +132,14 @@ public final class UgDataBuilder {
     private List<DatasetImage> plan(List<ImageRecord> photos, List<CameraPose> poses) {
         List<DatasetImage> list = new ArrayList<>();
         for (ImageRecord r : photos) {
-            list.add(new DatasetImage(r, ImageCollector.photoFile(r), null, false, null, null));
+            list.add(new DatasetImage(r, ImageCollector.photoFile(r), null, false, null, null, null));
         }
         for (int i = 0; i < poses.size(); i++) {
             CameraPose p = poses.get(i);
             String id = ImageCollector.syntheticId(c.city(), i);
             ImageRecord r = new ImageRecord(id, null, p.lon(), p.lat(), p.headingDeg(), null, true, false,
                     "synthetic view " + i + " on " + p.streetName());
-            list.add(new DatasetImage(r, "images/" + id + ".png", p, false, null, null));
+            list.add(new DatasetImage(r, "images/" + id + ".png", p, false, null, null, null));
         }
         int nEval = (int) Math.round(c.evalFraction() * list.size());
         if (c.split() == Split.TRAIN && nEval == list.size() && list.size() > 1) {
@@ -160,7 +160,7 @@ public final class UgDataBuilder {
         List<DatasetImage> out = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             DatasetImage d = list.get(i);
-            out.add(new DatasetImage(d.record(), d.file(), d.pose(), eval.contains(i), null, null));
+            out.add(new DatasetImage(d.record(), d.file(), d.pose(), eval.contains(i), null, null, null));
         }
         return out;
     }
@@ -201,9 +201,10 @@ public final class UgDataBuilder {
         double[] moved = Geo.destination(p.lon(), p.lat(), p.headingDeg(), PAIR_SHIFT_M);
         CameraPose second = new CameraPose(moved[0], moved[1], Geo.normalizeDegrees(p.headingDeg() + PAIR_TURN_DEG),
                 p.streetKey(), p.streetName());
-        String pair = "images/" + img.id() + "-view2.png";
-        writePng(renderer.render(second), second, img.id() + "-view2", dir.resolve(pair));
-        return img.withPair(pair);
+        String pairId = img.id() + "-view2";
+        String pair = "images/" + pairId + ".png";
+        writePng(renderer.render(second), second, pairId, dir.resolve(pair));
+        return img.withPair(pair, pairId);
     }
 
     private void writePng(BufferedImage image, CameraPose p, String id, Path file) throws IOException {
@@ -236,7 +237,7 @@ public final class UgDataBuilder {
                 }
             }
             if (best != null) {
-                out.set(i, a.withPair(best.file()));
+                out.set(i, a.withPair(best.file(), best.id()));
             }
         }
         return out;
@@ -386,7 +387,8 @@ public final class UgDataBuilder {
         settings.put("eval_fraction", c.evalFraction());
         settings.put("bench_max_per_task", c.benchMaxPerTask());
         settings.put("bench_candidates", c.benchCandidates());
-        settings.put("graph", c.graphSettings());
+        settings.put("graph", UgDataJson.MAPPER.convertValue(c.graphSettings(),
+                new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() {}));
         Map<String, Integer> nodes = new LinkedHashMap<>();
         graph.nodeCounts().forEach((k, v) -> nodes.put(k.label(), v));
         Map<String, Integer> edges = new LinkedHashMap<>();
