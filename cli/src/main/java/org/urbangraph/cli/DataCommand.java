@@ -39,8 +39,9 @@ public final class DataCommand implements Callable<Integer> {
 
     @Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
             description = {"Build one city's dataset from an OSM extract (or all bundled cities with --bundled).",
-                "Writes stage1.jsonl, stage2.jsonl (official UGE shape), graph.json, graphs/, images/, bench/ and",
-                "manifest.json into --out, atomically. Bad input is reported, counted in the manifest and skipped."})
+                "Writes stage1.jsonl, stage2.jsonl (official UGE shape), graph.json, graphs/, images/, bench/ and "
+                        + "manifest.json into --out, atomically. Bad input is reported, counted in the manifest and "
+                        + "skipped; the build fails only when no image is left."})
     static final class Build implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -5,7 +5,6 @@ import org.locationtech.jts.geom.GeometryFactory;
 import org.locationtech.jts.geom.Polygon;
 import org.locationtech.jts.geom.prep.PreparedGeometry;
 import org.locationtech.jts.geom.prep.PreparedGeometryFactory;
-import org.urbangraph.ugdata.geo.Geo;
 import org.urbangraph.ugdata.geo.LocalFrame;
 import org.urbangraph.ugdata.geo.PolylineProjection;
 
@@ -104,10 +103,5 @@ public final class AreaGeometry {
 
     public double[] lats() {
         return lats;
-    }
-
-    /** Haversine distance between two anchor points, kept here so area code reads in one place. */
-    static double distance(double[] a, double[] b) {
-        return Geo.haversine(a[0], a[1], b[0], b[1]);
     }
 }

@@ -19,7 +19,7 @@ final class StreetMerger {
     /** Highway values that are not streets one can stand on. */
     static final Set<String> NOT_STREETS = Set.of("proposed", "construction", "abandoned", "disused", "razed",
             "platform", "bus_stop", "elevator", "corridor", "services", "rest_area", "raceway", "emergency_bay",
-            "street_lamp", "traffic_signals", "no");
+            "street_lamp", "traffic_signals", "no", "via_ferrata", "ladder");
 
     /** One merged street: its name, member ways in file order, and chained polylines (tunnel or not). */
     record Street(String name, List<OsmWay> ways, List<long[]> nodeIds, List<double[]> lons, List<double[]> lats,

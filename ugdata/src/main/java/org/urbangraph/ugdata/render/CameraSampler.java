@@ -15,14 +15,16 @@ import org.urbangraph.ugdata.graph.SpatialNode;
 import org.urbangraph.ugdata.graph.StreetGeometry;
 
 /**
- * Chooses camera positions for synthetic street views: uniformly by length along the city's named streets
+ * Chooses camera positions for synthetic street views: uniformly by length along the city's named streets of road
+ * classes
  * (seeded), at least a minimum spacing apart, each looking along its street in one of the two directions. When
  * the city is too small for the requested count at that spacing, the spacing is halved until it fits.
  */
 public final class CameraSampler {
-    /** Streets one does not take a street view on. */
-    private static final Set<String> SKIPPED = Set.of("steps", "path", "track", "bridleway", "cycleway", "footway",
-            "motorway", "motorway_link", "trunk_link");
+    /** Street classes a street view is taken on (not footpaths, tracks, motorways or climbing routes). */
+    private static final Set<String> CAMERA_CLASSES = Set.of("trunk", "primary", "secondary", "tertiary",
+            "unclassified", "residential", "living_street", "pedestrian", "road", "service", "primary_link",
+            "secondary_link", "tertiary_link");
 
     private CameraSampler() {}
 
@@ -37,7 +39,7 @@ public final class CameraSampler {
         double total = 0;
         for (SpatialNode s : graph.nodesOf(NodeKind.STREET)) {
             StreetGeometry g = graph.streetGeometry(s);
-            if (SKIPPED.contains(g.highway())) {
+            if (!CAMERA_CLASSES.contains(g.highway())) {
                 continue;
             }
             for (int p = 0; p < g.lons().size(); p++) {

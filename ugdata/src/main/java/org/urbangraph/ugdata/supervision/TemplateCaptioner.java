@@ -26,7 +26,7 @@ public final class TemplateCaptioner implements ContextCaptioner {
     @Override
     public String caption(CaptionContext c) {
         ImageSurroundings s = ImageSurroundings.of(c.graph(), c.subgraph());
-        int variant = (int) Math.floorMod(S2Buckets.mix(c.seed(), c.image().index()), 3);
+        int variant = Math.floorMod(S2Buckets.mix(c.seed(), c.image().index()), 3);
         List<String> sentences = new ArrayList<>();
         sentences.add(opening(s, c.headingDeg(), c.cityName(), variant));
         if (!s.crossings().isEmpty()) {
@@ -65,9 +65,10 @@ public final class TemplateCaptioner implements ContextCaptioner {
         }
         long complex = s.crossings().stream().filter(x -> x.node().category().equals("complex_crossing")).count();
         long streets = c.subgraph().nodes().stream().filter(n -> n.kind() == NodeKind.STREET).count();
-        sentences.add(String.format(Locale.ROOT, "Within %d m the street network has %s and %s (%d of them complex), with %s.",
+        sentences.add(String.format(Locale.ROOT, "Within %d m the street network has %s and %s%s, with %s.",
                 Math.round(c.subgraph().radiusM()), plural(streets, "street", "streets"),
-                plural(s.crossings().size(), "crossing", "crossings"), complex,
+                plural(s.crossings().size(), "crossing", "crossings"),
+                s.crossings().isEmpty() ? "" : " (" + complex + " of them complex)",
                 plural(s.pois().size(), "place of interest", "places of interest")));
         String area = areaSentence(s, c.labels());
         if (area != null) {
