@@ -7,11 +7,9 @@ import org.urbangraph.ugdata.supervision.SpatialReasoningPath;
 /**
  * What the per-image step produced for one image: its subgraph file, spatial context caption, place
  * description, OSM-derived labels and reasoning paths.
- *
- * @param streetHighway highway class of the image's street, or null
  */
 record ImageWork(DatasetImage image, String graphFile, String caption, String place, PerceptionLabels.Labels labels,
-        List<SpatialReasoningPath> paths, String streetName, String streetHighway, int subgraphNodes) {
+        List<SpatialReasoningPath> paths) {
 
     double lon() {
         return image.record().lon();

@@ -290,8 +290,7 @@ public final class UgDataBuilder {
                 List<SpatialReasoningPath> paths = withPaths.contains(img.node())
                         ? finder.paths(sub, c.seed() + img.node().index()) : List.of();
                 progress.step();
-                return new ImageWork(img, graphFile, caption, PlaceDescriber.describe(around), labels, paths,
-                        around.street() == null ? null : around.street().name(), highway, sub.nodes().size());
+                return new ImageWork(img, graphFile, caption, PlaceDescriber.describe(around), labels, paths);
             });
         }
         List<ImageWork> out = runAll(tasks);

@@ -245,14 +245,6 @@ public final class CityGraph {
         return out;
     }
 
-    /** Area nodes whose box meets the given box (lon/lat), in index order. */
-    List<SpatialNode> areasInEnvelope(Envelope env) {
-        List<SpatialNode> out = new ArrayList<>();
-        areaIndex.query(env, o -> out.add((SpatialNode) o));
-        out.sort((a, b) -> Integer.compare(a.index(), b.index()));
-        return out;
-    }
-
     /** Streets with a segment in the given box, in index order. */
     List<SpatialNode> streetsInEnvelope(Envelope env) {
         Set<SpatialNode> out = new LinkedHashSet<>();

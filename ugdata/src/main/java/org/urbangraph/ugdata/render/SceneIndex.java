@@ -42,10 +42,8 @@ public final class SceneIndex {
     private final STRtree waterways = new STRtree();
     private final STRtree trees = new STRtree();
     private final STRtree signs = new STRtree();
-    private final int buildingCount;
 
     public SceneIndex(OsmData osm) {
-        int nb = 0;
         for (OsmWay w : osm.ways()) {
             Map<String, String> t = w.tags();
             if (OsmFeatures.isBuilding(t) && w.closed() && w.size() >= 4) {
@@ -55,7 +53,6 @@ public final class SceneIndex {
                     h = defaultHeight(type, w.id());
                 }
                 insert(buildings, w.lons(), w.lats(), new Building(w.id(), open(w.lons()), open(w.lats()), h, type));
-                nb++;
             } else if (t.containsKey("highway") && !"yes".equals(t.get("area")) && !underground(t)) {
                 String hw = t.get("highway");
                 double width = roadWidth(hw, t.get("lanes"), t.get("width"));
@@ -105,17 +102,12 @@ public final class SceneIndex {
         for (STRtree t : List.of(buildings, roads, grounds, waterways, trees, signs)) {
             t.build();
         }
-        this.buildingCount = nb;
     }
 
     private static boolean underground(Map<String, String> t) {
         String tunnel = t.get("tunnel");
         return (tunnel != null && !tunnel.equals("no") && !tunnel.equals("building_passage"))
                 || "yes".equals(t.get("covered"));
-    }
-
-    public int buildingCount() {
-        return buildingCount;
     }
 
     /** Everything within {@code radiusM} of a point (by bounding box). */
