@@ -35,7 +35,7 @@ public final class Creation {
 
     public static Tensor full(Backend backend, DType dtype, double value, int... shape) {
         Tensor t = Tensor.empty(backend, dtype, shape);
-        if (value != 0) {
+        if (value != 0 && !Meta.isMeta(t)) {
             backend.fill(t.view(), value);
         }
         return t;
@@ -63,18 +63,27 @@ public final class Creation {
 
     public static Tensor randn(long seed, int... shape) {
         Tensor t = Tensor.empty(DType.F32, shape);
+        if (Meta.isMeta(t)) {
+            return t;
+        }
         t.backend().randomNormal(t.view(), seed);
         return t;
     }
 
     public static Tensor rand(long seed, int... shape) {
         Tensor t = Tensor.empty(DType.F32, shape);
+        if (Meta.isMeta(t)) {
+            return t;
+        }
         t.backend().randomUniform(t.view(), seed);
         return t;
     }
 
     /** Uniform on [low, high). */
     public static Tensor uniform(long seed, double low, double high, int... shape) {
+        if (Meta.active()) {
+            return Tensor.empty(DType.F32, shape);
+        }
         try (NoGrad g = NoGrad.enter()) {
             return Pointwise.affine(rand(seed, shape), high - low, low);
         }

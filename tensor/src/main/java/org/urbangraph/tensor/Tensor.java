@@ -58,7 +58,7 @@ public final class Tensor {
                 throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
             }
         }
-        Buffer buf = backend.allocate(dtype, Shapes.numel(shape));
+        Buffer buf = Meta.active() ? Meta.BUFFER : backend.allocate(dtype, Shapes.numel(shape));
         return new Tensor(buf, dtype, shape.clone(), View.rowMajorStrides(shape), 0);
     }
 
@@ -102,6 +102,10 @@ public final class Tensor {
     }
 
     public Backend backend() {
+        if (buffer == Meta.BUFFER) {
+            throw new IllegalStateException("tensor " + (name != null ? "'" + name + "' " : "")
+                    + Arrays.toString(shape) + " has no data: it is a placeholder for a weight that was never loaded");
+        }
         return Backends.forBuffer(buffer);
     }
 

@@ -95,6 +95,19 @@ public final class Approx {
         }
     }
 
+    /**
+     * Gradients: |a - e| <= rtol |e| + scaleTol * max|e|. Float32 summation order moves every element of a
+     * gradient by an amount proportional to the tensor's largest entries, not to the element itself, so small
+     * entries get an absolute floor tied to the tensor's scale.
+     */
+    public static void assertCloseToScale(String what, float[] expected, float[] actual, double rtol, double scaleTol) {
+        double max = 0;
+        for (float e : expected) {
+            max = Math.max(max, Math.abs(e));
+        }
+        assertClose(what + " (scale " + String.format("%.3g", max) + ")", expected, actual, scaleTol * max, rtol);
+    }
+
     public static double maxAbsDiff(float[] a, float[] b) {
         double m = 0;
         for (int i = 0; i < a.length; i++) {

@@ -4,7 +4,7 @@ import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.Tensor;
 
 /** Inverted dropout, active only in training mode; each call draws a fresh seed from the model's {@link Rng}. */
-public final class Dropout extends Module {
+public final class Dropout extends Module implements Layer {
 
     private final double p;
     private final Rng rng;
@@ -17,6 +17,7 @@ public final class Dropout extends Module {
         this.rng = rng;
     }
 
+    @Override
     public Tensor forward(Tensor x) {
         if (!isTraining() || p == 0) {
             return x;

@@ -4,7 +4,7 @@ import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.Tensor;
 
 /** LayerNorm over the last dimension with learnable weight (ones) and bias (zeros), as torch.nn.LayerNorm. */
-public final class LayerNorm extends Module {
+public final class LayerNorm extends Module implements Layer {
 
     private final Parameter weight;
     private final Parameter bias;
@@ -16,6 +16,7 @@ public final class LayerNorm extends Module {
         this.bias = affine ? param("bias", Tensor.zeros(dim), true) : null;
     }
 
+    @Override
     public Tensor forward(Tensor x) {
         return Functional.layerNorm(x, weight == null ? null : weight.tensor(), bias == null ? null : bias.tensor(), eps);
     }

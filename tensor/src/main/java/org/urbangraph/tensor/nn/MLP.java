@@ -9,7 +9,7 @@ import org.urbangraph.tensor.Tensor;
  * final LayerNorm. Children are numbered as torch.nn.Sequential numbers them (Linear at 0, activation 1, dropout
  * 2, Linear 3, LayerNorm 4 for a two-layer net), so checkpoint names such as {@code projection.3.weight} line up.
  */
-public final class MLP extends Module {
+public final class MLP extends Module implements Layer {
 
     private final List<Linear> linears = new ArrayList<>();
     private final List<Dropout> dropouts = new ArrayList<>();
@@ -36,6 +36,7 @@ public final class MLP extends Module {
         this.norm = finalNorm ? child(Integer.toString(index), new LayerNorm(sizes[sizes.length - 1], 1e-5, true)) : null;
     }
 
+    @Override
     public Tensor forward(Tensor x) {
         Tensor h = x;
         for (int i = 0; i < linears.size(); i++) {

@@ -108,6 +108,15 @@ public abstract class Module {
         return children.get(name);
     }
 
+    /** A child with a one-tensor forward, looked up at call time. */
+    protected Layer layer(String name) {
+        Module m = children.get(name);
+        if (!(m instanceof Layer l)) {
+            throw new IllegalStateException("'" + name + "' in " + getClass().getSimpleName() + " is not a layer");
+        }
+        return l;
+    }
+
     /** A child that maps features, looked up at call time so a wrapper swapped in by LoRA is used. */
     protected Projection projection(String name) {
         Module m = children.get(name);

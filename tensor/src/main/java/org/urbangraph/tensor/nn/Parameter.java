@@ -58,6 +58,9 @@ public final class Parameter {
     }
 
     private Tensor asTrainable(Tensor t) {
+        if (org.urbangraph.tensor.Meta.isMeta(t)) {
+            return t.named(name);
+        }
         if (!t.dtype().isFloat()) {
             throw new IllegalArgumentException("parameter '" + name + "' of dtype " + t.dtype() + " cannot be trained");
         }
