@@ -23,7 +23,7 @@ import org.urbangraph.tensor.nn.Rng;
  * Checkpoint names follow PyG: {@code lin_l.{weight,bias}}, {@code lin_r.{weight,bias}}, {@code lin_edge.weight}
  * (only with edge features), {@code att} [1, H, C], {@code bias} [C].
  */
-final class GATv2Conv extends MessagePassingLayer {
+public final class GATv2Conv extends MessagePassingLayer {
 
     static final double NEGATIVE_SLOPE = 0.2;
     /** PyG's softmax adds this to every denominator. */
@@ -40,8 +40,16 @@ final class GATv2Conv extends MessagePassingLayer {
     record Weights(Tensor linL, Tensor linLBias, Tensor linR, Tensor linRBias, Tensor linEdge, Tensor att,
                    Tensor bias) {}
 
-    /** @param edgeDim width of the edge features, or 0 for a layer without them */
-    GATv2Conv(int in, int channels, int heads, int edgeDim, double dropout, Rng rng) {
+    /**
+     * A freshly initialised layer.
+     *
+     * @param in width of the input node features
+     * @param channels width of each head's output (and of the layer's output: heads are averaged)
+     * @param edgeDim width of the edge features, or 0 for a layer without them
+     * @param dropout attention dropout, in training only
+     * @param rng initialisation and dropout seeds
+     */
+    public GATv2Conv(int in, int channels, int heads, int edgeDim, double dropout, Rng rng) {
         this.heads = heads;
         this.channels = channels;
         this.dropout = dropout;
@@ -73,7 +81,7 @@ final class GATv2Conv extends MessagePassingLayer {
     }
 
     @Override
-    Tensor forward(Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr, Trace trace, String prefix) {
+    public Tensor forward(Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr, Trace trace, String prefix) {
         if (takesEdgeFeatures() != (edgeAttr != null)) {
             throw new IllegalArgumentException(prefix + ": this GATv2 layer " + (takesEdgeFeatures()
                     ? "needs edge features" : "takes no edge features") + ", got " + (edgeAttr == null ? "none" : "some"));

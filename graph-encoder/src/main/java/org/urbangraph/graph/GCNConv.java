@@ -14,18 +14,18 @@ import org.urbangraph.tensor.nn.Rng;
  * 1; existing loops replaced), where deg counts a node's incoming edges including its loop; then {@code + bias}.
  * The authors' alternative to GATv2; it takes no edge features. Checkpoint names: {@code lin.weight}, {@code bias}.
  */
-final class GCNConv extends MessagePassingLayer {
+public final class GCNConv extends MessagePassingLayer {
 
     private final Parameter bias;
 
-    GCNConv(int in, int out, Rng rng) {
+    public GCNConv(int in, int out, Rng rng) {
         Linear lin = child("lin", new Linear(in, out, false, rng));
         lin.weight().set(Glorot.uniform(rng, out, in));
         this.bias = param("bias", Tensor.zeros(out), true);
     }
 
     @Override
-    Tensor forward(Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr, Trace trace, String prefix) {
+    public Tensor forward(Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr, Trace trace, String prefix) {
         Linear lin = (Linear) getChild("lin");
         return propagate(lin.weight().tensor(), bias.tensor(), x, edges, trace, prefix);
     }

@@ -209,10 +209,20 @@ public record GraphEncoderConfig(int hiddenDim, int outputDim, int numLayers, Co
                     bool(get.apply("edge_use_distance"), "edge_use_distance", where),
                     bool(get.apply("edge_use_direction"), "edge_use_direction", where),
                     bool(get.apply("edge_use_displacement"), "edge_use_displacement", where),
-                    GeometryPrecision.valueOf(get.apply("geometry").toUpperCase(Locale.ROOT)));
+                    geometry(get.apply("geometry"), where));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(where + ": malformed graph encoder setting: " + e.getMessage(), e);
         }
+    }
+
+    private static GeometryPrecision geometry(String v, String where) {
+        for (GeometryPrecision p : GeometryPrecision.values()) {
+            if (p.name().equalsIgnoreCase(v)) {
+                return p;
+            }
+        }
+        throw new IllegalArgumentException(where + ": graph encoder setting 'geometry' must be double or "
+                + "float32_reference, got '" + v + "'");
     }
 
     private static boolean bool(String v, String key, String where) {

@@ -15,7 +15,7 @@ import org.urbangraph.tensor.Tensor;
  * <p>A new loop's edge features are the mean of the node's incoming (remaining) edge features, or 0 for a node
  * with none: PyG's {@code fill_value='mean'}, a scatter-mean over the target index.
  */
-final class LoopedEdgeIndex {
+public final class LoopedEdgeIndex {
 
     final int numNodes;
     /** Edges of the batch that are not self-loops, by their position in the original edge list. */
@@ -29,7 +29,17 @@ final class LoopedEdgeIndex {
     /** Incoming kept edges per node, at least 1, as [N, 1]: the divisor of the mean fill. */
     private final float[] inDegreeAtLeastOne;
 
-    LoopedEdgeIndex(int numNodes, int[] src, int[] dst) {
+    /** The edges {@code src[e] -> dst[e]} of a graph (or batch) of {@code numNodes} nodes. */
+    public LoopedEdgeIndex(int numNodes, int[] src, int[] dst) {
+        if (src.length != dst.length) {
+            throw new IllegalArgumentException(src.length + " edge sources but " + dst.length + " targets");
+        }
+        for (int e = 0; e < src.length; e++) {
+            if (src[e] < 0 || src[e] >= numNodes || dst[e] < 0 || dst[e] >= numNodes) {
+                throw new IllegalArgumentException("edge " + e + " (" + src[e] + " -> " + dst[e] + ") points outside "
+                        + numNodes + " nodes");
+            }
+        }
         this.numNodes = numNodes;
         List<Integer> keep = new ArrayList<>();
         for (int e = 0; e < src.length; e++) {
@@ -67,12 +77,12 @@ final class LoopedEdgeIndex {
     }
 
     /** Messages per pass: kept edges plus one loop per node. */
-    int numMessages() {
+    public int numMessages() {
         return sourceIds.length;
     }
 
     /** The looped edge index as [2, E'] (I64), the layout of PyG's {@code edge_index}. */
-    Tensor edgeIndex() {
+    public Tensor edgeIndex() {
         long[] both = new long[2 * sourceIds.length];
         System.arraycopy(sourceIds, 0, both, 0, sourceIds.length);
         System.arraycopy(targetIds, 0, both, sourceIds.length, targetIds.length);
@@ -83,7 +93,7 @@ final class LoopedEdgeIndex {
      * Edge features [E, D] of the original edges, extended to the looped edges [E', D]: the kept edges' rows, then
      * each node's mean incoming row (0 without incoming edges). Differentiable in the features.
      */
-    Tensor withLoops(Tensor edgeAttr) {
+    public Tensor withLoops(Tensor edgeAttr) {
         Tensor keptAttr = numKept() == edgeAttr.size(0) ? edgeAttr : Indexing.indexSelect(edgeAttr, 0, kept);
         Tensor sums = Indexing.segmentSum(keptAttr, keptTarget, numNodes);
         Tensor counts = Tensor.of(inDegreeAtLeastOne, numNodes, 1);

@@ -4,7 +4,7 @@ import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Module;
 
 /** A graph convolution of the encoder's stack: node features [N, hidden] in, [N, hidden] out. */
-abstract class MessagePassingLayer extends Module {
+public abstract class MessagePassingLayer extends Module {
 
     /**
      * @param x node features [N, in]
@@ -12,5 +12,10 @@ abstract class MessagePassingLayer extends Module {
      * @param edgeAttr features of the original edges [E, edge_dim], or null when the layer takes none
      * @param trace where intermediates go, under {@code prefix + "."}
      */
-    abstract Tensor forward(Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr, Trace trace, String prefix);
+    public abstract Tensor forward(Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr, Trace trace, String prefix);
+
+    /** The layer on node features and edge features (null for a layer without them), tracing nothing. */
+    public Tensor forward(Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr) {
+        return forward(x, edges, edgeAttr, Trace.NONE, getClass().getSimpleName());
+    }
 }

@@ -62,6 +62,17 @@ class GraphEncoderTest {
         assertTrue(c.useSpatialEncoding() && c.useEdgeFeatures() && c.edgeUseDistance() && c.edgeUseDirection()
                 && c.edgeUseDisplacement());
         assertEquals(c, GraphEncoderConfig.fromMetadata(c.toMetadata(), "test"));
+
+        Map<String, String> bad = new java.util.HashMap<>(c.toMetadata());
+        bad.put("geometry", "single");
+        assertEquals("enc.safetensors: graph encoder setting 'geometry' must be double or float32_reference, got "
+                + "'single'", assertThrows(IllegalArgumentException.class,
+                        () -> GraphEncoderConfig.fromMetadata(bad, "enc.safetensors")).getMessage());
+        bad.put("geometry", "double");
+        bad.put("use_gat", "yes");
+        assertEquals("enc.safetensors: graph encoder setting 'use_gat' must be true or false, got 'yes'",
+                assertThrows(IllegalArgumentException.class,
+                        () -> GraphEncoderConfig.fromMetadata(bad, "enc.safetensors")).getMessage());
     }
 
     @Test
