@@ -17,6 +17,9 @@ import org.urbangraph.tensor.nn.Module;
 import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.Pooling;
+import org.urbangraph.vlm.VisionLanguageModel;
+import org.urbangraph.tensor.nn.Embedding;
+import java.util.function.UnaryOperator;
 import org.urbangraph.vlm.text.KvCache;
 import org.urbangraph.vlm.text.RotaryTables;
 import org.urbangraph.vlm.text.TextModel;
@@ -33,7 +36,7 @@ import org.urbangraph.vlm.text.TextModel;
  *   hidden -lm_head (or tied embed_tokens)-> logits;   hidden[last real token] -L2-> embedding
  * </pre>
  */
-public final class Qwen2VLForConditionalGeneration extends Module {
+public final class Qwen2VLForConditionalGeneration extends Module implements VisionLanguageModel {
 
     private final Qwen2VLConfig config;
     private final Qwen2VisionTransformer visual;
@@ -183,11 +186,58 @@ public final class Qwen2VLForConditionalGeneration extends Module {
 
     /** L2-normalised hidden state of each row's last real token [B, H]: the UGE embedding. */
     public Tensor embed(MultimodalBatch batch) {
-        Output out = forward(batch, false);
-        return Pooling.lastTokenL2(out.lastHiddenState(), batch.lastTokenIndex());
+        return embed(batch, null);
+    }
+
+    @Override
+    public int hiddenSize() {
+        return config.text().hiddenSize();
+    }
+
+    @Override
+    public Embedding tokenEmbeddings() {
+        return language.embedTokens();
+    }
+
+    @Override
+    public Tensor encode(MultimodalBatch batch, UnaryOperator<Tensor> spliceHook) {
+        Tensor feats = imageFeatures(batch.pixelValues(), batch.imageGrids(), null);
+        Tensor embeds = inputEmbeddings(batch.inputIds(), feats);
+        if (spliceHook != null) {
+            embeds = spliceHook.apply(embeds);
+        }
+        return forwardEmbeddings(batch.inputIds(), batch.attentionMask(), batch.imageGrids(), embeds, null, false)
+                .lastHiddenState();
+    }
+
+    @Override
+    public Prefill prefill(MultimodalBatch prompt, KvCache cache) {
+        Tensor feats = imageFeatures(prompt.pixelValues(), prompt.imageGrids(), null);
+        Tensor embeds = inputEmbeddings(prompt.inputIds(), feats);
+        Output out = forwardEmbeddings(prompt.inputIds(), prompt.attentionMask(), prompt.imageGrids(), embeds, cache,
+                false);
+        long[] next = new long[prompt.batchSize()];
+        for (int r = 0; r < next.length; r++) {
+            next[r] = out.ropeDeltas()[r] + prompt.length();
+        }
+        return new Prefill(out.lastHiddenState(), next);
+    }
+
+    @Override
+    public Tensor decodeStep(long[] tokens, long[] positions, long[][] keyMask, KvCache cache) {
+        int b = tokens.length;
+        Tensor embeds = language.embedTokens().forward(Tensor.of(tokens, b, 1));
+        long[][][] pos = new long[3][b][1];
+        for (int a = 0; a < 3; a++) {
+            for (int r = 0; r < b; r++) {
+                pos[a][r][0] = positions[r];
+            }
+        }
+        return forwardWithPositions(embeds, pos, keyMask, cache, false).lastHiddenState();
     }
 
     /** Logits over the vocabulary from hidden states [..., H] (lm_head, or the tied embedding table). */
+    @Override
     public Tensor logits(Tensor hidden) {
         if (lmHead != null) {
             return lmHead.forward(hidden);
