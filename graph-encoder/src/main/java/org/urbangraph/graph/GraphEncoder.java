@@ -1,7 +1,6 @@
 package org.urbangraph.graph;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,10 +181,5 @@ public final class GraphEncoder extends Module {
         GraphEncoder encoder = new GraphEncoder(config, 0);
         encoder.loadWeights(source);
         return encoder;
-    }
-
-    /** The message-passing layers (empty for the node-encoder-only ablation). */
-    List<MessagePassingLayer> layers() {
-        return convs == null ? List.of() : new ArrayList<>(convs.items());
     }
 }
