@@ -11,7 +11,7 @@ import org.urbangraph.tensor.nn.RMSNorm;
 import org.urbangraph.tensor.nn.Rng;
 
 /**
- * The decoder stack shared by the backbones (Qwen2's and Mistral's language model): {@code embed_tokens},
+ * The decoder stack shared by the backbones (the language model of Qwen2, Mistral, Phi-3): {@code embed_tokens},
  * {@code layers.N}, {@code norm}. It takes input embeddings (so the caller can splice in image features or graph
  * node embeddings) and rotary tables (so the caller decides between 1-D and multimodal positions).
  */
@@ -41,6 +41,15 @@ public final class TextModel extends Module {
 
     public Embedding embedTokens() {
         return embed;
+    }
+
+    /**
+     * Registers a module beside the decoder stack, for checkpoints that keep one there: Phi-3-V stores its image
+     * embedding at {@code model.vision_embed_tokens}, next to {@code model.embed_tokens}. The forward pass never
+     * calls it.
+     */
+    public <M extends Module> M attach(String name, M module) {
+        return child(name, module);
     }
 
     /**
