@@ -3,6 +3,7 @@ package org.urbangraph.vlm.text;
 import java.util.ArrayList;
 import java.util.List;
 import org.urbangraph.kernels.AttentionMask;
+import org.urbangraph.kernels.ref.ReferenceBackend;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Embedding;
 import org.urbangraph.tensor.nn.Module;
@@ -60,7 +61,19 @@ public final class TextModel extends Module {
                           boolean keepHiddenStates) {
         List<Tensor> hidden = keepHiddenStates ? new ArrayList<>() : null;
         Tensor h = inputsEmbeds;
-        AttentionMask m = config.slidingWindow() > 0 ? mask.withWindow(config.slidingWindow()) : mask;
+        AttentionMask m = mask;
+        int window = config.slidingWindow();
+        int keys = (cache == null ? 0 : cache.length()) + inputsEmbeds.size(1);
+        if (window > 0 && keys > window) {
+            // the reference kernel honours AttentionMask.window; the fast CPU kernel does not yet, and full attention
+            // there would silently give other numbers than Mistral's sliding window
+            if (!(inputsEmbeds.backend() instanceof ReferenceBackend)) {
+                throw new UnsupportedOperationException("this decoder attends within a sliding window of " + window
+                        + " tokens and the sequence has " + keys + "; only the reference backend (-Dug.backend="
+                        + "reference) implements the window so far");
+            }
+            m = mask.withWindow(window);
+        }
         for (int i = 0; i < layers.size(); i++) {
             if (hidden != null) {
                 hidden.add(h);
