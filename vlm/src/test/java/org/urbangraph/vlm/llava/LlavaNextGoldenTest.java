@@ -168,5 +168,11 @@ class LlavaNextGoldenTest {
             Approx.assertClose("vision_embeds from the PNGs", ref.tensor("vision_embeds").toFloatArray(),
                     feats.toFloatArray(), 1e-4, 1e-4);
         }
+        // the golden prompt is the text ids with one <image> per image, expanded by the feature counts
+        long[] ids = ref.tensor("single.input_ids").toLongArray();
+        long[] collapsed = java.util.stream.LongStream.range(0, ids.length)
+                .filter(i -> ids[(int) i] != 500 || ids[(int) i - 1] != 500).map(i -> ids[(int) i]).toArray();
+        assertArrayEquals(ids, LlavaNextProcessor.expandImageTokens(collapsed, 500,
+                new int[] {(int) lens[0], (int) lens[1]}));
     }
 }
