@@ -49,7 +49,13 @@ final class RowOps {
         View[] outer = ViewDesc.coalesce(Strides.dropDim(x, d), Strides.dropDim(out, d));
         long count = outer[0].numel();
         boolean exactLong = x.dtype().isIntegral() && op != ReduceOp.MEAN && op != ReduceOp.LOGSUMEXP;
-        Launch l = Launch.of(rt, "reduce", "", exactLong ? "rd_reduce_long" : "rd_reduce")
+        String kernel = exactLong ? "rd_reduce_long" : switch (op) {
+            case SUM, MEAN, SUM_SQUARES -> "rd_sum";
+            case MAX, MIN -> "rd_extreme";
+            case ARGMAX, ARGMIN -> "rd_arg";
+            case LOGSUMEXP -> "rd_logsumexp";
+        };
+        Launch l = Launch.of(rt, "reduce", "", kernel)
                 .arg(ClTypes.code(op)).arg(n).arg(count).arg(x.strides()[d]).view(outer[0]).view(outer[1]);
         runRows(l, count, n);
     }

@@ -49,32 +49,33 @@ inline float unary_f(int op, float x, float alpha, float beta) {
         case U_SQUARE: return x * x;
         case U_RELU: return x > 0.0f ? x : 0.0f;
         case U_SILU: return x * sigmoidf(x);
-        case U_GELU_ERF: return 0.5f * x * (1.0f + erf(x * INV_SQRT_2));
-        case U_GELU_TANH: return 0.5f * x * (1.0f + tanh(SQRT_2_OVER_PI * (x + 0.044715f * x * x * x)));
+        // 1 + erf(z) = erfc(-z) and 1 + tanh(u) = 2 sigmoid(2u) avoid cancellation for negative x
+        case U_GELU_ERF: return 0.5f * x * erfc(-x * INV_SQRT_2);
+        case U_GELU_TANH: return x * sigmoidf(2.0f * SQRT_2_OVER_PI * (x + 0.044715f * x * x * x));
         case U_QUICK_GELU: return x * sigmoidf(1.702f * x);
         case U_LEAKY_RELU: return x > 0.0f ? x : alpha * x;
         case U_POW_SCALAR: return pow(x, alpha);
         case U_CLAMP: return nan_min(nan_max(x, alpha), beta);
         case U_AFFINE: return alpha * x + beta;
         case U_SILU_GRAD: {
-            float s = sigmoidf(x);
-            return s * (1.0f + x * (1.0f - s));
+            return sigmoidf(x) * (1.0f + x * sigmoidf(-x));
         }
         case U_GELU_ERF_GRAD:
-            return 0.5f * (1.0f + erf(x * INV_SQRT_2)) + x * exp(-0.5f * x * x) * INV_SQRT_2PI;
+            return 0.5f * erfc(-x * INV_SQRT_2) + x * exp(-0.5f * x * x) * INV_SQRT_2PI;
         case U_GELU_TANH_GRAD: {
+            // 0.5 (1 + tanh u) = sigmoid(2u); 1 - tanh^2 u = 4 sigmoid(2u) sigmoid(-2u), free of cancellation
             float u = SQRT_2_OVER_PI * (x + 0.044715f * x * x * x);
-            float t = tanh(u);
+            float sp = sigmoidf(2.0f * u);
+            float sm = sigmoidf(-2.0f * u);
             float du = SQRT_2_OVER_PI * (1.0f + 3.0f * 0.044715f * x * x);
-            return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * du;
+            return sp + 2.0f * x * sp * sm * du;
         }
         case U_QUICK_GELU_GRAD: {
             float s = sigmoidf(1.702f * x);
-            return s + 1.702f * x * s * (1.0f - s);
+            return s + 1.702f * x * s * sigmoidf(-1.702f * x);
         }
         case U_SIGMOID_GRAD_FROM_INPUT: {
-            float s = sigmoidf(x);
-            return s * (1.0f - s);
+            return sigmoidf(x) * sigmoidf(-x);
         }
         default: return NAN;
     }

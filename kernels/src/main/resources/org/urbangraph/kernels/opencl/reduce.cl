@@ -28,86 +28,109 @@ inline void arg_pick_long(long* v, long* i, long v2, long i2, int isMax) {
     }
 }
 
-kernel void rd_reduce(int op, int n, long outer, long step, global const uchar* x, VDesc xs, global uchar* o,
-                      VDesc os) {
+// Each family is its own kernel: barriers never sit under a branch (compilers that serialise work items, such as
+// PoCL on a CPU, replicate code around conditional barriers and compile such kernels very slowly).
+
+kernel void rd_sum(int op, int n, long outer, long step, global const uchar* x, VDesc xs, global uchar* o, VDesc os) {
+    local float sv[WG_MAX];
+    int lid = get_local_id(0);
+    int wg = get_local_size(0);
+    for (long g = get_group_id(0); g < outer; g += get_num_groups(0)) {
+        long base = vd_offset(&xs, g);
+        float s = 0.0f;
+        float c = 0.0f;
+        for (int j = lid; j < n; j += wg) {
+            float v = ld_f(x, xs.dtype, base + j * step);
+            kahan_add(&s, &c, op == R_SUM_SQUARES ? v * v : v);
+        }
+        float r = wg_sum(sv, s);
+        if (lid == 0) {
+            st_f(o, os.dtype, vd_offset(&os, g), op == R_MEAN ? r / (float) n : r);
+        }
+    }
+}
+
+kernel void rd_extreme(int op, int n, long outer, long step, global const uchar* x, VDesc xs, global uchar* o,
+                       VDesc os) {
+    local float sv[WG_MAX];
+    int lid = get_local_id(0);
+    int wg = get_local_size(0);
+    int isMax = op == R_MAX;
+    for (long g = get_group_id(0); g < outer; g += get_num_groups(0)) {
+        long base = vd_offset(&xs, g);
+        float a = isMax ? -INFINITY : INFINITY;
+        for (int j = lid; j < n; j += wg) {
+            float v = ld_f(x, xs.dtype, base + j * step);
+            a = isMax ? nan_max(a, v) : nan_min(a, v);
+        }
+        sv[lid] = a;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int k = wg / 2; k > 0; k >>= 1) {
+            if (lid < k) {
+                sv[lid] = isMax ? nan_max(sv[lid], sv[lid + k]) : nan_min(sv[lid], sv[lid + k]);
+            }
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        if (lid == 0) {
+            st_f(o, os.dtype, vd_offset(&os, g), sv[0]);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+kernel void rd_arg(int op, int n, long outer, long step, global const uchar* x, VDesc xs, global uchar* o, VDesc os) {
     local float sv[WG_MAX];
     local long si[WG_MAX];
     int lid = get_local_id(0);
     int wg = get_local_size(0);
-    int dt = xs.dtype;
+    int isMax = op == R_ARGMAX;
     for (long g = get_group_id(0); g < outer; g += get_num_groups(0)) {
         long base = vd_offset(&xs, g);
-        long oo = vd_offset(&os, g);
-        if (op == R_SUM || op == R_MEAN || op == R_SUM_SQUARES) {
-            float s = 0.0f;
-            float c = 0.0f;
-            for (int j = lid; j < n; j += wg) {
-                float v = ld_f(x, dt, base + j * step);
-                kahan_add(&s, &c, op == R_SUM_SQUARES ? v * v : v);
-            }
-            float r = wg_sum(sv, s);
-            if (lid == 0) {
-                st_f(o, os.dtype, oo, op == R_MEAN ? r / (float) n : r);
-            }
-        } else if (op == R_MAX || op == R_MIN) {
-            float a = op == R_MAX ? -INFINITY : INFINITY;
-            for (int j = lid; j < n; j += wg) {
-                float v = ld_f(x, dt, base + j * step);
-                a = op == R_MAX ? nan_max(a, v) : nan_min(a, v);
-            }
-            sv[lid] = a;
-            barrier(CLK_LOCAL_MEM_FENCE);
-            for (int k = wg / 2; k > 0; k >>= 1) {
-                if (lid < k) {
-                    sv[lid] = op == R_MAX ? nan_max(sv[lid], sv[lid + k]) : nan_min(sv[lid], sv[lid + k]);
-                }
-                barrier(CLK_LOCAL_MEM_FENCE);
-            }
-            if (lid == 0) {
-                st_f(o, os.dtype, oo, sv[0]);
+        float bv = isMax ? -INFINITY : INFINITY;
+        long bi = 0x7FFFFFFFFFFFFFFFL;
+        for (int j = lid; j < n; j += wg) {
+            arg_pick(&bv, &bi, ld_f(x, xs.dtype, base + j * step), j, isMax);
+        }
+        sv[lid] = bv;
+        si[lid] = bi;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int k = wg / 2; k > 0; k >>= 1) {
+            if (lid < k) {
+                float v = sv[lid];
+                long i = si[lid];
+                arg_pick(&v, &i, sv[lid + k], si[lid + k], isMax);
+                sv[lid] = v;
+                si[lid] = i;
             }
             barrier(CLK_LOCAL_MEM_FENCE);
-        } else if (op == R_ARGMAX || op == R_ARGMIN) {
-            int isMax = op == R_ARGMAX;
-            float bv = isMax ? -INFINITY : INFINITY;
-            long bi = 0x7FFFFFFFFFFFFFFFL;
-            for (int j = lid; j < n; j += wg) {
-                arg_pick(&bv, &bi, ld_f(x, dt, base + j * step), j, isMax);
-            }
-            sv[lid] = bv;
-            si[lid] = bi;
-            barrier(CLK_LOCAL_MEM_FENCE);
-            for (int k = wg / 2; k > 0; k >>= 1) {
-                if (lid < k) {
-                    float v = sv[lid];
-                    long i = si[lid];
-                    arg_pick(&v, &i, sv[lid + k], si[lid + k], isMax);
-                    sv[lid] = v;
-                    si[lid] = i;
-                }
-                barrier(CLK_LOCAL_MEM_FENCE);
-            }
-            if (lid == 0) {
-                st_l(o, os.dtype, oo, si[0] == 0x7FFFFFFFFFFFFFFFL ? 0 : si[0]);
-            }
-            barrier(CLK_LOCAL_MEM_FENCE);
-        } else { // R_LOGSUMEXP
-            float a = -INFINITY;
-            for (int j = lid; j < n; j += wg) {
-                a = nan_max(a, ld_f(x, dt, base + j * step));
-            }
-            float m = wg_max(sv, a);
-            float s = 0.0f;
-            float c = 0.0f;
-            if (!isinf(m)) {
-                for (int j = lid; j < n; j += wg) {
-                    kahan_add(&s, &c, exp(ld_f(x, dt, base + j * step) - m));
-                }
-            }
-            float r = wg_sum(sv, s);
-            if (lid == 0) {
-                st_f(o, os.dtype, oo, isinf(m) ? m : m + log(r));
-            }
+        }
+        if (lid == 0) {
+            st_l(o, os.dtype, vd_offset(&os, g), si[0] == 0x7FFFFFFFFFFFFFFFL ? 0 : si[0]);
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+}
+
+kernel void rd_logsumexp(int op, int n, long outer, long step, global const uchar* x, VDesc xs, global uchar* o,
+                         VDesc os) {
+    local float sv[WG_MAX];
+    int lid = get_local_id(0);
+    int wg = get_local_size(0);
+    for (long g = get_group_id(0); g < outer; g += get_num_groups(0)) {
+        long base = vd_offset(&xs, g);
+        float a = -INFINITY;
+        for (int j = lid; j < n; j += wg) {
+            a = nan_max(a, ld_f(x, xs.dtype, base + j * step));
+        }
+        float m = wg_max(sv, a);
+        float s = 0.0f;
+        float c = 0.0f;
+        for (int j = lid; j < n && !isinf(m); j += wg) {
+            kahan_add(&s, &c, exp(ld_f(x, xs.dtype, base + j * step) - m));
+        }
+        float r = wg_sum(sv, s);
+        if (lid == 0) {
+            st_f(o, os.dtype, vd_offset(&os, g), isinf(m) ? m : m + log(r));
         }
     }
 }
