@@ -52,7 +52,7 @@ public final class Autograd {
                         + Arrays.toString(root.shape()));
             }
             try (NoGrad g = NoGrad.enter()) {
-                seed = Creation.full(root.backend(), org.urbangraph.kernels.DType.F32, 1, root.shape());
+                seed = Creation.full(root.backend(), Pointwise.floatType(root), 1, root.shape());
             }
         } else if (!Arrays.equals(seed.shape(), root.shape())) {
             throw new IllegalArgumentException("gradient shape " + Arrays.toString(seed.shape())
@@ -99,8 +99,10 @@ public final class Autograd {
     }
 
     private static void accumulate(Tensor t, Tensor grad) {
-        Tensor g = grad.dtype() == org.urbangraph.kernels.DType.F32 && grad.isContiguous()
-                && grad.offset() == 0 && grad.numel() * 4 == grad.buffer().byteSize() ? grad : grad.to(org.urbangraph.kernels.DType.F32).copy();
+        org.urbangraph.kernels.DType ft = Pointwise.floatType(t);
+        boolean owned = grad.dtype() == ft && grad.isContiguous() && grad.offset() == 0
+                && grad.numel() * ft.size() == grad.buffer().byteSize();
+        Tensor g = owned ? grad : grad.dtype() == ft ? grad.copy() : grad.to(ft);
         t.setGrad(t.grad() == null ? g : Pointwise.add(t.grad(), g));
     }
 

@@ -24,9 +24,9 @@ public final class Creation {
         return Tensor.empty(t.backend(), t.dtype(), t.shape());
     }
 
-    /** F32 zeros with t's shape on t's backend (gradient buffers). */
+    /** Float zeros (F32, or F64 for an F64 tensor) with t's shape on t's backend: gradient buffers. */
     public static Tensor zerosLike32(Tensor t) {
-        return Tensor.empty(t.backend(), DType.F32, t.shape());
+        return Tensor.empty(t.backend(), Pointwise.floatType(t), t.shape());
     }
 
     public static Tensor full(DType dtype, double value, int... shape) {
@@ -35,7 +35,7 @@ public final class Creation {
 
     public static Tensor full(Backend backend, DType dtype, double value, int... shape) {
         Tensor t = Tensor.empty(backend, dtype, shape);
-        if (value != 0) {
+        if (value != 0 && !Meta.isMeta(t)) {
             backend.fill(t.view(), value);
         }
         return t;
@@ -63,18 +63,27 @@ public final class Creation {
 
     public static Tensor randn(long seed, int... shape) {
         Tensor t = Tensor.empty(DType.F32, shape);
+        if (Meta.isMeta(t)) {
+            return t;
+        }
         t.backend().randomNormal(t.view(), seed);
         return t;
     }
 
     public static Tensor rand(long seed, int... shape) {
         Tensor t = Tensor.empty(DType.F32, shape);
+        if (Meta.isMeta(t)) {
+            return t;
+        }
         t.backend().randomUniform(t.view(), seed);
         return t;
     }
 
     /** Uniform on [low, high). */
     public static Tensor uniform(long seed, double low, double high, int... shape) {
+        if (Meta.active()) {
+            return Tensor.empty(DType.F32, shape);
+        }
         try (NoGrad g = NoGrad.enter()) {
             return Pointwise.affine(rand(seed, shape), high - low, low);
         }
@@ -100,12 +109,20 @@ public final class Creation {
         return fromArray(l, shape);
     }
 
+    /** F32 values rounded from doubles. */
     public static Tensor fromArray(double[] data, int... shape) {
         float[] f = new float[data.length];
         for (int i = 0; i < data.length; i++) {
             f[i] = (float) data[i];
         }
         return fromArray(f, shape);
+    }
+
+    /** An F64 tensor (double-precision checks on the reference backend). */
+    public static Tensor fromArrayF64(double[] data, int... shape) {
+        int[] s = shape.length == 0 && data.length != 1 ? new int[] {data.length} : shape;
+        checkCount(data.length, s);
+        return upload(MemorySegment.ofArray(data.clone()), DType.F64, s);
     }
 
     /** A BOOL tensor. */

@@ -62,10 +62,10 @@ public final class Functional {
             return softmax(moved, -1, log).transpose(d, -1);
         }
         Backend be = x.backend();
-        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        Tensor out = Tensor.empty(be, Pointwise.floatType(x), x.shape());
         be.softmax(x.contiguous().view(), out.view(), log);
         return Autograd.record(out, log ? "log_softmax" : "softmax", g -> {
-            Tensor dx = Tensor.empty(g.backend(), DType.F32, x.shape());
+            Tensor dx = Tensor.empty(g.backend(), Pointwise.floatType(g), x.shape());
             g.backend().softmaxBackward(out.view(), g.contiguous().view(), dx.view(), log);
             return new Tensor[] {dx};
         }, x);
@@ -78,13 +78,13 @@ public final class Functional {
         Tensor x = input.contiguous();
         Backend be = x.backend();
         int[] rowShape = Arrays.copyOf(x.shape(), x.rank() - 1);
-        Tensor out = Tensor.empty(be, DType.F32, x.shape());
-        Tensor mean = Tensor.empty(be, DType.F32, rowShape);
-        Tensor rstd = Tensor.empty(be, DType.F32, rowShape);
+        Tensor out = Tensor.empty(be, Pointwise.floatType(x), x.shape());
+        Tensor mean = Tensor.empty(be, Pointwise.floatType(x), rowShape);
+        Tensor rstd = Tensor.empty(be, Pointwise.floatType(x), rowShape);
         be.layerNorm(x.view(), viewOrNull(weight), viewOrNull(bias), (float) eps, out.view(), mean.view(), rstd.view());
         return Autograd.record(out, "layer_norm", g -> {
             Backend gb = g.backend();
-            Tensor dx = Tensor.empty(gb, DType.F32, x.shape());
+            Tensor dx = Tensor.empty(gb, Pointwise.floatType(g), x.shape());
             Tensor dw = weight != null && weight.requiresGrad() ? Creation.zerosLike32(weight) : null;
             Tensor db = bias != null && bias.requiresGrad() ? Creation.zerosLike32(bias) : null;
             gb.layerNormBackward(x.view(), viewOrNull(weight), mean.view(), rstd.view(), g.contiguous().view(), dx.view(),
@@ -98,12 +98,12 @@ public final class Functional {
         Tensor x = input.contiguous();
         Backend be = x.backend();
         int[] rowShape = Arrays.copyOf(x.shape(), x.rank() - 1);
-        Tensor out = Tensor.empty(be, DType.F32, x.shape());
-        Tensor rstd = Tensor.empty(be, DType.F32, rowShape);
+        Tensor out = Tensor.empty(be, Pointwise.floatType(x), x.shape());
+        Tensor rstd = Tensor.empty(be, Pointwise.floatType(x), rowShape);
         be.rmsNorm(x.view(), viewOrNull(weight), (float) eps, out.view(), rstd.view());
         return Autograd.record(out, "rms_norm", g -> {
             Backend gb = g.backend();
-            Tensor dx = Tensor.empty(gb, DType.F32, x.shape());
+            Tensor dx = Tensor.empty(gb, Pointwise.floatType(g), x.shape());
             Tensor dw = weight != null && weight.requiresGrad() ? Creation.zerosLike32(weight) : null;
             gb.rmsNormBackward(x.view(), viewOrNull(weight), rstd.view(), g.contiguous().view(), dx.view(), viewOrNull(dw));
             return new Tensor[] {dx, dw};
@@ -140,12 +140,12 @@ public final class Functional {
             throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
         }
         Backend be = x.backend();
-        Tensor u = Tensor.empty(be, DType.F32, x.shape());
+        Tensor u = Tensor.empty(be, Pointwise.floatType(x), x.shape());
         be.randomUniform(u.view(), seed);
         Tensor keep;
         try (NoGrad g = NoGrad.enter()) {
-            Tensor thresh = Creation.full(be, DType.F32, p, 1);
-            keep = Pointwise.affine(Pointwise.compare(org.urbangraph.kernels.BinaryOp.GE, u, thresh).to(DType.F32),
+            Tensor thresh = Creation.full(be, u.dtype(), p, 1);
+            keep = Pointwise.affine(Pointwise.compare(org.urbangraph.kernels.BinaryOp.GE, u, thresh).to(u.dtype()),
                     1.0 / (1.0 - p), 0);
         }
         return Pointwise.mul(x, keep);
@@ -186,15 +186,16 @@ public final class Functional {
                     + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()) + " do not fit [B, H, L, D]");
         }
         Backend be = q.backend();
-        Tensor out = Tensor.empty(be, DType.F32, qs[0], qs[1], qs[2], v.size(3));
-        Tensor lse = Tensor.empty(be, DType.F32, qs[0], qs[1], qs[2]);
+        DType ft = Pointwise.floatType(q, k, v);
+        Tensor out = Tensor.empty(be, ft, qs[0], qs[1], qs[2], v.size(3));
+        Tensor lse = Tensor.empty(be, ft, qs[0], qs[1], qs[2]);
         AttentionMask m = mask == null ? AttentionMask.NONE : mask;
         be.attention(q.view(), k.view(), v.view(), m, (float) scale, out.view(), lse.view());
         return Autograd.record(out, "attention", g -> {
             Backend gb = g.backend();
-            Tensor dq = Tensor.empty(gb, DType.F32, q.shape());
-            Tensor dk = Tensor.empty(gb, DType.F32, k.shape());
-            Tensor dv = Tensor.empty(gb, DType.F32, v.shape());
+            Tensor dq = Tensor.empty(gb, ft, q.shape());
+            Tensor dk = Tensor.empty(gb, ft, k.shape());
+            Tensor dv = Tensor.empty(gb, ft, v.shape());
             gb.attentionBackward(q.view(), k.view(), v.view(), m, (float) scale, out.view(), lse.view(), g.view(),
                     dq.view(), dk.view(), dv.view());
             return new Tensor[] {dq, dk, dv};
@@ -207,10 +208,10 @@ public final class Functional {
      */
     public static Tensor rotary(Tensor x, Tensor cos, Tensor sin) {
         Backend be = x.backend();
-        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        Tensor out = Tensor.empty(be, Pointwise.floatType(x), x.shape());
         be.rotary(x.view(), cos.view(), sin.view(), out.view(), false);
         return Autograd.record(out, "rotary", g -> {
-            Tensor dx = Tensor.empty(g.backend(), DType.F32, x.shape());
+            Tensor dx = Tensor.empty(g.backend(), Pointwise.floatType(g), x.shape());
             g.backend().rotary(g.view(), cos.view(), sin.view(), dx.view(), true);
             return new Tensor[] {dx};
         }, x);

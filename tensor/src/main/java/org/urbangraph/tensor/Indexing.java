@@ -25,10 +25,10 @@ public final class Indexing {
         int[] shape = x.shape();
         shape[d] = index.size(0);
         Backend be = x.backend();
-        Tensor out = Tensor.empty(be, x.dtype().isFloat() ? DType.F32 : x.dtype(), shape);
+        Tensor out = Tensor.empty(be, x.dtype().isFloat() ? Pointwise.floatType(x) : x.dtype(), shape);
         be.indexSelect(x.view(), d, index.view(), out.view());
         return Autograd.record(out, "index_select", g -> {
-            Tensor z = Creation.full(g.backend(), DType.F32, 0, x.shape());
+            Tensor z = Creation.full(g.backend(), Pointwise.floatType(g), 0, x.shape());
             g.backend().indexAdd(z.view(), d, index.view(), g.view());
             return new Tensor[] {z, null};
         }, x, index);
@@ -63,10 +63,10 @@ public final class Indexing {
         checkIndex(index, "gather");
         int d = Shapes.dim(dim, x.rank());
         Backend be = x.backend();
-        Tensor out = Tensor.empty(be, x.dtype().isFloat() ? DType.F32 : x.dtype(), index.shape());
+        Tensor out = Tensor.empty(be, x.dtype().isFloat() ? Pointwise.floatType(x) : x.dtype(), index.shape());
         be.gather(x.view(), d, index.contiguous().view(), out.view());
         return Autograd.record(out, "gather", g -> {
-            Tensor z = Creation.full(g.backend(), DType.F32, 0, x.shape());
+            Tensor z = Creation.full(g.backend(), Pointwise.floatType(g), 0, x.shape());
             g.backend().scatterAdd(z.view(), d, index.contiguous().view(), g.contiguous().view());
             return new Tensor[] {z, null};
         }, x, index);
@@ -85,7 +85,7 @@ public final class Indexing {
     public static Tensor segmentSum(Tensor x, Tensor segment, int segments) {
         int[] shape = x.shape();
         shape[0] = segments;
-        Tensor zeros = Creation.full(x.backend(), DType.F32, 0, shape);
+        Tensor zeros = Creation.full(x.backend(), Pointwise.floatType(x), 0, shape);
         return indexAdd(zeros, 0, segment, x);
     }
 
@@ -97,10 +97,10 @@ public final class Indexing {
         checkIndex(segment, "segment_softmax");
         Tensor xc = x.contiguous();
         Backend be = xc.backend();
-        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        Tensor out = Tensor.empty(be, Pointwise.floatType(x), x.shape());
         be.segmentSoftmax(xc.view(), segment.view(), segments, (float) eps, out.view());
         return Autograd.record(out, "segment_softmax", g -> {
-            Tensor dx = Tensor.empty(g.backend(), DType.F32, x.shape());
+            Tensor dx = Tensor.empty(g.backend(), Pointwise.floatType(g), x.shape());
             g.backend().segmentSoftmaxBackward(out.view(), g.contiguous().view(), segment.view(), segments, dx.view());
             return new Tensor[] {dx, null};
         }, x, segment);

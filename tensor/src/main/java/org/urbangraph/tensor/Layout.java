@@ -133,7 +133,7 @@ public final class Layout {
         Tensor out = t.viewAs(shape, st, off);
         int[] in = t.shape();
         return Autograd.record(out, "slice", g -> {
-            Tensor z = Creation.full(g.backend(), DType.F32, 0, in);
+            Tensor z = Creation.full(g.backend(), Pointwise.floatType(g), 0, in);
             assign(slice(z, d, start, end, step), g);
             return new Tensor[] {z};
         }, t);
@@ -252,6 +252,7 @@ public final class Layout {
         int[] shape = first.shape();
         int total = 0;
         boolean anyFloat = false;
+        DType floatOut = Pointwise.floatType(parts.toArray(new Tensor[0]));
         for (Tensor p : parts) {
             int[] s = p.shape();
             if (s.length != shape.length) {
@@ -267,7 +268,7 @@ public final class Layout {
             anyFloat |= p.dtype().isFloat();
         }
         shape[d] = total;
-        DType dt = anyFloat ? DType.F32 : first.dtype();
+        DType dt = anyFloat ? floatOut : first.dtype();
         if (!anyFloat) {
             for (Tensor p : parts) {
                 if (p.dtype() != dt) {

@@ -119,9 +119,10 @@ public final class LinAlg {
     /** c [nb, m, n] = a3 @ b3, with operands that have a unit stride in a matrix dimension. */
     private static Tensor gemm(Tensor a3, Tensor b3, int nb, int m, int n) {
         Backend be = Pointwise.sameBackend(a3, b3);
-        Tensor a = unitStride(a3.dtype() == DType.F32 ? a3 : a3.to(DType.F32));
+        DType ct = Pointwise.floatType(a3, b3);
+        Tensor a = unitStride(a3.dtype() == ct ? a3 : a3.to(ct));
         Tensor b = unitStride(b3);
-        Tensor c = Tensor.empty(be, DType.F32, nb, m, n);
+        Tensor c = Tensor.empty(be, ct, nb, m, n);
         be.gemm(a.view(), b.view(), c.view(), 1f, 0f);
         return c;
     }
@@ -143,7 +144,7 @@ public final class LinAlg {
             int k = a.size(-1);
             int n = g.size(-1);
             int rows = (int) (a.numel() / Math.max(1, k));
-            Tensor a2 = foldRows(a.dtype() == DType.F32 ? a : a.to(DType.F32), rows, k);
+            Tensor a2 = foldRows(a.dtype().isFloat() ? a : a.to(DType.F32), rows, k);
             Tensor g2 = foldRows(g, rows, n);
             return gemm(a2.mT().unsqueeze(0), g2.unsqueeze(0), 1, k, n).view(k, n);
         }

@@ -71,7 +71,20 @@ public final class Pointwise {
     }
 
     static DType arithmeticType(Tensor a, Tensor b) {
-        return a.dtype().isFloat() || b.dtype().isFloat() ? DType.F32 : DType.I64;
+        return a.dtype().isFloat() || b.dtype().isFloat() ? floatType(a, b) : DType.I64;
+    }
+
+    /**
+     * The dtype of a float result: F32, or F64 when an input is F64 (F64 tensors exist so that gradient checks
+     * can run the reference backend entirely in double; the fast backends compute F32).
+     */
+    public static DType floatType(Tensor... inputs) {
+        for (Tensor t : inputs) {
+            if (t != null && t.dtype() == DType.F64) {
+                return DType.F64;
+            }
+        }
+        return DType.F32;
     }
 
     static Tensor binaryRaw(BinaryOp op, Tensor a, Tensor b) {
@@ -85,7 +98,7 @@ public final class Pointwise {
 
     static Tensor unaryRaw(UnaryOp op, Tensor x, double alpha, double beta) {
         Backend be = x.backend();
-        Tensor out = Tensor.empty(be, DType.F32, x.shape());
+        Tensor out = Tensor.empty(be, floatType(x), x.shape());
         be.unary(op, x.view(), out.view(), (float) alpha, (float) beta);
         return out;
     }
@@ -130,8 +143,9 @@ public final class Pointwise {
     private static Tensor[] minMaxGrad(Tensor g, Tensor a, Tensor b, BinaryOp wins) {
         Tensor aw = binaryRaw(wins, a, b);
         Tensor tie = binaryRaw(BinaryOp.EQ, a, b);
-        Tensor wa = add(aw.to(DType.F32), affine(tie.to(DType.F32), 0.5, 0));
-        Tensor wb = sub(Creation.full(g.backend(), DType.F32, 1, wa.shape()), wa);
+        DType ft = floatType(g);
+        Tensor wa = add(aw.to(ft), affine(tie.to(ft), 0.5, 0));
+        Tensor wb = affine(wa, -1, 1);
         return new Tensor[] {sumTo(mul(g, wa), a.shape()), sumTo(mul(g, wb), b.shape())};
     }
 
@@ -166,14 +180,14 @@ public final class Pointwise {
         Tensor out = Tensor.empty(be, arithmeticType(a, b), shape);
         be.where(broadcastView(cond, shape), broadcastView(a, shape), broadcastView(b, shape), out.view());
         return Autograd.record(out, "where", g -> {
-            Tensor zero = Creation.full(g.backend(), DType.F32, 0, 1);
+            Tensor zero = Creation.full(g.backend(), floatType(g), 0, 1);
             return new Tensor[] {null, sumTo(where(cond, g, zero), a.shape()), sumTo(where(cond, zero, g), b.shape())};
         }, cond, a, b);
     }
 
     /** x with {@code value} where mask is true. */
     public static Tensor maskedFill(Tensor x, Tensor mask, double value) {
-        return where(mask, Creation.full(x.backend(), DType.F32, value, 1), x);
+        return where(mask, Creation.full(x.backend(), floatType(x), value, 1), x);
     }
 
     // ---- unary ----------------------------------------------------------------------------------------------
@@ -252,7 +266,7 @@ public final class Pointwise {
     public static Tensor clamp(Tensor x, double min, double max) {
         Tensor out = unaryRaw(UnaryOp.CLAMP, x, min, max);
         return Autograd.record(out, "clamp", g -> {
-            Tensor inside = binaryRaw(BinaryOp.EQ, out, x).to(DType.F32);
+            Tensor inside = binaryRaw(BinaryOp.EQ, out, x).to(floatType(g));
             return new Tensor[] {mul(g, inside)};
         }, x);
     }
@@ -271,18 +285,18 @@ public final class Pointwise {
     public static Tensor leakyRelu(Tensor x, double slope) {
         Tensor out = unaryRaw(UnaryOp.LEAKY_RELU, x, slope, 0);
         return Autograd.record(out, "leaky_relu", g -> {
-            Tensor pos = binaryRaw(BinaryOp.GT, x, Creation.full(x.backend(), DType.F32, 0, 1)).to(DType.F32);
+            Tensor pos = binaryRaw(BinaryOp.GT, x, Creation.full(x.backend(), floatType(x), 0, 1)).to(floatType(g));
             Tensor factor = affine(pos, 1 - slope, slope);
             return new Tensor[] {mul(g, factor)};
         }, x);
     }
 
-    /** Sum of all elements as a 0-d tensor is in Reductions; this is the squared L2 norm helper for clipping. */
-    static Tensor sumSquares(Tensor x) {
+    /** Sum of squares of all elements (no autograd): gradient norms for clipping and logging. */
+    public static double sumSquaresOf(Tensor x) {
         Tensor flat = x.contiguous().reshape(-1);
         Backend be = flat.backend();
         Tensor out = Tensor.empty(be, DType.F32, 1);
         be.reduce(ReduceOp.SUM_SQUARES, flat.view(), 0, out.view());
-        return out.reshape();
+        return out.toDoubleArray()[0];
     }
 }

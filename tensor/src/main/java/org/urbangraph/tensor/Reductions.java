@@ -43,14 +43,14 @@ public final class Reductions {
 
     public static Tensor sum(Tensor x, int dim, boolean keepDim) {
         int d = Shapes.dim(dim, x.rank());
-        DType t = x.dtype().isFloat() ? DType.F32 : DType.I64;
+        DType t = x.dtype().isFloat() ? Pointwise.floatType(x) : DType.I64;
         Tensor out = finish(raw(ReduceOp.SUM, x, d, t), d, keepDim);
         return Autograd.record(out, "sum", g -> new Tensor[] {expandBack(g, x.shape(), d, keepDim)}, x);
     }
 
     public static Tensor mean(Tensor x, int dim, boolean keepDim) {
         int d = Shapes.dim(dim, x.rank());
-        Tensor out = finish(raw(ReduceOp.MEAN, x, d, DType.F32), d, keepDim);
+        Tensor out = finish(raw(ReduceOp.MEAN, x, d, Pointwise.floatType(x)), d, keepDim);
         int n = x.shape()[d];
         return Autograd.record(out, "mean",
                 g -> new Tensor[] {expandBack(Pointwise.affine(g, 1.0 / n, 0), x.shape(), d, keepDim)}, x);
@@ -80,11 +80,11 @@ public final class Reductions {
 
     private static Tensor extremum(Tensor x, int dim, boolean keepDim, ReduceOp op, ReduceOp argOp, String name) {
         int d = Shapes.dim(dim, x.rank());
-        Tensor out = finish(raw(op, x, d, x.dtype().isFloat() ? DType.F32 : DType.I64), d, keepDim);
+        Tensor out = finish(raw(op, x, d, x.dtype().isFloat() ? Pointwise.floatType(x) : DType.I64), d, keepDim);
         return Autograd.record(out, name, g -> {
             Tensor idx = raw(argOp, x, d, DType.I64);
             Tensor gk = keepDim ? g : g.unsqueeze(d);
-            Tensor zeros = Creation.full(g.backend(), DType.F32, 0, x.shape());
+            Tensor zeros = Creation.full(g.backend(), Pointwise.floatType(g), 0, x.shape());
             return new Tensor[] {Indexing.scatterAdd(zeros, d, idx, gk)};
         }, x);
     }
@@ -101,7 +101,7 @@ public final class Reductions {
 
     public static Tensor logsumexp(Tensor x, int dim, boolean keepDim) {
         int d = Shapes.dim(dim, x.rank());
-        Tensor kept = raw(ReduceOp.LOGSUMEXP, x, d, DType.F32);
+        Tensor kept = raw(ReduceOp.LOGSUMEXP, x, d, Pointwise.floatType(x));
         Tensor out = finish(kept, d, keepDim);
         return Autograd.record(out, "logsumexp", g -> {
             Tensor p = Pointwise.exp(Pointwise.sub(x, kept));

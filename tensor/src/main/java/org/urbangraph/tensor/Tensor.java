@@ -58,7 +58,7 @@ public final class Tensor {
                 throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
             }
         }
-        Buffer buf = backend.allocate(dtype, Shapes.numel(shape));
+        Buffer buf = Meta.active() ? Meta.BUFFER : backend.allocate(dtype, Shapes.numel(shape));
         return new Tensor(buf, dtype, shape.clone(), View.rowMajorStrides(shape), 0);
     }
 
@@ -102,6 +102,10 @@ public final class Tensor {
     }
 
     public Backend backend() {
+        if (buffer == Meta.BUFFER) {
+            throw new IllegalStateException("tensor " + (name != null ? "'" + name + "' " : "")
+                    + Arrays.toString(shape) + " has no data: it is a placeholder for a weight that was never loaded");
+        }
         return Backends.forBuffer(buffer);
     }
 
@@ -304,25 +308,25 @@ public final class Tensor {
     public float[] toFloatArray() {
         Tensor c = hostContiguous(DType.F32);
         float[] out = new float[Math.toIntExact(c.numel())];
-        MemorySegment.copy(((HostBuffer) c.buffer).segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, c.offset * 4,
+        MemorySegment.copy(((HostBuffer) c.buffer).segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, c.offset * 4,
                 out, 0, out.length);
         return out;
     }
 
+    /** The elements in row-major order as doubles (exact for F64 and every narrower float type). */
     public double[] toDoubleArray() {
-        float[] f = toFloatArray();
-        double[] d = new double[f.length];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = f[i];
-        }
-        return d;
+        Tensor c = hostContiguous(DType.F64);
+        double[] out = new double[Math.toIntExact(c.numel())];
+        MemorySegment.copy(((HostBuffer) c.buffer).segment(), java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, c.offset * 8,
+                out, 0, out.length);
+        return out;
     }
 
     /** The elements in row-major order as longs (a copy; floats are truncated). */
     public long[] toLongArray() {
         Tensor c = hostContiguous(DType.I64);
         long[] out = new long[Math.toIntExact(c.numel())];
-        MemorySegment.copy(((HostBuffer) c.buffer).segment(), java.lang.foreign.ValueLayout.JAVA_LONG, c.offset * 8,
+        MemorySegment.copy(((HostBuffer) c.buffer).segment(), java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, c.offset * 8,
                 out, 0, out.length);
         return out;
     }

@@ -19,6 +19,9 @@ public final class RefAttention {
         if (mask.causal() && j > i + (lk - lq)) {
             return false;
         }
+        if (mask.window() > 0 && j <= i + (lk - lq) - mask.window()) {
+            return false;
+        }
         if (mask.keyPadding() != null && at2(mask.keyPadding(), b, j) == 0) {
             return false;
         }

@@ -103,7 +103,7 @@ public final class ReferenceBackend implements Backend {
     public void unary(UnaryOp op, View x, View out, float alpha, float beta) {
         long n = out.numel();
         for (long i = 0; i < n; i++) {
-            set(out, i, (float) RefMath.unary(op, (float) get(x, i), alpha, beta));
+            set(out, i, RefMath.unary(op, get(x, i), alpha, beta));
         }
     }
 
@@ -116,7 +116,7 @@ public final class ReferenceBackend implements Backend {
                 long r = RefMath.binaryLong(op, getLong(a, i), getLong(b, i));
                 setLong(out, i, r);
             } else {
-                set(out, i, RefMath.binary(op, (float) get(a, i), (float) get(b, i)));
+                set(out, i, RefMath.binary(op, get(a, i), get(b, i)));
             }
         }
     }

@@ -1,0 +1,385 @@
+package org.urbangraph.kernels.cpu;
+
+import static org.urbangraph.kernels.cpu.CpuMem.F;
+import static org.urbangraph.kernels.cpu.CpuMem.LANES;
+import static org.urbangraph.kernels.cpu.CpuMem.seg;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import org.urbangraph.kernels.AttentionMask;
+import org.urbangraph.kernels.View;
+
+/**
+ * Fused scaled-dot-product attention, tiled as FlashAttention-2 does it: the forward pass walks key blocks of one
+ * query block with an online softmax (running max and sum per row), so no score matrix larger than BQ x BK exists;
+ * the backward pass recomputes the probabilities from the saved log-sum-exp, once per key block for dK and dV (all
+ * query heads of a key head's group in one task, so grouped-query sums need no atomics) and once per query block for
+ * dQ. Tasks never share an output, so the result does not depend on the thread count. Blocks beyond the causal
+ * diagonal are skipped.
+ */
+final class CpuAttention {
+
+    static final int BQ = 64;
+    static final int BK = 64;
+
+    private final CpuPool pool;
+    private final ThreadLocal<Work> work = new ThreadLocal<>();
+
+    CpuAttention(CpuPool pool) {
+        this.pool = pool;
+    }
+
+    /** Tiles of one task. */
+    private static final class Work {
+        final int d;
+        final int dv;
+        final float[] q;
+        final float[] k;
+        final float[] kt;
+        final float[] v;
+        final float[] vt;
+        final float[] s;
+        final float[] dp;
+        final float[] st;
+        final float[] o;
+        final float[] dout;
+        final float[] dq;
+        final float[] dk;
+        final float[] dvAcc;
+        final float[] m = new float[BQ];
+        final float[] l = new float[BQ];
+        final float[] lse = new float[BQ];
+        final float[] delta = new float[BQ];
+
+        Work(int d, int dv) {
+            this.d = d;
+            this.dv = dv;
+            q = new float[BQ * d];
+            k = new float[BK * d];
+            kt = new float[d * BK];
+            v = new float[BK * dv];
+            vt = new float[dv * BK];
+            s = new float[BQ * BK];
+            dp = new float[BQ * BK];
+            st = new float[BK * BQ];
+            o = new float[BQ * dv];
+            dout = new float[BQ * dv];
+            dq = new float[BQ * d];
+            dk = new float[BK * d];
+            dvAcc = new float[BK * dv];
+        }
+    }
+
+    private Work work(int d, int dv) {
+        Work w = work.get();
+        if (w == null || w.d != d || w.dv != dv) {
+            w = new Work(d, dv);
+            work.set(w);
+        }
+        return w;
+    }
+
+    /** The mask rules of {@link AttentionMask}, read once per call into arrays. */
+    private record Mask(boolean causal, int shift, boolean[][] keyOk, long[][] qSeg, long[][] kSeg) {
+        static Mask of(AttentionMask m, int batch, int lq, int lk) {
+            boolean[][] ok = null;
+            long[][] qs = null;
+            long[][] ks = null;
+            if (m.keyPadding() != null) {
+                ok = new boolean[batch][lk];
+                for (int b = 0; b < batch; b++) {
+                    for (int j = 0; j < lk; j++) {
+                        ok[b][j] = at2(m.keyPadding(), b, j) != 0;
+                    }
+                }
+            }
+            if (m.querySegments() != null) {
+                qs = new long[batch][lq];
+                ks = new long[batch][lk];
+                for (int b = 0; b < batch; b++) {
+                    for (int i = 0; i < lq; i++) {
+                        qs[b][i] = at2(m.querySegments(), b, i);
+                    }
+                    for (int j = 0; j < lk; j++) {
+                        ks[b][j] = at2(m.keySegments(), b, j);
+                    }
+                }
+            }
+            return new Mask(m.causal(), lk - lq, ok, qs, ks);
+        }
+
+        private static long at2(View v, int a, int c) {
+            return CpuMem.getLong(seg(v), v.dtype(), v.offset() + a * v.strides()[0] + c * v.strides()[1]);
+        }
+
+        boolean visible(int b, int i, int j) {
+            return (!causal || j <= i + shift) && (keyOk == null || keyOk[b][j])
+                    && (qSeg == null || qSeg[b][i] == kSeg[b][j]);
+        }
+
+        boolean trivial() {
+            return !causal && keyOk == null && qSeg == null;
+        }
+
+        /** Keys at or beyond this index are hidden from every query of [i0, i0 + bq). */
+        int keyEnd(int i0, int bq, int lk) {
+            return causal ? Math.max(0, Math.min(lk, i0 + bq + shift)) : lk;
+        }
+
+        /** Queries before this index see no key of [j0, ...). */
+        int queryStart(int j0) {
+            return causal ? Math.max(0, j0 - shift) : 0;
+        }
+    }
+
+    /** Rows [r0, r0 + n) of head h of batch b of a [B, H, L, dim] view, widened into dst with leading dimension ld. */
+    private static void loadRows(View t, int b, int h, int r0, int n, int dim, float[] dst, int ld) {
+        long[] st = t.strides();
+        long base = t.offset() + b * st[0] + h * st[1];
+        for (int r = 0; r < n; r++) {
+            CpuMem.load(seg(t), t.dtype(), base + (r0 + r) * st[2], st[3], dim, dst, r * ld);
+        }
+    }
+
+    private static void storeRows(float[] src, int ld, View t, int b, int h, int r0, int n, int dim) {
+        long[] st = t.strides();
+        long base = t.offset() + b * st[0] + h * st[1];
+        for (int r = 0; r < n; r++) {
+            CpuMem.store(src, r * ld, dim, seg(t), t.dtype(), base + (r0 + r) * st[2], st[3]);
+        }
+    }
+
+    private static long lseAt(View lse, int b, int h, int i) {
+        return lse.offset() + b * lse.strides()[0] + h * lse.strides()[1] + i * lse.strides()[2];
+    }
+
+    /** Sets hidden scores of the bq x bk tile at (i0, j0) to -infinity. */
+    private static void applyMask(Mask mask, int b, int i0, int bq, int j0, int bk, float[] s) {
+        if (mask.trivial()) {
+            return;
+        }
+        for (int i = 0; i < bq; i++) {
+            for (int j = 0; j < bk; j++) {
+                if (!mask.visible(b, i0 + i, j0 + j)) {
+                    s[i * bk + j] = Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+    }
+
+    // ---- forward ---------------------------------------------------------------------------------------------
+
+    void forward(View q, View k, View v, AttentionMask mask, float scale, View out, View lse) {
+        int batch = q.size(0);
+        int hq = q.size(1);
+        int lq = q.size(2);
+        int d = q.size(3);
+        int hkv = k.size(1);
+        int lk = k.size(2);
+        int dv = v.size(3);
+        int group = hq / hkv;
+        Mask mk = Mask.of(mask, batch, lq, lk);
+        int qBlocks = (lq + BQ - 1) / BQ;
+        pool.run(batch * hq * qBlocks, t -> {
+            int qb = t % qBlocks;
+            int h = t / qBlocks % hq;
+            int b = t / qBlocks / hq;
+            int hk = h / group;
+            int i0 = qb * BQ;
+            int bq = Math.min(BQ, lq - i0);
+            Work w = work(d, dv);
+            loadRows(q, b, h, i0, bq, d, w.q, d);
+            CpuMath.scale(w.q, 0, bq * d, scale);
+            Arrays.fill(w.o, 0, bq * dv, 0f);
+            Arrays.fill(w.m, 0, bq, Float.NEGATIVE_INFINITY);
+            Arrays.fill(w.l, 0, bq, 0f);
+            int jEnd = mk.keyEnd(i0, bq, lk);
+            for (int j0 = 0; j0 < jEnd; j0 += BK) {
+                int bk = Math.min(BK, jEnd - j0);
+                loadRows(k, b, hk, j0, bk, d, w.k, d);
+                SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
+                SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+                applyMask(mk, b, i0, bq, j0, bk, w.s);
+                for (int i = 0; i < bq; i++) {
+                    onlineSoftmaxRow(w, i, bk, dv);
+                }
+                loadRows(v, b, hk, j0, bk, dv, w.v, dv);
+                SmallGemm.mm(bq, dv, bk, w.s, 0, bk, w.v, 0, dv, w.o, 0, dv, true);
+            }
+            for (int i = 0; i < bq; i++) {
+                float l = w.l[i];
+                if (l == 0) {
+                    Arrays.fill(w.o, i * dv, (i + 1) * dv, 0f);
+                    w.lse[i] = Float.NEGATIVE_INFINITY;
+                } else {
+                    CpuMath.scale(w.o, i * dv, dv, 1f / l);
+                    w.lse[i] = w.m[i] + (float) Math.log(l);
+                }
+            }
+            storeRows(w.o, dv, out, b, h, i0, bq, dv);
+            if (lse != null) {
+                for (int i = 0; i < bq; i++) {
+                    CpuMem.set(seg(lse), lse.dtype(), lseAt(lse, b, h, i0 + i), w.lse[i]);
+                }
+            }
+        });
+    }
+
+    /** Row i of the score tile becomes probabilities relative to the running max; O and l are rescaled. */
+    private static void onlineSoftmaxRow(Work w, int i, int bk, int dv) {
+        float[] s = w.s;
+        int off = i * bk;
+        float rowMax = CpuMath.max(s, off, bk);
+        float mOld = w.m[i];
+        float mNew = Math.max(mOld, rowMax);
+        if (mNew == Float.NEGATIVE_INFINITY) {
+            Arrays.fill(s, off, off + bk, 0f);
+            return;
+        }
+        float sum = expShift(s, off, bk, mNew);
+        float alpha = mOld == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(mOld - mNew);
+        w.l[i] = w.l[i] * alpha + sum;
+        if (alpha != 1f) {
+            CpuMath.scale(w.o, i * dv, dv, alpha);
+        }
+        w.m[i] = mNew;
+    }
+
+    /** s[off..off+n) = exp(s - shift) (0 where s is -infinity); returns the sum. */
+    private static float expShift(float[] s, int off, int n, float shift) {
+        FloatVector sh = FloatVector.broadcast(F, shift);
+        FloatVector acc = FloatVector.zero(F);
+        for (int j = 0; j < n; j += LANES) {
+            VectorMask<Float> m = F.indexInRange(j, n);
+            FloatVector e = FloatVector.fromArray(F, s, off + j, m).sub(sh).lanewise(VectorOperators.EXP, m);
+            e = e.blend(0f, e.test(VectorOperators.IS_NAN));
+            acc = acc.add(e, m);
+            e.intoArray(s, off + j, m);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    // ---- backward --------------------------------------------------------------------------------------------
+
+    void backward(View q, View k, View v, AttentionMask mask, float scale, View out, View lse, View dOut, View dq,
+                  View dk, View dvOut) {
+        int batch = q.size(0);
+        int hq = q.size(1);
+        int lq = q.size(2);
+        int d = q.size(3);
+        int hkv = k.size(1);
+        int lk = k.size(2);
+        int dv = v.size(3);
+        int group = hq / hkv;
+        Mask mk = Mask.of(mask, batch, lq, lk);
+        // per query row: log-sum-exp (from the forward pass) and delta = sum(dOut * out)
+        float[] lseAll = new float[batch * hq * lq];
+        float[] deltaAll = new float[batch * hq * lq];
+        pool.run(batch * hq, t -> {
+            int b = t / hq;
+            int h = t % hq;
+            float[] ob = Scratch.get(Scratch.A, dv);
+            float[] gb = Scratch.get(Scratch.B, dv);
+            for (int i = 0; i < lq; i++) {
+                int idx = (b * hq + h) * lq + i;
+                lseAll[idx] = CpuMem.get(seg(lse), lse.dtype(), lseAt(lse, b, h, i));
+                loadRows(out, b, h, i, 1, dv, ob, dv);
+                loadRows(dOut, b, h, i, 1, dv, gb, dv);
+                deltaAll[idx] = CpuMath.dot(ob, 0, gb, 0, dv);
+            }
+        });
+        int kBlocks = (lk + BK - 1) / BK;
+        pool.run(batch * hkv * kBlocks, t -> {
+            int kb = t % kBlocks;
+            int hk = t / kBlocks % hkv;
+            int b = t / kBlocks / hkv;
+            int j0 = kb * BK;
+            int bk = Math.min(BK, lk - j0);
+            Work w = work(d, dv);
+            loadRows(k, b, hk, j0, bk, d, w.k, d);
+            SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
+            loadRows(v, b, hk, j0, bk, dv, w.v, dv);
+            SmallGemm.transpose(w.v, 0, dv, bk, dv, w.vt, 0, bk);
+            Arrays.fill(w.dk, 0, bk * d, 0f);
+            Arrays.fill(w.dvAcc, 0, bk * dv, 0f);
+            int iFirst = mk.queryStart(j0) / BQ * BQ;
+            for (int h = hk * group; h < (hk + 1) * group; h++) {
+                for (int i0 = iFirst; i0 < lq; i0 += BQ) {
+                    int bq = Math.min(BQ, lq - i0);
+                    loadRows(q, b, h, i0, bq, d, w.q, d);
+                    loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
+                    probabilities(w, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
+                    // dV += P^T dO
+                    SmallGemm.transpose(w.s, 0, bk, bq, bk, w.st, 0, bq);
+                    SmallGemm.mm(bk, dv, bq, w.st, 0, bq, w.dout, 0, dv, w.dvAcc, 0, dv, true);
+                    scoreGradient(w, bq, bk, dv, scale);
+                    // dK += dS^T Q
+                    SmallGemm.transpose(w.dp, 0, bk, bq, bk, w.st, 0, bq);
+                    SmallGemm.mm(bk, d, bq, w.st, 0, bq, w.q, 0, d, w.dk, 0, d, true);
+                }
+            }
+            storeRows(w.dk, d, dk, b, hk, j0, bk, d);
+            storeRows(w.dvAcc, dv, dvOut, b, hk, j0, bk, dv);
+        });
+        int qBlocks = (lq + BQ - 1) / BQ;
+        pool.run(batch * hq * qBlocks, t -> {
+            int qb = t % qBlocks;
+            int h = t / qBlocks % hq;
+            int b = t / qBlocks / hq;
+            int hk = h / group;
+            int i0 = qb * BQ;
+            int bq = Math.min(BQ, lq - i0);
+            Work w = work(d, dv);
+            loadRows(q, b, h, i0, bq, d, w.q, d);
+            loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
+            Arrays.fill(w.dq, 0, bq * d, 0f);
+            int jEnd = mk.keyEnd(i0, bq, lk);
+            for (int j0 = 0; j0 < jEnd; j0 += BK) {
+                int bk = Math.min(BK, jEnd - j0);
+                loadRows(k, b, hk, j0, bk, d, w.k, d);
+                SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
+                loadRows(v, b, hk, j0, bk, dv, w.v, dv);
+                SmallGemm.transpose(w.v, 0, dv, bk, dv, w.vt, 0, bk);
+                probabilities(w, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
+                scoreGradient(w, bq, bk, dv, scale);
+                // dQ += dS K
+                SmallGemm.mm(bq, d, bk, w.dp, 0, bk, w.k, 0, d, w.dq, 0, d, true);
+            }
+            storeRows(w.dq, d, dq, b, h, i0, bq, d);
+        });
+    }
+
+    /** w.s = P (bq x bk) recomputed from the saved log-sum-exp; w.lse and w.delta hold the rows' values. */
+    private static void probabilities(Work w, Mask mk, int b, int h, int hq, int lq, int i0, int bq, int j0, int bk,
+                                      int d, float scale, float[] lseAll, float[] deltaAll) {
+        SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+        applyMask(mk, b, i0, bq, j0, bk, w.s);
+        int rowBase = (b * hq + h) * lq + i0;
+        for (int i = 0; i < bq; i++) {
+            float l = lseAll[rowBase + i];
+            w.lse[i] = l;
+            w.delta[i] = deltaAll[rowBase + i];
+            int off = i * bk;
+            if (l == Float.NEGATIVE_INFINITY) {
+                Arrays.fill(w.s, off, off + bk, 0f);
+                continue;
+            }
+            CpuMath.scale(w.s, off, bk, scale);
+            expShift(w.s, off, bk, l);
+        }
+    }
+
+    /** w.dp = dS = P * (dO V^T - delta) * scale. */
+    private static void scoreGradient(Work w, int bq, int bk, int dv, float scale) {
+        SmallGemm.mm(bq, bk, dv, w.dout, 0, dv, w.vt, 0, bk, w.dp, 0, bk, false);
+        for (int i = 0; i < bq; i++) {
+            float delta = w.delta[i];
+            int off = i * bk;
+            for (int j = 0; j < bk; j++) {
+                w.dp[off + j] = w.s[off + j] * (w.dp[off + j] - delta) * scale;
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package org.urbangraph.kernels.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.HostAccess;
+import org.urbangraph.kernels.HostBuffer;
+import org.urbangraph.kernels.View;
+
+/**
+ * Moves runs of elements between host segments of any float width and F32 scratch arrays: a contiguous F32 run is a
+ * bulk copy, a contiguous BF16 run is widened eight lanes at a time, anything else goes element by element. Kernels
+ * compute on the scratch arrays, so every dtype and stride shares one vectorised compute path.
+ */
+final class CpuMem {
+    private CpuMem() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = F.length();
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Short> SH =
+            VectorSpecies.of(short.class, jdk.incubator.vector.VectorShape.forBitSize(I.vectorBitSize() / 2));
+
+    static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    static MemorySegment seg(View v) {
+        return ((HostBuffer) v.buffer()).segment();
+    }
+
+    static float get(MemorySegment s, DType t, long i) {
+        return switch (t) {
+            case F32 -> s.get(F32, i * 4);
+            case BF16 -> Float.intBitsToFloat(s.get(I16, i * 2) << 16);
+            case F16 -> Float.float16ToFloat(s.get(I16, i * 2));
+            default -> (float) HostAccess.get(s, t, i);
+        };
+    }
+
+    static void set(MemorySegment s, DType t, long i, float v) {
+        switch (t) {
+            case F32 -> s.set(F32, i * 4, v);
+            case BF16 -> s.set(I16, i * 2, HostAccess.floatToBf16(v));
+            case F16 -> s.set(I16, i * 2, Float.floatToFloat16(v));
+            default -> HostAccess.set(s, t, i, v);
+        }
+    }
+
+    /** Integer element i (indices, masks, segment ids). */
+    static long getLong(MemorySegment s, DType t, long i) {
+        return switch (t) {
+            case I64 -> s.get(I64, i * 8);
+            case I32 -> s.get(I32, i * 4);
+            default -> HostAccess.getLong(s, t, i);
+        };
+    }
+
+    /** dst[off .. off+n) = widened elements base, base+stride, ... of s. */
+    static void load(MemorySegment s, DType t, long base, long stride, int n, float[] dst, int off) {
+        if (stride == 1 && t == DType.F32) {
+            MemorySegment.copy(s, F32, base * 4, dst, off, n);
+        } else if (stride == 1 && t == DType.BF16) {
+            loadBf16(s, base, n, dst, off);
+        } else if (stride == 0) {
+            java.util.Arrays.fill(dst, off, off + n, get(s, t, base));
+        } else {
+            for (int i = 0; i < n; i++) {
+                dst[off + i] = get(s, t, base + i * stride);
+            }
+        }
+    }
+
+    /** Contiguous BF16 to F32: the 16 bits become the high half of each float. */
+    static void loadBf16(MemorySegment s, long base, int n, float[] dst, int off) {
+        int i = 0;
+        int step = I.length();
+        long bytes = base * 2;
+        for (; i + step <= n; i += step) {
+            ShortVector h = ShortVector.fromMemorySegment(SH, s, bytes + i * 2L, ByteOrder.LITTLE_ENDIAN);
+            IntVector w = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+            w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + i);
+        }
+        for (; i < n; i++) {
+            dst[off + i] = Float.intBitsToFloat(s.get(I16, (base + i) * 2) << 16);
+        }
+    }
+
+    /** Elements base, base+stride, ... of s = src[off .. off+n), rounded to the segment's type. */
+    static void store(float[] src, int off, int n, MemorySegment s, DType t, long base, long stride) {
+        if (stride == 1 && t == DType.F32) {
+            MemorySegment.copy(src, off, s, F32, base * 4, n);
+        } else {
+            for (int i = 0; i < n; i++) {
+                set(s, t, base + i * stride, src[off + i]);
+            }
+        }
+    }
+}

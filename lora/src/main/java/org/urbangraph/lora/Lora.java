@@ -1,0 +1,142 @@
+package org.urbangraph.lora;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.SafetensorsFile;
+import org.urbangraph.tensor.io.SafetensorsWriter;
+import org.urbangraph.tensor.nn.Linear;
+import org.urbangraph.tensor.nn.Module;
+import org.urbangraph.tensor.nn.Parameter;
+import org.urbangraph.tensor.nn.Rng;
+
+/**
+ * LoRA on a model: injection into every Linear whose path matches the config's targets, the trainable parameters,
+ * merging, and the PEFT adapter format ({@code adapter_config.json} + {@code adapter_model.safetensors} with keys
+ * {@code base_model.model.<module path>.lora_A.weight}).
+ */
+public final class Lora {
+
+    /** PEFT's prefix of adapter keys: PeftModel.base_model (LoraModel).model (the wrapped model). */
+    public static final String KEY_PREFIX = "base_model.model.";
+
+    private final LoraConfig config;
+    private final Map<String, LoraLinear> layers;
+
+    private Lora(LoraConfig config, Map<String, LoraLinear> layers) {
+        this.config = config;
+        this.layers = layers;
+    }
+
+    /**
+     * Wraps every matching Linear of {@code root} and freezes everything else. Fails, naming the patterns, if
+     * nothing matches (as PEFT does).
+     */
+    public static Lora apply(Module root, LoraConfig config, Rng rng) {
+        root.setTrainable(false);
+        Map<String, LoraLinear> wrapped = new LinkedHashMap<>();
+        List<Map.Entry<String, Module>> modules = new ArrayList<>(root.namedModules().entrySet());
+        for (Map.Entry<String, Module> e : modules) {
+            String path = e.getKey();
+            Module parent = e.getValue();
+            for (Map.Entry<String, Module> c : new ArrayList<>(parent.children().entrySet())) {
+                String childPath = path.isEmpty() ? c.getKey() : path + "." + c.getKey();
+                if (c.getValue() instanceof Linear lin && !(parent instanceof LoraLinear) && config.matches(childPath)) {
+                    LoraLinear l = new LoraLinear(lin, config.r(), config.scaling(), config.dropout(), rng);
+                    parent.replaceChild(c.getKey(), l);
+                    wrapped.put(childPath, l);
+                }
+            }
+        }
+        if (wrapped.isEmpty()) {
+            throw new IllegalArgumentException("LoRA target modules " + (config.targetModules() != null
+                    ? config.targetModules() : config.targetRegex()) + " match no Linear layer of "
+                    + root.getClass().getSimpleName());
+        }
+        return new Lora(config, wrapped);
+    }
+
+    public LoraConfig config() {
+        return config;
+    }
+
+    /** The wrapped layers by module path. */
+    public Map<String, LoraLinear> layers() {
+        return layers;
+    }
+
+    /** The trainable LoRA weights under their PEFT adapter keys. */
+    public Map<String, Parameter> parameters() {
+        Map<String, Parameter> out = new LinkedHashMap<>();
+        layers.forEach((path, l) -> {
+            out.put(KEY_PREFIX + path + ".lora_A.weight", l.loraA().weight());
+            out.put(KEY_PREFIX + path + ".lora_B.weight", l.loraB().weight());
+        });
+        return out;
+    }
+
+    public void merge() {
+        layers.values().forEach(LoraLinear::merge);
+    }
+
+    public void unmerge() {
+        layers.values().forEach(LoraLinear::unmerge);
+    }
+
+    /** Writes the adapter in PEFT's format (both files atomically). */
+    public void save(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        parameters().forEach((k, p) -> tensors.put(k, p.tensor()));
+        SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
+        Path tmp = dir.resolve("adapter_config.json.tmp");
+        Files.writeString(tmp, config.toJson());
+        Files.move(tmp, dir.resolve("adapter_config.json"), StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /**
+     * Applies an adapter directory written by PEFT (or by {@link #save}) to {@code root}: injects the layers its
+     * config names and loads its weights. Every adapter tensor must find its layer and shape. Adapters in the layout
+     * of transformers before 4.52 ({@code model.layers.N} rather than {@code model.language_model.layers.N}) are
+     * mapped when the model only has the newer layout.
+     */
+    public static Lora load(Module root, Path dir) {
+        LoraConfig cfg = LoraConfig.read(dir.resolve("adapter_config.json"));
+        Lora lora = apply(root, cfg, new Rng(0));
+        SafetensorsFile f = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"));
+        Map<String, Parameter> params = lora.parameters();
+        List<String> unknown = new ArrayList<>();
+        int loaded = 0;
+        for (String key : f.names()) {
+            String k = key.replace(".lora_A.default.weight", ".lora_A.weight")
+                    .replace(".lora_B.default.weight", ".lora_B.weight");
+            Parameter p = params.get(k);
+            if (p == null) {
+                p = params.get(k.replace(KEY_PREFIX + "model.layers.", KEY_PREFIX + "model.language_model.layers."));
+            }
+            if (p == null) {
+                unknown.add(key);
+                continue;
+            }
+            if (!java.util.Arrays.equals(p.shape(), f.info(key).shape())) {
+                throw new IllegalArgumentException(dir.resolve("adapter_model.safetensors") + ": tensor '" + key
+                        + "' has shape " + java.util.Arrays.toString(f.info(key).shape()) + ", the layer needs "
+                        + java.util.Arrays.toString(p.shape()));
+            }
+            p.set(f.tensor(key));
+            loaded++;
+        }
+        if (!unknown.isEmpty() || loaded != params.size()) {
+            throw new IllegalArgumentException(dir.resolve("adapter_model.safetensors") + ": " + loaded + " of "
+                    + params.size() + " LoRA weights loaded; tensors with no matching layer: " + unknown);
+        }
+        return lora;
+    }
+}

@@ -1,0 +1,143 @@
+package org.urbangraph.lora;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * The LoRA settings, read from and written to PEFT's {@code adapter_config.json}. Targets follow PEFT's
+ * {@code target_modules}: a list of names matches a module whose dotted path equals a name or ends with
+ * "." + name; a single string is a regular expression that must match the whole path.
+ *
+ * @param targetModules names / suffixes (null when {@code targetRegex} is used)
+ * @param targetRegex   a full-match regular expression (null when {@code targetModules} is used)
+ */
+public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, String targetRegex,
+                         boolean useRslora, String baseModelNameOrPath, String taskType) {
+
+    public LoraConfig {
+        if (r < 1) {
+            throw new IllegalArgumentException("LoRA rank r must be at least 1, got " + r);
+        }
+        if (dropout < 0 || dropout >= 1) {
+            throw new IllegalArgumentException("lora_dropout must be in [0, 1), got " + dropout);
+        }
+        if ((targetModules == null) == (targetRegex == null)) {
+            throw new IllegalArgumentException("give either target module names or a target regex");
+        }
+    }
+
+    /** UGE's recipe: r 16, alpha 32, dropout 0.1 on q_proj and v_proj. */
+    public static LoraConfig uge(String baseModel) {
+        return new LoraConfig(16, 32, 0.1, List.of("q_proj", "v_proj"), null, false, baseModel, null);
+    }
+
+    /** alpha / r, or alpha / sqrt(r) with rsLoRA. */
+    public double scaling() {
+        return useRslora ? alpha / Math.sqrt(r) : alpha / r;
+    }
+
+    /** Whether a module with this dotted path is a target. */
+    public boolean matches(String path) {
+        if (targetRegex != null) {
+            return Pattern.compile(targetRegex).matcher(path).matches();
+        }
+        for (String t : targetModules) {
+            if (path.equals(t) || path.endsWith("." + t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static LoraConfig read(Path file) {
+        JsonNode n;
+        try {
+            n = new ObjectMapper().readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the adapter config: " + e.getMessage(), e);
+        }
+        String type = n.path("peft_type").asText("LORA");
+        if (!type.equals("LORA")) {
+            throw new IllegalArgumentException(file + ": peft_type '" + type + "' is not LORA");
+        }
+        if (n.path("use_dora").asBoolean(false)) {
+            throw new IllegalArgumentException(file + ": DoRA adapters (use_dora true) are not supported");
+        }
+        String bias = n.path("bias").asText("none");
+        if (!bias.equals("none")) {
+            throw new IllegalArgumentException(file + ": key 'bias' is '" + bias + "'; only 'none' is supported");
+        }
+        if (n.path("fan_in_fan_out").asBoolean(false)) {
+            throw new IllegalArgumentException(file + ": fan_in_fan_out adapters (Conv1D layers) are not supported");
+        }
+        JsonNode t = n.get("target_modules");
+        List<String> names = null;
+        String regex = null;
+        if (t == null || t.isNull()) {
+            throw new IllegalArgumentException(file + ": key 'target_modules' is missing");
+        } else if (t.isTextual()) {
+            regex = t.asText();
+        } else if (t.isArray()) {
+            names = new ArrayList<>();
+            for (JsonNode x : t) {
+                names.add(x.asText());
+            }
+        } else {
+            throw new IllegalArgumentException(file + ": key 'target_modules' must be a list or a string");
+        }
+        if (!n.has("r") || !n.get("r").canConvertToInt()) {
+            throw new IllegalArgumentException(file + ": key 'r' is missing or not an integer");
+        }
+        return new LoraConfig(n.get("r").asInt(), n.path("lora_alpha").asDouble(8), n.path("lora_dropout").asDouble(0),
+                names, regex, n.path("use_rslora").asBoolean(false),
+                n.path("base_model_name_or_path").isTextual() ? n.get("base_model_name_or_path").asText() : null,
+                n.path("task_type").isTextual() ? n.get("task_type").asText() : null);
+    }
+
+    /** The PEFT config JSON, with the keys PEFT 0.21 writes (inert ones at their defaults). */
+    public String toJson() {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode o = m.createObjectNode();
+        o.set("alpha_pattern", m.createObjectNode());
+        o.put("base_model_name_or_path", baseModelNameOrPath);
+        o.put("bias", "none");
+        o.put("fan_in_fan_out", false);
+        o.put("inference_mode", true);
+        o.put("init_lora_weights", true);
+        o.putNull("layers_pattern");
+        o.putNull("layers_to_transform");
+        if (alpha == Math.rint(alpha)) {
+            o.put("lora_alpha", (long) alpha);
+        } else {
+            o.put("lora_alpha", alpha);
+        }
+        o.put("lora_dropout", dropout);
+        o.putNull("modules_to_save");
+        o.put("peft_type", "LORA");
+        o.put("r", r);
+        o.set("rank_pattern", m.createObjectNode());
+        o.putNull("revision");
+        if (targetRegex != null) {
+            o.put("target_modules", targetRegex);
+        } else {
+            ArrayNode a = o.putArray("target_modules");
+            targetModules.forEach(a::add);
+        }
+        o.put("task_type", taskType);
+        o.put("use_dora", false);
+        o.put("use_rslora", useRslora);
+        try {
+            return m.writerWithDefaultPrettyPrinter().writeValueAsString(o);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

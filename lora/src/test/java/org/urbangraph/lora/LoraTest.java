@@ -1,0 +1,163 @@
+package org.urbangraph.lora;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.tensor.Functional;
+import org.urbangraph.tensor.NoGrad;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.SafetensorsFile;
+import org.urbangraph.tensor.io.SafetensorsWriter;
+import org.urbangraph.tensor.nn.Linear;
+import org.urbangraph.tensor.nn.Module;
+import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.testkit.Approx;
+
+class LoraTest {
+
+    /** attn.q_proj / attn.k_proj / attn.v_proj / mlp.q_proj_extra, to exercise name matching. */
+    static final class Net extends Module {
+        Net(Rng rng) {
+            Module attn = child("attn", new Block(rng));
+            child("mlp", new Mlp(rng));
+        }
+
+        Tensor forward(Tensor x) {
+            Block b = (Block) getChild("attn");
+            return ((Mlp) getChild("mlp")).forward(b.forward(x));
+        }
+    }
+
+    static final class Block extends Module {
+        Block(Rng rng) {
+            child("q_proj", new Linear(6, 6, true, rng));
+            child("k_proj", new Linear(6, 6, true, rng));
+            child("v_proj", new Linear(6, 6, false, rng));
+        }
+
+        Tensor forward(Tensor x) {
+            return projection("q_proj").forward(x).add(projection("k_proj").forward(x))
+                    .add(projection("v_proj").forward(x));
+        }
+    }
+
+    static final class Mlp extends Module {
+        Mlp(Rng rng) {
+            child("q_proj_extra", new Linear(6, 4, true, rng));
+        }
+
+        Tensor forward(Tensor x) {
+            return projection("q_proj_extra").forward(x);
+        }
+    }
+
+    static LoraConfig cfg(List<String> targets) {
+        return new LoraConfig(2, 8, 0.0, targets, null, false, "net", null);
+    }
+
+    @Test
+    void targetsMatchByNameSuffixOrRegexLikePeft() {
+        Lora a = Lora.apply(new Net(new Rng(1)), cfg(List.of("q_proj", "v_proj")), new Rng(2));
+        assertEquals(List.of("attn.q_proj", "attn.v_proj"), List.copyOf(a.layers().keySet()));
+        Lora b = Lora.apply(new Net(new Rng(1)), new LoraConfig(2, 8, 0, null, ".*proj.*", false, null, null), new Rng(2));
+        assertEquals(4, b.layers().size());
+        Lora c = Lora.apply(new Net(new Rng(1)), cfg(List.of("attn.k_proj")), new Rng(2));
+        assertEquals(List.of("attn.k_proj"), List.copyOf(c.layers().keySet()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Lora.apply(new Net(new Rng(1)), cfg(List.of("o_proj")), new Rng(2)));
+        assertTrue(e.getMessage().contains("o_proj"));
+    }
+
+    @Test
+    void initialisationAndForwardFollowTheFormula() {
+        Net net = new Net(new Rng(1));
+        Lora lora = Lora.apply(net, cfg(List.of("q_proj")), new Rng(5));
+        LoraLinear l = lora.layers().get("attn.q_proj");
+        for (float v : l.loraB().weight().tensor().toFloatArray()) {
+            assertEquals(0f, v, "B starts at zero");
+        }
+        for (float v : l.loraA().weight().tensor().toFloatArray()) {
+            assertTrue(Math.abs(v) <= 1 / Math.sqrt(6));
+        }
+        assertEquals(List.of("attn.q_proj.lora_A.weight", "attn.q_proj.lora_B.weight"),
+                List.copyOf(net.trainableParameters().keySet()));
+        try (NoGrad g = NoGrad.enter()) {
+            l.loraB().weight().tensor().copyFrom(Tensor.randn(9, 6, 2));
+        }
+        Tensor x = Tensor.randn(3, 4, 6);
+        Tensor expected = Functional.linear(x, l.base().weight().tensor(), l.base().bias().tensor())
+                .add(x.matmul(l.loraA().weight().tensor().mT()).matmul(l.loraB().weight().tensor().mT()).mul(4.0));
+        Approx.assertClose("lora forward", expected.toFloatArray(), l.forward(x).toFloatArray(), 1e-5, 1e-5);
+        float[] adapter = net.forward(x).toFloatArray();
+        lora.merge();
+        assertTrue(l.merged());
+        Approx.assertClose("merged forward", adapter, net.forward(x).toFloatArray(), 1e-5, 1e-5);
+        lora.unmerge();
+        assertArrayEquals(adapter, net.forward(x).toFloatArray());
+    }
+
+    @Test
+    void dropoutActsOnlyInTraining() {
+        Net net = new Net(new Rng(1));
+        Lora lora = Lora.apply(net, new LoraConfig(2, 8, 0.5, List.of("q_proj"), null, false, null, null), new Rng(5));
+        try (NoGrad g = NoGrad.enter()) {
+            lora.layers().get("attn.q_proj").loraB().weight().tensor().copyFrom(Tensor.randn(9, 6, 2));
+        }
+        Tensor x = Tensor.randn(3, 4, 6);
+        net.train(true);
+        assertFalse(java.util.Arrays.equals(net.forward(x).toFloatArray(), net.forward(x).toFloatArray()));
+        net.eval();
+        assertArrayEquals(net.forward(x).toFloatArray(), net.forward(x).toFloatArray());
+    }
+
+    @Test
+    void adapterRoundTripsThroughThePeftFormat(@TempDir Path dir) throws Exception {
+        Net net = new Net(new Rng(1));
+        Lora lora = Lora.apply(net, cfg(List.of("q_proj", "v_proj")), new Rng(5));
+        try (NoGrad g = NoGrad.enter()) {
+            for (LoraLinear l : lora.layers().values()) {
+                l.loraB().weight().tensor().copyFrom(Tensor.randn(9, l.outFeatures(), 2));
+            }
+        }
+        lora.save(dir);
+        JsonNode cfg = new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile());
+        assertEquals("LORA", cfg.get("peft_type").asText());
+        assertEquals(2, cfg.get("r").asInt());
+        assertEquals(8, cfg.get("lora_alpha").asInt());
+        assertEquals("none", cfg.get("bias").asText());
+        assertEquals(List.of("attn.q_proj", "attn.v_proj").size(), cfg.get("target_modules").size());
+        SafetensorsFile f = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"));
+        assertEquals(List.of("base_model.model.attn.q_proj.lora_A.weight", "base_model.model.attn.q_proj.lora_B.weight",
+                "base_model.model.attn.v_proj.lora_A.weight", "base_model.model.attn.v_proj.lora_B.weight"), f.names());
+        Tensor x = Tensor.randn(3, 2, 6);
+        Net fresh = new Net(new Rng(1));
+        Lora.load(fresh, dir);
+        assertArrayEquals(net.forward(x).toFloatArray(), fresh.forward(x).toFloatArray());
+    }
+
+    @Test
+    void badAdaptersAreRejectedWithTheFileAndTensor(@TempDir Path dir) throws Exception {
+        Net net = new Net(new Rng(1));
+        Lora.apply(net, cfg(List.of("q_proj")), new Rng(5)).save(dir);
+        SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), Map.of(
+                "base_model.model.attn.q_proj.lora_A.weight", Tensor.zeros(3, 6),
+                "base_model.model.attn.q_proj.lora_B.weight", Tensor.zeros(6, 2)), Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir));
+        assertTrue(e.getMessage().contains("lora_A") && e.getMessage().contains("[3, 6]"), e.getMessage());
+        Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":2,\"target_modules\":[\"q_proj\"],"
+                + "\"use_dora\":true}");
+        e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir));
+        assertTrue(e.getMessage().contains("DoRA"), e.getMessage());
+    }
+}

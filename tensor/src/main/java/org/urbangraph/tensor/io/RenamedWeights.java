@@ -1,0 +1,69 @@
+package org.urbangraph.tensor.io;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.urbangraph.tensor.Tensor;
+
+/**
+ * A checkpoint seen under other names: {@code rename} maps each stored name to the name a module expects (for
+ * example the hub's {@code visual.*} to the {@code model.visual.*} of newer transformers layouts).
+ */
+public final class RenamedWeights implements WeightSource {
+
+    private final WeightSource inner;
+    private final Map<String, String> toStored = new LinkedHashMap<>();
+
+    public RenamedWeights(WeightSource inner, UnaryOperator<String> rename) {
+        this.inner = inner;
+        for (String stored : inner.names()) {
+            String mapped = rename.apply(stored);
+            String previous = toStored.put(mapped, stored);
+            if (previous != null) {
+                throw new SafetensorsException(inner.path(), "tensors '" + previous + "' and '" + stored
+                        + "' both map to '" + mapped + "'");
+            }
+        }
+    }
+
+    private String stored(String name) {
+        String s = toStored.get(name);
+        if (s == null) {
+            throw new SafetensorsException(inner.path(), "no tensor for '" + name + "'");
+        }
+        return s;
+    }
+
+    @Override
+    public List<String> names() {
+        return new ArrayList<>(toStored.keySet());
+    }
+
+    @Override
+    public boolean contains(String name) {
+        return toStored.containsKey(name);
+    }
+
+    @Override
+    public TensorInfo info(String name) {
+        return inner.info(stored(name));
+    }
+
+    @Override
+    public Tensor tensor(String name) {
+        return inner.tensor(stored(name));
+    }
+
+    @Override
+    public Map<String, String> metadata() {
+        return inner.metadata();
+    }
+
+    @Override
+    public Path path() {
+        return inner.path();
+    }
+}

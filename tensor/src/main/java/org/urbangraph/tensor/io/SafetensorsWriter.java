@@ -1,0 +1,130 @@
+package org.urbangraph.tensor.io;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.tensor.NoGrad;
+import org.urbangraph.tensor.Tensor;
+
+/**
+ * Writes safetensors files laid out exactly as the reference implementation lays them out, so a file read and
+ * written again is byte-identical: tensors ordered by dtype (widest first, in the reference's dtype order) then
+ * name, a compact JSON header with {@code __metadata__} first, padded with spaces to a multiple of 8 bytes.
+ * The file is written to a temporary sibling and renamed into place, so an existing file is never half-written.
+ */
+public final class SafetensorsWriter {
+    private SafetensorsWriter() {}
+
+    /** The reference implementation's dtype order (its enum order); sorting is by this rank, descending. */
+    private static final List<DType> RANK = List.of(DType.BOOL, DType.U8, DType.I8, DType.F8_E5M2, DType.F8_E4M3,
+            DType.I16, DType.U16, DType.F16, DType.BF16, DType.I32, DType.U32, DType.F32, DType.F64, DType.I64,
+            DType.U64);
+
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        List<Map.Entry<String, Tensor>> order = new ArrayList<>(tensors.entrySet());
+        order.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -RANK.indexOf(e.getValue().dtype()))
+                .thenComparing(Map.Entry::getKey));
+        byte[] header = header(order, metadata);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        try {
+            if (file.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING); OutputStream out = Channels.newOutputStream(ch)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
+                out.write(len.array());
+                out.write(header);
+                for (Map.Entry<String, Tensor> e : order) {
+                    out.write(bytesOf(e.getValue()));
+                }
+                out.flush();
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // the original error matters more
+            }
+            throw new SafetensorsException(file, "cannot write: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] header(List<Map.Entry<String, Tensor>> order, Map<String, String> metadata) {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (JsonGenerator g = new JsonFactory().createGenerator(buf)) {
+            g.writeStartObject();
+            if (metadata != null && !metadata.isEmpty()) {
+                g.writeObjectFieldStart("__metadata__");
+                for (Map.Entry<String, String> m : metadata.entrySet()) {
+                    g.writeStringField(m.getKey(), m.getValue());
+                }
+                g.writeEndObject();
+            }
+            long at = 0;
+            for (Map.Entry<String, Tensor> e : order) {
+                Tensor t = e.getValue();
+                long n = t.numel() * t.dtype().size();
+                g.writeObjectFieldStart(e.getKey());
+                g.writeStringField("dtype", t.dtype().safetensorsName());
+                g.writeArrayFieldStart("shape");
+                for (int d : t.shape()) {
+                    g.writeNumber(d);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("data_offsets");
+                g.writeNumber(at);
+                g.writeNumber(at + n);
+                g.writeEndArray();
+                g.writeEndObject();
+                at += n;
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new IllegalStateException("building a safetensors header in memory failed", e);
+        }
+        byte[] raw = buf.toByteArray();
+        int padded = (raw.length + 7) / 8 * 8;
+        byte[] out = new byte[padded];
+        System.arraycopy(raw, 0, out, 0, raw.length);
+        for (int i = raw.length; i < padded; i++) {
+            out[i] = ' ';
+        }
+        return out;
+    }
+
+    /** The tensor's elements as little-endian bytes in row-major order (copied to the host if needed). */
+    static byte[] bytesOf(Tensor t) {
+        try (NoGrad g = NoGrad.enter()) {
+            Tensor c = t.contiguous();
+            long bytes = c.numel() * c.dtype().size();
+            MemorySegment host = MemorySegment.ofArray(new byte[Math.toIntExact(bytes)]);
+            c.backend().toHost(c.buffer(), c.offset() * c.dtype().size(), host);
+            return host.toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+}

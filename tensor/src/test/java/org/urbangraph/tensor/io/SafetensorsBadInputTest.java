@@ -1,0 +1,250 @@
+package org.urbangraph.tensor.io;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.testkit.Fixtures;
+
+/** Every kind of broken file gives a SafetensorsException that names the file, never a crash or an out-of-file read. */
+class SafetensorsBadInputTest {
+
+    @TempDir
+    Path tmp;
+
+    private static byte[] file(String header, int dataBytes) {
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        return b.array();
+    }
+
+    private SafetensorsException rejects(byte[] bytes, String expectedFragment) throws IOException {
+        Path p = tmp.resolve("bad-" + System.nanoTime() + ".safetensors");
+        Files.write(p, bytes);
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> SafetensorsFile.open(p));
+        assertTrue(e.getMessage().contains(p.toString()), "message names the file: " + e.getMessage());
+        assertTrue(e.getMessage().contains(expectedFragment), "message says '" + expectedFragment + "': " + e.getMessage());
+        return e;
+    }
+
+    private static final String GOOD = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},"
+            + "\"b\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[24,32]}}";
+
+    @Test
+    void wellFormedFileReads() throws IOException {
+        Path p = tmp.resolve("ok.safetensors");
+        Files.write(p, file(GOOD, 32));
+        SafetensorsFile f = SafetensorsFile.open(p);
+        assertEquals(java.util.List.of("a", "b"), f.names());
+        assertEquals(DType.I64, f.info("b").dtype());
+    }
+
+    @Test
+    void truncatedFile() throws IOException {
+        rejects(new byte[5], "too short");
+        rejects(file(GOOD, 31), "truncated");
+        rejects(new byte[0], "empty");
+    }
+
+    @Test
+    void headerLongerThanFile() throws IOException {
+        byte[] b = file(GOOD, 32);
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, 10_000);
+        rejects(b, "runs past the end");
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, -1);
+        rejects(b, "larger than the limit");
+    }
+
+    @Test
+    void headerNotJson() throws IOException {
+        rejects(file("{\"a\":{\"dtype\":", 0), "not valid JSON");
+        rejects(file("[1,2]", 0), "not a JSON object");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "not valid JSON");
+    }
+
+    @Test
+    void unknownDtype() throws IOException {
+        rejects(file("{\"a\":{\"dtype\":\"F7\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1), "unknown dtype 'F7'");
+    }
+
+    @Test
+    void offsetsOutOfRange() throws IOException {
+        rejects(file("{\"a\":{\"dtype\":\"U8\",\"shape\":[100],\"data_offsets\":[0,100]}}", 10), "truncated");
+        rejects(file("{\"a\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[-1,0]}}", 1), "non-negative");
+        rejects(file("{\"a\":{\"dtype\":\"U8\",\"shape\":[0],\"data_offsets\":[4,2]}}", 4), "end before");
+    }
+
+    @Test
+    void overlappingOrGappedOffsets() throws IOException {
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12), "overlap");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "gap");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8), "no tensor covers");
+    }
+
+    @Test
+    void shapeTimesDtypeDiffersFromSpan() throws IOException {
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8), "span 8");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[-3],\"data_offsets\":[0,8]}}", 8), "not a size");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":[2147483647,2147483647,2147483647],"
+                + "\"data_offsets\":[0,8]}}", 8), "overflows");
+        rejects(file("{\"a\":{\"dtype\":\"F32\",\"shape\":\"x\",\"data_offsets\":[0,8]}}", 8), "expected");
+        rejects(file("{\"__metadata__\":{\"x\":1}}", 0), "not a string");
+    }
+
+    @Test
+    void missingShardAndMissingTensorInShard() throws IOException {
+        Path dir = tmp.resolve("sharded");
+        Files.createDirectories(dir);
+        SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"),
+                Map.of("w1", Tensor.of(new float[] {1, 2, 3}, 3)), Map.of("format", "pt"));
+        Files.writeString(dir.resolve("model.safetensors.index.json"),
+                "{\"metadata\":{},\"weight_map\":{\"w1\":\"model-00001-of-00002.safetensors\","
+                        + "\"w2\":\"model-00002-of-00002.safetensors\"}}");
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> WeightSource.open(dir));
+        assertTrue(e.getMessage().contains("missing shard model-00002-of-00002.safetensors"), e.getMessage());
+
+        Files.writeString(dir.resolve("model.safetensors.index.json"),
+                "{\"weight_map\":{\"w1\":\"model-00001-of-00002.safetensors\",\"w3\":\"model-00001-of-00002.safetensors\"}}");
+        e = assertThrows(SafetensorsException.class, () -> WeightSource.open(dir));
+        assertTrue(e.getMessage().contains("'w3'"), e.getMessage());
+    }
+
+    @Test
+    void shardedModelReadsEveryShard() throws IOException {
+        Path dir = tmp.resolve("model");
+        Files.createDirectories(dir);
+        SafetensorsWriter.write(dir.resolve("a.safetensors"), Map.of("x", Tensor.of(new float[] {1, 2}, 2)), Map.of());
+        SafetensorsWriter.write(dir.resolve("b.safetensors"), Map.of("y", Tensor.of(new long[] {7, 8, 9}, 3)), Map.of());
+        Files.writeString(dir.resolve("model.safetensors.index.json"),
+                "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
+        WeightSource w = WeightSource.open(dir);
+        assertEquals(java.util.List.of("x", "y"), w.names());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 2}, w.tensor("x").toFloatArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {7, 8, 9}, w.tensor("y").toLongArray());
+    }
+
+    /** A file over 2 GiB (sparse on disk) maps and reads at its far end. */
+    @Test
+    void filesLargerThanTwoGigabytesWork() throws IOException {
+        long n = (1L << 29) + 3; // F32 elements: 2 GiB + 12 bytes
+        String header = "{\"big\":{\"dtype\":\"F32\",\"shape\":[" + n + "],\"data_offsets\":[0," + (4 * n) + "]}}";
+        byte[] head = file(header, 0);
+        Path p = tmp.resolve("big.safetensors");
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.write(head);
+            raf.setLength(head.length + 4 * n);
+            raf.seek(head.length + 4 * (n - 1));
+            raf.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(42.5f).array());
+        }
+        SafetensorsFile f = SafetensorsFile.open(p);
+        Tensor big = f.tensor("big");
+        assertEquals(n, big.numel());
+        assertEquals(42.5, big.get((int) (n - 1)));
+        assertEquals(0.0, big.get(0));
+    }
+
+    /**
+     * Thousands of seeded random mutations of real files: each load either succeeds (and every tensor then reads
+     * within the file) or throws SafetensorsException. Nothing else may escape.
+     */
+    @Test
+    void randomMutationsEitherLoadOrFailCleanly() throws IOException {
+        byte[] adapter = Files.readAllBytes(Fixtures.golden("lora_qwen2_vl", "adapter_model.safetensors"));
+        byte[] small = file(GOOD, 32);
+        SplittableRandom rnd = new SplittableRandom(20261127);
+        int ok = 0;
+        int rejected = 0;
+        for (int iter = 0; iter < 3000; iter++) {
+            byte[] base = (iter % 3 == 0) ? small : adapter;
+            byte[] m = mutate(base, rnd);
+            try {
+                SafetensorsFile f = SafetensorsFile.parse(Path.of("mutant-" + iter + ".safetensors"),
+                        MemorySegment.ofArray(m));
+                for (String name : f.names()) {
+                    Tensor t = f.tensor(name);
+                    if (t.numel() > 0 && t.numel() < 100_000) {
+                        t.get(new int[t.rank()]);
+                    }
+                }
+                ok++;
+            } catch (SafetensorsException e) {
+                assertTrue(e.getMessage().startsWith("mutant-" + iter), e.getMessage());
+                rejected++;
+            }
+        }
+        assertTrue(ok > 100 && rejected > 100, "both outcomes exercised: ok " + ok + ", rejected " + rejected);
+    }
+
+    private static byte[] mutate(byte[] base, SplittableRandom rnd) {
+        byte[] m;
+        int kind = rnd.nextInt(5);
+        int headerEnd = 8 + (int) Math.min(base.length - 8,
+                ByteBuffer.wrap(base).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
+        switch (kind) {
+            case 0 -> { // truncate
+                m = java.util.Arrays.copyOf(base, rnd.nextInt(base.length));
+            }
+            case 1 -> { // flip bytes in the header
+                m = base.clone();
+                for (int i = 0, k = 1 + rnd.nextInt(3); i < k; i++) {
+                    int at = rnd.nextInt(Math.max(1, headerEnd));
+                    m[at] = (byte) rnd.nextInt(256);
+                }
+            }
+            case 2 -> { // replace a digit in the header by another digit (plausible but wrong numbers)
+                m = base.clone();
+                for (int tries = 0; tries < 50; tries++) {
+                    int at = 8 + rnd.nextInt(Math.max(1, headerEnd - 8));
+                    if (at < m.length && m[at] >= '0' && m[at] <= '9') {
+                        m[at] = (byte) ('0' + rnd.nextInt(10));
+                        break;
+                    }
+                }
+            }
+            case 3 -> { // corrupt the length prefix
+                m = base.clone();
+                m[rnd.nextInt(8)] = (byte) rnd.nextInt(256);
+            }
+            default -> { // append or cut data bytes
+                int delta = rnd.nextInt(17) - 8;
+                m = java.util.Arrays.copyOf(base, Math.max(0, base.length + delta));
+            }
+        }
+        return m;
+    }
+
+    @Test
+    void writerIsAtomicAndKeepsTheOldFileOnFailure() throws IOException {
+        Path p = tmp.resolve("w.safetensors");
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("x", Tensor.of(new float[] {1, 2, 3}, 3));
+        SafetensorsWriter.write(p, t, Map.of("format", "pt"));
+        byte[] before = Files.readAllBytes(p);
+        Path dirAsFile = tmp.resolve("blocked");
+        Files.writeString(dirAsFile, "a file where a directory is needed");
+        assertThrows(SafetensorsException.class,
+                () -> SafetensorsWriter.write(dirAsFile.resolve("w.safetensors"), t, Map.of()));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(p));
+        try (var files = Files.list(tmp)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().contains(".tmp-")), "no temporary file left");
+        }
+    }
+}

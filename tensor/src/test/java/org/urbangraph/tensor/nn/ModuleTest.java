@@ -1,0 +1,139 @@
+package org.urbangraph.tensor.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.tensor.Functional;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.SafetensorsWriter;
+import org.urbangraph.tensor.io.WeightSource;
+import org.urbangraph.testkit.Approx;
+
+class ModuleTest {
+
+    /** A toy block with the naming pattern of a decoder layer. */
+    static final class Block extends Module {
+        Block(Rng rng) {
+            child("self_attn", new Attn(rng));
+            child("norm", new RMSNorm(4, 1e-6));
+        }
+    }
+
+    static final class Attn extends Module {
+        Attn(Rng rng) {
+            child("q_proj", new Linear(4, 4, true, rng));
+            child("o_proj", new Linear(4, 4, false, rng));
+        }
+
+        Tensor forward(Tensor x) {
+            return projection("o_proj").forward(projection("q_proj").forward(x));
+        }
+    }
+
+    static final class Model extends Module {
+        final ModuleList<Block> layers;
+
+        Model(Rng rng) {
+            layers = child("layers", new ModuleList<>());
+            layers.add(new Block(rng));
+            layers.add(new Block(rng));
+        }
+    }
+
+    @Test
+    void dottedNamesFollowCheckpointConventions() {
+        Model m = new Model(new Rng(3));
+        assertEquals(List.of("layers.0.self_attn.q_proj.weight", "layers.0.self_attn.q_proj.bias",
+                "layers.0.self_attn.o_proj.weight", "layers.0.norm.weight", "layers.1.self_attn.q_proj.weight",
+                "layers.1.self_attn.q_proj.bias", "layers.1.self_attn.o_proj.weight", "layers.1.norm.weight"),
+                List.copyOf(m.namedParameters().keySet()));
+        assertEquals(4 * 4 * 2 * 2 + 4 * 2 + 4 * 2, m.parameterCount());
+        assertTrue(m.namedModules().containsKey("layers.1.self_attn.o_proj"));
+    }
+
+    @Test
+    void loadReportsMissingUnexpectedAndMisShapedByName(@TempDir Path dir) {
+        Model m = new Model(new Rng(3));
+        Map<String, Tensor> ckpt = new LinkedHashMap<>();
+        m.stateDict().forEach((k, v) -> ckpt.put("model." + k, v.detach().mul(2).to(DType.BF16)));
+        ckpt.remove("model.layers.1.norm.weight");
+        ckpt.put("model.layers.0.self_attn.o_proj.weight", Tensor.zeros(4, 5));
+        ckpt.put("model.layers.0.extra.weight", Tensor.zeros(2));
+        Path file = dir.resolve("model.safetensors");
+        SafetensorsWriter.write(file, ckpt, Map.of("format", "pt"));
+        Model fresh = new Model(new Rng(9));
+        Module.LoadReport r = fresh.load(WeightSource.open(file), "model.", false);
+        assertEquals(List.of("model.layers.1.norm.weight"), r.missing());
+        assertEquals(List.of("model.layers.0.extra.weight"), r.unexpected());
+        assertEquals(1, r.misShaped().size());
+        assertTrue(r.misShaped().get(0).contains("o_proj") && r.misShaped().get(0).contains("[4, 5]"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> new Model(new Rng(9)).load(WeightSource.open(file), "model.", true));
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("layers.1.norm.weight"));
+        // the loaded (trainable) parameter is an F32 master copy of the BF16 checkpoint
+        Parameter q = fresh.namedParameters().get("layers.1.self_attn.q_proj.weight");
+        assertEquals(DType.F32, q.tensor().dtype());
+        assertTrue(q.tensor().requiresGrad());
+        float[] expected = m.namedParameters().get("layers.1.self_attn.q_proj.weight").tensor().mul(2).to(DType.BF16)
+                .toFloatArray();
+        assertArrayEquals(expected, q.tensor().toFloatArray());
+    }
+
+    @Test
+    void frozenParametersKeepTheirStoredDtype(@TempDir Path dir) {
+        Linear l = new Linear(3, 2, true, new Rng(1));
+        l.setTrainable(false);
+        Path file = dir.resolve("l.safetensors");
+        SafetensorsWriter.write(file, Map.of("weight", Tensor.randn(5, 2, 3).to(DType.BF16),
+                "bias", Tensor.randn(6, 2)), Map.of());
+        l.load(WeightSource.open(file), "", true);
+        assertEquals(DType.BF16, l.weight().tensor().dtype());
+        assertFalse(l.weight().tensor().requiresGrad());
+        Tensor x = Tensor.randn(7, 4, 3);
+        Approx.assertClose("bf16 linear", Functional.linear(x, l.weight().tensor().to(DType.F32), l.bias().tensor())
+                .toFloatArray(), l.forward(x).toFloatArray(), 1e-6, 1e-6);
+    }
+
+    @Test
+    void replacedChildIsUsedByForward() {
+        Attn a = new Attn(new Rng(2));
+        Tensor x = Tensor.randn(1, 2, 4);
+        float[] before = a.forward(x).toFloatArray();
+        a.replaceChild("q_proj", new Linear(4, 4, true, new Rng(77)));
+        assertFalse(java.util.Arrays.equals(before, a.forward(x).toFloatArray()));
+    }
+
+    @Test
+    void mlpUsesSequentialNumberingAndDropoutOnlyInTraining() {
+        MLP mlp = new MLP(new int[] {6, 5, 3}, Activation.RELU, 0.5, true, new Rng(4));
+        assertEquals(List.of("0.weight", "0.bias", "3.weight", "3.bias", "4.weight", "4.bias"),
+                List.copyOf(mlp.namedParameters().keySet()));
+        Tensor x = Tensor.randn(8, 10, 6);
+        float[] a = mlp.forward(x).toFloatArray();
+        float[] b = mlp.forward(x).toFloatArray();
+        assertNotEquals(java.util.Arrays.toString(a), java.util.Arrays.toString(b), "fresh dropout masks per call");
+        mlp.eval();
+        assertArrayEquals(mlp.forward(x).toFloatArray(), mlp.forward(x).toFloatArray());
+    }
+
+    @Test
+    void initialisationIsSeeded() {
+        assertArrayEquals(new Linear(7, 5, true, new Rng(11)).weight().tensor().toFloatArray(),
+                new Linear(7, 5, true, new Rng(11)).weight().tensor().toFloatArray());
+        float[] w = new Linear(100, 50, false, new Rng(11)).weight().tensor().toFloatArray();
+        for (float v : w) {
+            assertTrue(Math.abs(v) <= 0.1f);
+        }
+    }
+}

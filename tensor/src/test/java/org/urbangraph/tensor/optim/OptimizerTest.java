@@ -1,0 +1,132 @@
+package org.urbangraph.tensor.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.SafetensorsFile;
+import org.urbangraph.tensor.nn.Linear;
+import org.urbangraph.tensor.nn.Parameter;
+import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.testkit.Approx;
+import org.urbangraph.testkit.Fixtures;
+
+class OptimizerTest {
+
+    /** One torch.optim.AdamW step recorded in the LoRA golden (lr 1e-3, wd 0.01, betas 0.9/0.999, eps 1e-8). */
+    @Test
+    void adamwMatchesPyTorchOnTheGoldenStep() {
+        SafetensorsFile adapter = SafetensorsFile.open(Fixtures.golden("lora_qwen2_vl", "adapter_model.safetensors"));
+        SafetensorsFile ref = SafetensorsFile.open(Fixtures.golden("lora_qwen2_vl", "reference.safetensors"));
+        Holder holder = new Holder(adapter.tensors());
+        Map<String, Parameter> params = holder.namedParameters();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            e.getValue().tensor().setGrad(ref.tensor("grad." + holder.original(e.getKey())).copy());
+        }
+        AdamW opt = new AdamW(List.of(new ParamGroup("lora", params, 1e-3, 0.01)));
+        opt.step();
+        for (Map.Entry<String, Parameter> e : params.entrySet()) {
+            String key = holder.original(e.getKey());
+            Approx.assertClose("updated." + key, ref.tensor("updated." + key).toFloatArray(),
+                    e.getValue().tensor().toFloatArray(), 1e-7, 0);
+        }
+    }
+
+    /** A module holding arbitrary named tensors as trainable parameters (dots replaced, names remembered). */
+    static final class Holder extends org.urbangraph.tensor.nn.Module {
+        private final Map<String, String> names = new LinkedHashMap<>();
+
+        Holder(Map<String, Tensor> tensors) {
+            int i = 0;
+            for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+                String local = "p" + i++;
+                names.put(local, e.getKey());
+                param(local, e.getValue(), true);
+            }
+        }
+
+        String original(String local) {
+            return names.get(local);
+        }
+    }
+
+    @Test
+    void sgdWithMomentumMatchesHandComputation() {
+        Holder h = new Holder(Map.of("w", Tensor.of(new float[] {1, -2}, 2)));
+        Parameter w = h.namedParameters().get("p0");
+        SGD sgd = new SGD(List.of(new ParamGroup("all", h.namedParameters(), 0.1, 0.0)), 0.9, 0, false);
+        w.tensor().setGrad(Tensor.of(new float[] {0.5f, 1}, 2));
+        sgd.step(); // buf = g; p = p - 0.1 g
+        assertArrayEquals(new float[] {0.95f, -2.1f}, w.tensor().toFloatArray(), 1e-6f);
+        w.tensor().setGrad(Tensor.of(new float[] {1, -1}, 2));
+        sgd.step(); // buf = 0.9 buf + g = (1.45, -0.1); p -= 0.1 buf
+        assertArrayEquals(new float[] {0.95f - 0.145f, -2.1f + 0.01f}, w.tensor().toFloatArray(), 1e-6f);
+    }
+
+    @Test
+    void cosineScheduleWithWarmupMatchesTheFormula() {
+        LrSchedule s = LrSchedule.cosineWithWarmup(10, 110);
+        assertEquals(0.0, s.factor(0));
+        assertEquals(0.5, s.factor(5));
+        assertEquals(1.0, s.factor(10), 1e-12);
+        assertEquals(0.5, s.factor(60), 1e-12);
+        assertEquals(0.0, s.factor(110), 1e-12);
+        assertEquals(0.5 * (1 + Math.cos(Math.PI * 0.25)), s.factor(35), 1e-12);
+        assertEquals(5, LrSchedule.warmupSteps(0.05, 100));
+        assertEquals(1, LrSchedule.warmupSteps(0.05, 3));
+    }
+
+    @Test
+    void gradientClippingByGlobalNorm() {
+        Map<String, Tensor> init = new LinkedHashMap<>();
+        init.put("a", Tensor.zeros(2));
+        init.put("b", Tensor.zeros(1));
+        Holder h = new Holder(init);
+        Map<String, Parameter> ps = h.namedParameters();
+        ps.get("p0").tensor().setGrad(Tensor.of(new float[] {3, 0}, 2));
+        ps.get("p1").tensor().setGrad(Tensor.of(new float[] {4}, 1));
+        double norm = GradClip.clip(ps.values(), 1.0);
+        assertEquals(5.0, norm, 1e-6);
+        assertEquals(1.0, GradClip.globalNorm(ps.values()), 1e-5);
+        assertArrayEquals(new float[] {0.6f, 0}, ps.get("p0").tensor().grad().toFloatArray(), 1e-6f);
+        assertEquals(1.0, GradClip.clip(ps.values(), 10.0), 1e-5, "below the limit nothing changes");
+    }
+
+    @Test
+    void savedStateResumesBitForBit(@TempDir Path dir) throws Exception {
+        Linear a = new Linear(5, 3, true, new Rng(1));
+        Linear b = new Linear(5, 3, true, new Rng(1));
+        AdamW oa = new AdamW(List.of(new ParamGroup("g", a.namedParameters(), 1e-2, 0.1)));
+        AdamW ob = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        Tensor x = Tensor.randn(3, 4, 5);
+        for (int step = 0; step < 3; step++) {
+            trainStep(a, oa, x);
+            trainStep(b, ob, x);
+        }
+        ob.save(dir);
+        AdamW resumed = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        resumed.load(dir);
+        assertEquals(3, resumed.stepsOf("weight"));
+        for (int step = 0; step < 2; step++) {
+            trainStep(a, oa, x);
+            trainStep(b, resumed, x);
+        }
+        assertArrayEquals(a.weight().tensor().toFloatArray(), b.weight().tensor().toFloatArray());
+        assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
+        SGD other = new SGD(List.of(new ParamGroup("g", b.namedParameters(), 1, 0)), 0, 0, false);
+        assertThrows(java.io.IOException.class, () -> other.load(dir));
+    }
+
+    private static void trainStep(Linear l, Optimizer opt, Tensor x) {
+        opt.zeroGrad();
+        l.forward(x).pow(2).mean().backward();
+        opt.step();
+    }
+}

@@ -1,0 +1,177 @@
+package org.urbangraph.vlm.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Typed access to a Hugging Face JSON config with errors that name the file and the key. A config may have a
+ * fallback (the top level of a composite config behind its {@code text_config}), consulted for keys the node lacks.
+ */
+public final class JsonConfig {
+
+    private final Path file;
+    private final String path;
+    private final JsonNode node;
+    private final JsonConfig fallback;
+
+    private JsonConfig(Path file, String path, JsonNode node, JsonConfig fallback) {
+        this.file = file;
+        this.path = path;
+        this.node = node;
+        this.fallback = fallback;
+    }
+
+    public static JsonConfig read(Path file) {
+        try {
+            JsonNode n = new ObjectMapper().readTree(Files.readString(file));
+            if (n == null || !n.isObject()) {
+                throw new ConfigException(file, "", "the file is not a JSON object");
+            }
+            return new JsonConfig(file, "", n, null);
+        } catch (IOException e) {
+            throw new ConfigException(file, "", "cannot read: " + e.getMessage());
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    private String qualified(String key) {
+        return path.isEmpty() ? key : path + "." + key;
+    }
+
+    private JsonNode raw(String key) {
+        JsonNode v = node.get(key);
+        if ((v == null || v.isNull()) && fallback != null) {
+            return fallback.raw(key);
+        }
+        return v;
+    }
+
+    public boolean has(String key) {
+        JsonNode v = raw(key);
+        return v != null && !v.isNull();
+    }
+
+    /** A nested object (or an empty config if absent), with this config as its fallback when asked. */
+    public JsonConfig object(String key, boolean inheritFromParent) {
+        JsonNode v = node.get(key);
+        if (v != null && !v.isNull() && !v.isObject()) {
+            throw new ConfigException(file, qualified(key), "expected an object, found " + v.getNodeType());
+        }
+        JsonNode obj = v == null || v.isNull() ? new ObjectMapper().createObjectNode() : v;
+        return new JsonConfig(file, qualified(key), obj, inheritFromParent ? this : null);
+    }
+
+    public int requireInt(String key) {
+        JsonNode v = raw(key);
+        if (v == null || v.isNull()) {
+            throw new ConfigException(file, qualified(key), "missing");
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new ConfigException(file, qualified(key), "expected an integer, found " + v);
+        }
+        return v.asInt();
+    }
+
+    /** An integer that must be at least {@code min}. */
+    public int requireInt(String key, int min) {
+        int v = requireInt(key);
+        if (v < min) {
+            throw new ConfigException(file, qualified(key), "must be at least " + min + ", found " + v);
+        }
+        return v;
+    }
+
+    public int optInt(String key, int dflt) {
+        return has(key) ? requireInt(key) : dflt;
+    }
+
+    public double requireDouble(String key) {
+        JsonNode v = raw(key);
+        if (v == null || v.isNull()) {
+            throw new ConfigException(file, qualified(key), "missing");
+        }
+        if (!v.isNumber()) {
+            throw new ConfigException(file, qualified(key), "expected a number, found " + v);
+        }
+        return v.asDouble();
+    }
+
+    public double optDouble(String key, double dflt) {
+        return has(key) ? requireDouble(key) : dflt;
+    }
+
+    public boolean optBoolean(String key, boolean dflt) {
+        JsonNode v = raw(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw new ConfigException(file, qualified(key), "expected true or false, found " + v);
+        }
+        return v.asBoolean();
+    }
+
+    public String requireString(String key) {
+        JsonNode v = raw(key);
+        if (v == null || v.isNull()) {
+            throw new ConfigException(file, qualified(key), "missing");
+        }
+        if (!v.isTextual()) {
+            throw new ConfigException(file, qualified(key), "expected a string, found " + v);
+        }
+        return v.asText();
+    }
+
+    public String optString(String key, String dflt) {
+        return has(key) ? requireString(key) : dflt;
+    }
+
+    public int[] optIntArray(String key) {
+        JsonNode v = raw(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            throw new ConfigException(file, qualified(key), "expected an array of integers, found " + v);
+        }
+        int[] out = new int[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            if (!v.get(i).isIntegralNumber()) {
+                throw new ConfigException(file, qualified(key), "expected an array of integers, found " + v);
+            }
+            out[i] = v.get(i).asInt();
+        }
+        return out;
+    }
+
+    public double[] optDoubleArray(String key) {
+        JsonNode v = raw(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            throw new ConfigException(file, qualified(key), "expected an array of numbers, found " + v);
+        }
+        double[] out = new double[v.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = v.get(i).asDouble();
+        }
+        return out;
+    }
+
+    /** The raw JSON of a key (for values with a shape of their own, such as {@code rope_scaling}). */
+    public JsonNode node(String key) {
+        return raw(key);
+    }
+
+    /** Fails with this config's file and the key. */
+    public ConfigException error(String key, String problem) {
+        return new ConfigException(file, qualified(key), problem);
+    }
+}

@@ -1,0 +1,80 @@
+package org.urbangraph.vlm.generation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.urbangraph.tensor.NoGrad;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.vlm.MultimodalBatch;
+import org.urbangraph.vlm.VisionLanguageModel;
+import org.urbangraph.vlm.text.KvCache;
+
+/**
+ * Autoregressive generation with a KV cache: one pass over the (left-padded) prompt, then one token per step for
+ * every unfinished row. Positions continue from each row's prompt (M-RoPE: the same position on all three axes);
+ * the key mask keeps the prompt's padding masked.
+ */
+public final class Generator {
+    private Generator() {}
+
+    /** The new tokens of each row (stop token excluded). */
+    public static List<long[]> generate(VisionLanguageModel model, MultimodalBatch prompt, GenerationOptions o) {
+        try (NoGrad g = NoGrad.enter()) {
+            int b = prompt.batchSize();
+            int l = prompt.length();
+            KvCache cache = new KvCache();
+            VisionLanguageModel.Prefill pre = model.prefill(prompt, cache);
+            long[] positions = pre.nextPositions().clone();
+            Tensor lastHidden = pre.lastHiddenState().narrow(1, l - 1, 1);
+            List<List<Long>> out = new ArrayList<>();
+            boolean[] done = new boolean[b];
+            for (int r = 0; r < b; r++) {
+                out.add(new ArrayList<>());
+                if (prompt.attentionMask()[r][l - 1] == 0) {
+                    throw new IllegalArgumentException("row " + r + " of the prompt is right-padded; generation needs "
+                            + "left padding so that every row ends with a real token");
+                }
+            }
+            long[][] keyMask = new long[b][];
+            for (int r = 0; r < b; r++) {
+                keyMask[r] = prompt.attentionMask()[r].clone();
+            }
+            SplittableRandom rnd = new SplittableRandom(o.seed());
+            for (int step = 0; step < o.maxNewTokens(); step++) {
+                float[] logits = model.logits(lastHidden).toFloatArray();
+                int vocab = logits.length / b;
+                long[] next = new long[b];
+                boolean all = true;
+                for (int r = 0; r < b; r++) {
+                    float[] row = Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
+                    next[r] = done[r] ? 0 : Sampling.pick(row, o, rnd);
+                    if (!done[r]) {
+                        if (o.stopTokens().contains(next[r])) {
+                            done[r] = true;
+                        } else {
+                            out.get(r).add(next[r]);
+                        }
+                    }
+                    all &= done[r];
+                }
+                if (all || step == o.maxNewTokens() - 1) {
+                    break;
+                }
+                for (int r = 0; r < b; r++) {
+                    keyMask[r] = Arrays.copyOf(keyMask[r], keyMask[r].length + 1);
+                    keyMask[r][keyMask[r].length - 1] = 1;
+                }
+                lastHidden = model.decodeStep(next, positions, keyMask, cache);
+                for (int r = 0; r < b; r++) {
+                    positions[r]++;
+                }
+            }
+            List<long[]> result = new ArrayList<>();
+            for (List<Long> row : out) {
+                result.add(row.stream().mapToLong(Long::longValue).toArray());
+            }
+            return result;
+        }
+    }
+}

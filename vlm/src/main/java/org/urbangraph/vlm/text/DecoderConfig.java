@@ -1,0 +1,64 @@
+package org.urbangraph.vlm.text;
+
+import org.urbangraph.tensor.nn.Activation;
+import org.urbangraph.vlm.config.JsonConfig;
+
+/**
+ * The settings of a Llama-style decoder (Qwen2, Mistral): sizes, attention heads, norms, rotary embedding.
+ *
+ * @param attentionBias      q/k/v projections have a bias (Qwen2) or not (Mistral)
+ * @param slidingWindow      attention span in tokens, or 0 for full attention
+ * @param mropeSection       M-RoPE sections (t, h, w) over half the head dimension, or null for 1-D rotary
+ */
+public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                            int numKvHeads, int headDim, double rmsNormEps, double ropeTheta, Activation hiddenAct,
+                            boolean attentionBias, int slidingWindow, boolean tieWordEmbeddings, int[] mropeSection) {
+
+    /**
+     * Reads the text settings; {@code c} is the node that holds them (the top level of a hub config, or
+     * {@code text_config} with the top level as fallback).
+     */
+    public static DecoderConfig fromJson(JsonConfig c, boolean attentionBias, boolean defaultTie) {
+        int hidden = c.requireInt("hidden_size", 1);
+        int heads = c.requireInt("num_attention_heads", 1);
+        int kv = c.optInt("num_key_value_heads", heads);
+        int headDim = c.has("head_dim") ? c.requireInt("head_dim", 1) : hidden / heads;
+        if (!c.has("head_dim") && hidden % heads != 0) {
+            throw c.error("hidden_size", "must be divisible by num_attention_heads (" + heads + "), found " + hidden);
+        }
+        if (kv < 1 || heads % kv != 0) {
+            throw c.error("num_key_value_heads", "must divide num_attention_heads (" + heads + "), found " + kv);
+        }
+        if (headDim % 2 != 0) {
+            throw c.error("head_dim", "rotary embeddings need an even head dimension, found " + headDim);
+        }
+        int[] mrope = null;
+        var rs = c.node("rope_scaling");
+        if (rs != null && rs.isObject()) {
+            if (rs.has("mrope_section")) {
+                var arr = rs.get("mrope_section");
+                mrope = new int[arr.size()];
+                int sum = 0;
+                for (int i = 0; i < mrope.length; i++) {
+                    mrope[i] = arr.get(i).asInt();
+                    sum += mrope[i];
+                }
+                if (mrope.length != 3 || sum * 2 != headDim) {
+                    throw c.error("rope_scaling.mrope_section", "expected three sections summing to head_dim / 2 = "
+                            + headDim / 2 + ", found " + arr);
+                }
+            } else {
+                String type = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("default");
+                if (!type.equals("default")) {
+                    throw c.error("rope_scaling", "rope scaling type '" + type + "' is not supported");
+                }
+            }
+        }
+        boolean sliding = c.optBoolean("use_sliding_window", c.has("sliding_window") && !c.has("use_sliding_window"));
+        int window = sliding && c.has("sliding_window") ? c.requireInt("sliding_window", 1) : 0;
+        return new DecoderConfig(c.requireInt("vocab_size", 1), hidden, c.requireInt("intermediate_size", 1),
+                c.requireInt("num_hidden_layers", 1), heads, kv, headDim, c.optDouble("rms_norm_eps", 1e-6),
+                c.optDouble("rope_theta", 10000.0), Activation.fromConfig(c.optString("hidden_act", "silu")),
+                attentionBias, window, c.optBoolean("tie_word_embeddings", defaultTie), mrope);
+    }
+}

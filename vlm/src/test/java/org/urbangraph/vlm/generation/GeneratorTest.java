@@ -1,0 +1,114 @@
+package org.urbangraph.vlm.generation;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.urbangraph.tensor.NoGrad;
+import org.urbangraph.tensor.io.SafetensorsFile;
+import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.vlm.GoldenCases;
+import org.urbangraph.vlm.MultimodalBatch;
+import org.urbangraph.vlm.qwen2vl.Qwen2VLForConditionalGeneration;
+
+/** Cached decoding must pick exactly the tokens that a full forward pass over the growing sequence picks. */
+class GeneratorTest {
+
+    static Qwen2VLForConditionalGeneration model;
+    static SafetensorsFile ref;
+    static final Set<Long> STOP = Set.of(500L, 501L, 502L, 503L); // never generate vision tokens into the prompt
+
+    @BeforeAll
+    static void load() {
+        model = Qwen2VLForConditionalGeneration.load(Fixtures.golden("qwen2_vl"));
+        ref = SafetensorsFile.open(Fixtures.golden("qwen2_vl", "reference.safetensors"));
+    }
+
+    static MultimodalBatch prompt(String c) {
+        return GoldenCases.batch(ref, c + ".", "pixel_values", "image_grid_thw", model.config().imageTokenId());
+    }
+
+    /** Greedy decoding by recomputing the whole sequence each step (no cache). */
+    static long[] greedyWithoutCache(MultimodalBatch p, int row, int steps) {
+        long[] ids = p.inputIds()[row].clone();
+        long[] mask = p.attentionMask()[row].clone();
+        long[] out = new long[0];
+        int[][] grids = p.imageGrids();
+        boolean hasImage = Arrays.stream(ids).anyMatch(id -> id == model.config().imageTokenId());
+        int[][] rowGrids = null;
+        if (hasImage) {
+            // the golden batch puts image a in row 0 and image b in row 1
+            rowGrids = grids.length == 2 && p.batchSize() == 2 ? new int[][] {grids[row]} : grids;
+        }
+        try (NoGrad g = NoGrad.enter()) {
+            for (int s = 0; s < steps; s++) {
+                MultimodalBatch b = hasImage
+                        ? new MultimodalBatch(new long[][] {ids}, new long[][] {mask}, pixelsFor(p, row), rowGrids)
+                        : MultimodalBatch.textOnly(new long[][] {ids}, new long[][] {mask});
+                var hidden = model.forward(b, false).lastHiddenState();
+                float[] logits = model.logits(hidden.narrow(1, ids.length - 1, 1)).toFloatArray();
+                int best = 0;
+                for (int i = 1; i < logits.length; i++) {
+                    if (logits[i] > logits[best]) {
+                        best = i;
+                    }
+                }
+                if (STOP.contains((long) best)) {
+                    break;
+                }
+                out = Arrays.copyOf(out, out.length + 1);
+                out[out.length - 1] = best;
+                ids = Arrays.copyOf(ids, ids.length + 1);
+                ids[ids.length - 1] = best;
+                mask = Arrays.copyOf(mask, mask.length + 1);
+                mask[mask.length - 1] = 1;
+            }
+        }
+        return out;
+    }
+
+    static org.urbangraph.tensor.Tensor pixelsFor(MultimodalBatch p, int row) {
+        if (p.batchSize() != 2) {
+            return p.pixelValues();
+        }
+        int[][] g = p.imageGrids();
+        int first = g[0][0] * g[0][1] * g[0][2];
+        return row == 0 ? p.pixelValues().narrow(0, 0, first)
+                : p.pixelValues().narrow(0, first, p.pixelValues().size(0) - first);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"single", "batch", "textonly"})
+    void cachedGreedyEqualsRecomputation(String c) {
+        MultimodalBatch p = prompt(c);
+        List<long[]> gen = Generator.generate(model, p, GenerationOptions.greedy(6, STOP));
+        assertEquals(p.batchSize(), gen.size());
+        for (int r = 0; r < p.batchSize(); r++) {
+            assertArrayEquals(greedyWithoutCache(p, r, 6), gen.get(r), c + " row " + r);
+        }
+        assertTrue(gen.stream().mapToInt(a -> a.length).sum() > 0, "something was generated");
+    }
+
+    @Test
+    void samplingIsSeededAndTopKOneIsGreedy() {
+        MultimodalBatch p = prompt("textonly");
+        GenerationOptions s1 = new GenerationOptions(5, 0.8, 50, 0.9, 42, STOP);
+        List<long[]> a = Generator.generate(model, p, s1);
+        List<long[]> b = Generator.generate(model, p, s1);
+        for (int r = 0; r < a.size(); r++) {
+            assertArrayEquals(a.get(r), b.get(r));
+        }
+        List<long[]> k1 = Generator.generate(model, p, new GenerationOptions(5, 1.0, 1, 1.0, 7, STOP));
+        List<long[]> greedy = Generator.generate(model, p, GenerationOptions.greedy(5, STOP));
+        for (int r = 0; r < k1.size(); r++) {
+            assertArrayEquals(greedy.get(r), k1.get(r));
+        }
+    }
+}
