@@ -209,10 +209,11 @@ kernel void rd_softmax(int n, long rows, global const uchar* x, VDesc xr, long x
             kahan_add(&s, &c, exp(ld_f(x, xr.dtype, xb + j * xs) - m));
         }
         float sum = wg_sum(sv, s);
-        float lse = m + log(sum);
+        float logSum = log(sum);
         for (int j = lid; j < n; j += wg) {
             float v = ld_f(x, xr.dtype, xb + j * xs);
-            st_f(o, orr.dtype, ob + j * os, logMode ? v - lse : exp(v - m) / sum);
+            // (v - m) - log(sum), not v - (m + log(sum)): exact near the maximum, where outputs are small
+            st_f(o, orr.dtype, ob + j * os, logMode ? (v - m) - logSum : exp(v - m) / sum);
         }
     }
 }
