@@ -66,16 +66,17 @@ final class DeviceSelection {
             CL.setExceptionsEnabled(true);
             CL.clGetPlatformIDs(0, null, count);
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
-            throw new IllegalStateException("no OpenCL platform found: the OpenCL library could not be loaded ("
-                    + e.getMessage() + "); install an OpenCL driver, e.g. 'apt-get install pocl-opencl-icd "
-                    + "ocl-icd-libopencl1' on Debian, or the GPU vendor's driver", e);
+            throw new IllegalStateException("no OpenCL platform found: JOCL could not load the OpenCL library "
+                    + "libOpenCL.so (" + e.getMessage() + "); install an OpenCL driver and the ICD loader under that "
+                    + "name, e.g. 'apt-get install pocl-opencl-icd ocl-icd-libopencl1 ocl-icd-opencl-dev' on Debian "
+                    + "(ocl-icd-libopencl1 alone ships only libOpenCL.so.1)", e);
         } catch (CLException e) {
             throw new IllegalStateException("no OpenCL platform found (" + e.getMessage() + "); install an OpenCL "
-                    + "driver, e.g. 'apt-get install pocl-opencl-icd ocl-icd-libopencl1' on Debian", e);
+                    + "driver, e.g. 'apt-get install pocl-opencl-icd' on Debian, or the GPU vendor's driver", e);
         }
         if (count[0] == 0) {
             throw new IllegalStateException("no OpenCL platform found; install an OpenCL driver, e.g. "
-                    + "'apt-get install pocl-opencl-icd ocl-icd-libopencl1' on Debian");
+                    + "'apt-get install pocl-opencl-icd' on Debian, or the GPU vendor's driver");
         }
         cl_platform_id[] platforms = new cl_platform_id[count[0]];
         CL.clGetPlatformIDs(platforms.length, platforms, null);
