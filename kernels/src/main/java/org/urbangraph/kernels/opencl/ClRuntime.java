@@ -49,6 +49,7 @@ final class ClRuntime {
     private final ProgramCache programs;
     private final Cleaner cleaner = Cleaner.create();
     private final AtomicLong liveBytes = new AtomicLong();
+    private final AtomicLong allocatedSinceCollection = new AtomicLong();
     private final TransferStats stats = new TransferStats();
     private final MemorySegment staging = Arena.ofAuto().allocate(STAGING_BYTES, 64);
     private final long maxWorkGroupSize;
@@ -191,7 +192,11 @@ final class ClRuntime {
     }
 
     private void makeRoom(long size) {
-        if (liveBytes.get() + size > memoryBudget) {
+        // collect only when enough was allocated since the last collection to be worth it: a working set that
+        // legitimately passes the budget must not pay for a collection on every allocation
+        long since = allocatedSinceCollection.addAndGet(size);
+        if (liveBytes.get() + size > memoryBudget && since > memoryBudget / 16) {
+            allocatedSinceCollection.set(0);
             collectGarbage();
         }
     }
