@@ -26,8 +26,16 @@ final class ElementwiseOps {
         return Launch.of(rt, PROGRAM, options, kernel);
     }
 
+    /** The 8-bit float types are read-only here, as on the host (HostAccess refuses to write them). */
+    private static View writable(View out) {
+        if (out.dtype() == DType.F8_E4M3 || out.dtype() == DType.F8_E5M2) {
+            throw new UnsupportedOperationException("writing " + out.dtype() + " is not supported: " + out);
+        }
+        return out;
+    }
+
     void copy(View src, View out) {
-        long n = out.numel();
+        long n = writable(out).numel();
         if (n == 0) {
             return;
         }
@@ -42,7 +50,7 @@ final class ElementwiseOps {
     }
 
     void fill(View out, double value) {
-        long n = out.numel();
+        long n = writable(out).numel();
         View[] c = ViewDesc.coalesce(out);
         long lv = out.dtype() == DType.BOOL ? (value != 0 ? 1 : 0) : (long) value;
         launch("ew_fill").arg(n).view(c[0]).arg((float) value).arg(lv).arg(Double.doubleToRawLongBits(value))
@@ -50,13 +58,13 @@ final class ElementwiseOps {
     }
 
     void unary(UnaryOp op, View x, View out, float alpha, float beta) {
-        long n = out.numel();
+        long n = writable(out).numel();
         View[] c = ViewDesc.coalesce(x, out);
         launch("ew_unary").arg(ClTypes.code(op)).arg(n).view(c[0]).view(c[1]).arg(alpha).arg(beta).runElements(n);
     }
 
     void binary(BinaryOp op, View a, View b, View out) {
-        long n = out.numel();
+        long n = writable(out).numel();
         View[] c = ViewDesc.coalesce(a, b, out);
         boolean checked = op == BinaryOp.DIV && a.dtype().isIntegral() && b.dtype().isIntegral();
         int code = checked ? rt.errors().register(pos -> new ArithmeticException(
@@ -68,7 +76,7 @@ final class ElementwiseOps {
     }
 
     void where(View cond, View a, View b, View out) {
-        long n = out.numel();
+        long n = writable(out).numel();
         View[] c = ViewDesc.coalesce(cond, a, b, out);
         launch("ew_where").arg(n).view(c[0]).view(c[1]).view(c[2]).view(c[3]).runElements(n);
     }
@@ -79,7 +87,7 @@ final class ElementwiseOps {
     }
 
     void random(View out, long seed, boolean normal) {
-        long n = out.numel();
+        long n = writable(out).numel();
         View[] c = ViewDesc.coalesce(out);
         launch("ew_random").arg(n).view(c[0]).arg(seed).arg(normal ? 1 : 0).runElements(n);
     }

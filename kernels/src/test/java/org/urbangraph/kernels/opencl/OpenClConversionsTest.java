@@ -55,6 +55,23 @@ class OpenClConversionsTest {
     }
 
     @Test
+    void eightBitFloatsAreReadLikeTheHostAndNeverWritten() {
+        byte[] all = new byte[256];
+        for (int i = 0; i < 256; i++) {
+            all[i] = (byte) i;
+        }
+        for (DType t : new DType[] {DType.F8_E4M3, DType.F8_E5M2}) {
+            Pair src = ClTestSupport.upload(View.contiguous(
+                    new org.urbangraph.kernels.HostBuffer(MemorySegment.ofArray(all.clone())), t, 0, 256));
+            Pair out = zeros(DType.F32, 256);
+            REF.copy(src.host(), out.host());
+            backend().copy(src.dev(), out.dev());
+            assertBitwise(t + " -> F32, every byte", out);
+            assertThrows(UnsupportedOperationException.class, () -> backend().fill(src.dev(), 1));
+        }
+    }
+
+    @Test
     void integerDivisionByZeroIsReported() {
         Pair a = random(DType.I64, 3, 50, 33);
         Pair b = ids(DType.I32, 4, 3, 33); // about a third are zero
