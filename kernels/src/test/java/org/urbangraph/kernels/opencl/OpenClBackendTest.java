@@ -132,6 +132,36 @@ class OpenClBackendTest {
     }
 
     @Test
+    void threadsSharingTheBackendGetTheirOwnResults() throws Exception {
+        OpenClBackend b = backend();
+        int threads = 4;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<float[]>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int id = t;
+                results.add(pool.submit(() -> {
+                    View v = View.contiguous(b.allocate(DType.F32, 257), DType.F32, 0, 257);
+                    for (int round = 0; round < 20; round++) {
+                        b.fill(v, id);
+                        b.unary(org.urbangraph.kernels.UnaryOp.AFFINE, v, v, 2f, round); // 2 * id + round
+                    }
+                    float[] out = new float[257];
+                    b.toHost(v.buffer(), 0, MemorySegment.ofArray(out));
+                    return out;
+                }));
+            }
+            for (int t = 0; t < threads; t++) {
+                float[] expected = new float[257];
+                java.util.Arrays.fill(expected, 2f * t + 19);
+                assertArrayEquals(expected, results.get(t).get(), "thread " + t);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void deferredChecksReportBadIdsAtTheNextWait() {
         backend();
         String old = System.getProperty("ug.opencl.checks");
