@@ -1,17 +1,17 @@
 package org.urbangraph.uge.train;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /** A progress line with the step, loss, speed and ETA: redrawn in place on a terminal, every 5 % otherwise. */
 final class Progress {
-    private final PrintStream out;
+    private final PrintWriter out;
     private final int total;
     private final int start;
     private final long t0 = System.nanoTime();
     private final boolean terminal = System.console() != null;
     private int lastPrinted = -1;
 
-    Progress(PrintStream out, int total, int start) {
+    Progress(PrintWriter out, int total, int start) {
         this.out = out;
         this.total = total;
         this.start = start;

@@ -1,7 +1,7 @@
 package org.urbangraph.uge.train;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,7 +112,7 @@ public final class UgeTrainer {
     }
 
     /** Runs the remaining steps; prints progress to {@code console} (may be null). Returns the final model directory. */
-    public Path run(PrintStream console) throws IOException {
+    public Path run(PrintWriter console) throws IOException {
         model.train(true);
         Progress progress = new Progress(console, totalSteps, state.step);
         while (state.step < totalSteps) {
