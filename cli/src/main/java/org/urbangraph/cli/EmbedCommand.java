@@ -51,6 +51,16 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--prompt", paramLabel = "PROMPT", description = "A full prompt with special tokens; repeatable.")
     List<String> prompts = new ArrayList<>();
 
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A UGE model directory (from ug train): embed with its LoRA adapter, graph-token rows and "
+                    + "graph encoder. --model is then the backbone (ignored when the UGE directory holds its own).")
+    Path adapter;
+
+    @Option(names = "--graph", paramLabel = "FILE",
+            description = "A UGData subgraph file for the image at the same position (the first --graph goes with the "
+                    + "first --image); needs a stage-2 --adapter. Repeatable.")
+    List<Path> graphs = new ArrayList<>();
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "json",
             description = "Output format: json (one object per line, default).")
     String format;
@@ -68,6 +78,21 @@ public final class EmbedCommand implements Callable<Integer> {
         if (!prompts.isEmpty() && !texts.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--prompt writes each input in full; do not combine it with --text");
+        }
+        if (graphs.size() > images.size()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), graphs.size() + " --graph files for "
+                    + images.size() + " --image files; each graph goes with the image at its position");
+        }
+        if (!graphs.isEmpty() && adapter == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--graph needs a UGE model (--adapter DIR): a "
+                    + "plain backbone has no graph encoder");
+        }
+        if (adapter != null) {
+            if (!prompts.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--prompt is for plain backbones; with "
+                        + "--adapter give --image, --graph, --text and --instruction");
+            }
+            return embedWithUge();
         }
         List<RgbImage> decoded = new ArrayList<>();
         for (Path p : images) {
@@ -132,6 +157,57 @@ public final class EmbedCommand implements Callable<Integer> {
                         g.writeStringField("instruction", instruction);
                     }
                 }
+                g.writeNumberField("dim", emb[i].length);
+                g.writeArrayFieldStart("embedding");
+                for (float v : emb[i]) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            out.println(w);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Each --image (with its --graph, if any) and each --text through a UGE model. */
+    private int embedWithUge() throws IOException {
+        org.urbangraph.uge.model.UgeModel m = org.urbangraph.uge.model.UgeCheckpoint.load(adapter, model);
+        if (!graphs.isEmpty() && m.graphEncoder() == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), adapter + " is a stage-1 model (no graph "
+                    + "encoder); --graph needs a stage-2 model");
+        }
+        org.urbangraph.uge.embed.UgeEmbedder embedder = new org.urbangraph.uge.embed.UgeEmbedder(m, "cli", 8);
+        List<org.urbangraph.uge.embed.EmbedInput> inputs = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            inputs.add(new org.urbangraph.uge.embed.EmbedInput(images.get(i), i < graphs.size() ? graphs.get(i) : null,
+                    null, instruction));
+        }
+        for (String t : texts) {
+            inputs.add(new org.urbangraph.uge.embed.EmbedInput(null, null, t, instruction));
+        }
+        float[][] emb = embedder.embed(inputs);
+        PrintWriter out = spec.commandLine().getOut();
+        for (int i = 0; i < emb.length; i++) {
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+                g.writeStartObject();
+                g.writeNumberField("input", i);
+                var in = inputs.get(i);
+                if (in.image() != null) {
+                    g.writeStringField("image", in.image().toString());
+                }
+                if (in.graph() != null) {
+                    g.writeStringField("graph", in.graph().toString());
+                }
+                if (in.text() != null) {
+                    g.writeStringField("text", in.text());
+                }
+                if (instruction != null) {
+                    g.writeStringField("instruction", instruction);
+                }
+                g.writeStringField("model", adapter.toString());
                 g.writeNumberField("dim", emb[i].length);
                 g.writeArrayFieldStart("embedding");
                 for (float v : emb[i]) {
