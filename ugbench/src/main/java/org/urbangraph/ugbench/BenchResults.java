@@ -1,6 +1,8 @@
 package org.urbangraph.ugbench;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.urbangraph.ugbench.task.TaskCatalog;
@@ -33,6 +35,43 @@ public record BenchResults(Settings settings, List<CityInfo> cities, List<Varian
     /** A variant and how its embeddings were obtained. */
     public record VariantInfo(String name, String embedderId, int dimension, boolean usesGraphs, String note,
             int fromCache, int computed, int corruptCacheEntries, double seconds) {}
+
+    /**
+     * Results of separate runs on the same datasets and settings as one (e.g. a model evaluated before training and
+     * again after each stage), variants in the order given.
+     */
+    public static BenchResults merge(List<BenchResults> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to merge");
+        }
+        BenchResults first = parts.getFirst();
+        List<VariantInfo> variants = new ArrayList<>();
+        List<ResultRow> rows = new ArrayList<>();
+        List<QueryExample> examples = new ArrayList<>();
+        LinkedHashSet<String> notes = new LinkedHashSet<>();
+        for (BenchResults p : parts) {
+            if (!p.settings().equals(first.settings())) {
+                throw new IllegalArgumentException("runs with different settings: " + first.settings() + " and "
+                        + p.settings());
+            }
+            List<String> cities = p.cities().stream().map(CityInfo::city).toList();
+            if (!cities.equals(first.cities().stream().map(CityInfo::city).toList())) {
+                throw new IllegalArgumentException("runs on different cities: "
+                        + first.cities().stream().map(CityInfo::city).toList() + " and " + cities);
+            }
+            for (VariantInfo v : p.variants()) {
+                if (variants.stream().anyMatch(x -> x.name().equals(v.name()))) {
+                    throw new IllegalArgumentException("variant '" + v.name() + "' appears in two runs");
+                }
+                variants.add(v);
+            }
+            rows.addAll(p.rows());
+            examples.addAll(p.examples());
+            notes.addAll(p.notes());
+        }
+        return new BenchResults(first.settings(), first.cities(), List.copyOf(variants), List.copyOf(rows),
+                List.copyOf(examples), List.copyOf(notes));
+    }
 
     /** The rows of one task, in run order. */
     public List<ResultRow> rows(String task) {

@@ -2,6 +2,7 @@ package org.urbangraph.ugbench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -89,6 +90,21 @@ class RandomEmbedderTest {
         assertTrue(n > 150, "questions: " + n);
         // pooled over every ranking row: the standard error of Hit@1 is about 0.02 here
         assertEquals(chance / n, sum / n, 0.08, "pooled Hit@1 against pooled chance");
+    }
+
+    @Test
+    void runsOfSeparateVariantsMergeIntoOneTable() throws Exception {
+        BenchConfig cfg = BenchConfig.builder(List.of(textTask())).maxPerTask(50).bootstrap(200).build();
+        BenchData data = UgBench.load(cfg);
+        InputHasher h = new InputHasher();
+        BenchResults a = UgBench.run(cfg, data, List.of(BenchVariant.of("before", new RandomEmbedder(1, 16, h))));
+        BenchResults b = UgBench.run(cfg, data, List.of(BenchVariant.of("after", new RandomEmbedder(2, 16, h))));
+        BenchResults both = BenchResults.merge(List.of(a, b));
+        assertEquals(List.of("before", "after"), both.variants().stream().map(BenchResults.VariantInfo::name).toList());
+        assertEquals(List.of(a.rows().getFirst(), b.rows().getFirst()), both.rows());
+        String table = UgBench.table(both);
+        assertTrue(table.contains("before · text") && table.contains("after · text"), table);
+        assertThrows(IllegalArgumentException.class, () -> BenchResults.merge(List.of(a, a)));
     }
 
     private static double harmonic(int n) {
