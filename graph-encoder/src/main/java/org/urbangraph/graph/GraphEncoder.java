@@ -45,11 +45,12 @@ public final class GraphEncoder extends Module {
     private final ModuleList<MessagePassingLayer> convs;
     private final ModuleList<LayerNorm> layerNorms;
     private final MLP outputProj;
+    private final Rng rng;
 
     /** A freshly initialised encoder (PyTorch's and PyG's initialisations), seeded. */
     public GraphEncoder(GraphEncoderConfig config, long seed) {
         this.config = config;
-        Rng rng = new Rng(seed);
+        this.rng = new Rng(seed);
         int h = config.hiddenDim();
         if (config.useSpatialEncoding()) {
             spatialEncoder = child("spatial_encoder", new SpatialPositionalEncoder(config.spatialEmbedDim(),
@@ -82,6 +83,14 @@ public final class GraphEncoder extends Module {
 
     public GraphEncoderConfig config() {
         return config;
+    }
+
+    /**
+     * The stream the encoder's dropouts draw from (after initialisation drew its seeds): trainers save its position
+     * in checkpoints and rewind it for gradient caching.
+     */
+    public Rng rng() {
+        return rng;
     }
 
     // ---- forward ----------------------------------------------------------------------------------------------

@@ -21,11 +21,11 @@ import org.urbangraph.testkit.Fixtures;
  * rebuilt as JGraphT graphs (nodes and edges in networkx order, as the reference hands them to PyG), the node token
  * ids from the golden {@code text.input_ids} / {@code attention_mask}, the reference tensors and weights.
  */
-final class GoldenGraphs {
+public final class GoldenGraphs {
 
-    static final Path DIR = Fixtures.golden("graph_encoder");
-    static final SafetensorsFile REFERENCE = SafetensorsFile.open(DIR.resolve("reference.safetensors"));
-    static final SafetensorsFile WEIGHTS = SafetensorsFile.open(DIR.resolve("graph_encoder.safetensors"));
+    public static final Path DIR = Fixtures.golden("graph_encoder");
+    public static final SafetensorsFile REFERENCE = SafetensorsFile.open(DIR.resolve("reference.safetensors"));
+    public static final SafetensorsFile WEIGHTS = SafetensorsFile.open(DIR.resolve("graph_encoder.safetensors"));
     private static final JsonNode JSON = readJson(DIR.resolve("reference.json"));
 
     private GoldenGraphs() {}
@@ -43,7 +43,7 @@ final class GoldenGraphs {
     }
 
     /** The constructor arguments of the golden encoder, with the reference's float32 geometry (for parity). */
-    static GraphEncoderConfig config() {
+    public static GraphEncoderConfig config() {
         JsonNode k = JSON.get("constructor_kwargs");
         int hidden = k.get("hidden_dim").asInt();
         return GraphEncoderConfig.uge(hidden)
@@ -56,7 +56,7 @@ final class GoldenGraphs {
     }
 
     /** The golden encoder, in eval mode, with the golden weights. */
-    static GraphEncoder encoder(GraphEncoderConfig config) {
+    public static GraphEncoder encoder(GraphEncoderConfig config) {
         GraphEncoder encoder = new GraphEncoder(config, 99);
         encoder.loadWeights(WEIGHTS);
         encoder.eval();
@@ -64,7 +64,7 @@ final class GoldenGraphs {
     }
 
     /** The tiny Qwen2-VL's {@code embed_tokens}, which embeds the node texts. */
-    static Tensor embedTokens() {
+    public static Tensor embedTokens() {
         return SafetensorsFile.open(Fixtures.golden("qwen2_vl", "model.safetensors")).tensor("model.embed_tokens.weight");
     }
 
@@ -92,7 +92,7 @@ final class GoldenGraphs {
     }
 
     /** Each node's real token ids (the golden ids where the attention mask is 1), in node order. */
-    static List<int[]> tokenIds(int g) {
+    public static List<int[]> tokenIds(int g) {
         Tensor ids = REFERENCE.tensor("g" + g + ".text.input_ids");
         Tensor mask = REFERENCE.tensor("g" + g + ".text.attention_mask");
         long[] id = ids.toLongArray();
@@ -116,7 +116,7 @@ final class GoldenGraphs {
      * Golden graph g as encoder input. A node without coordinates gets {@code missingCoords} when that is not null
      * (the reference's silent (0, 0)); with null, building the input must fail.
      */
-    static GraphInput input(int g, LonLat missingCoords) {
+    public static GraphInput input(int g, LonLat missingCoords) {
         Graph<Poi, Relation> graph = jgrapht(g);
         List<Poi> order = new ArrayList<>(graph.vertexSet());
         List<int[]> tokens = tokenIds(g);
@@ -126,11 +126,11 @@ final class GoldenGraphs {
     }
 
     /** Golden graph g with the reference's (0, 0) for a node without coordinates. */
-    static GraphInput inputAsReference(int g) {
+    public static GraphInput inputAsReference(int g) {
         return input(g, new LonLat(0, 0));
     }
 
-    static float[] golden(String name) {
+    public static float[] golden(String name) {
         return REFERENCE.tensor(name).toFloatArray();
     }
 

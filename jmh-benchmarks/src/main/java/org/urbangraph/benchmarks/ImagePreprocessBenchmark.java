@@ -38,7 +38,7 @@ import org.urbangraph.vlm.image.RgbImage;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class ImagePreprocessBenchmark {
 
-    /** The JPEG to process; empty means fixtures/images/lund/01.jpg found above the working directory. */
+    /** The JPEG to process; empty means fixtures/data/images/lund/01.jpg found above the working directory. */
     @Param("")
     public String image;
 
@@ -48,7 +48,7 @@ public class ImagePreprocessBenchmark {
 
     @Setup
     public void setup() throws IOException {
-        Path file = image.isEmpty() ? findFixture("fixtures/images/lund/01.jpg") : Path.of(image);
+        Path file = image.isEmpty() ? findFixture("fixtures/data/images/lund/01.jpg") : Path.of(image);
         jpeg = Files.readAllBytes(file);
         decoded = Images.decode(jpeg, file.toString());
         processor = new Qwen2VLImageProcessor(Qwen2VLImageProcessor.Config.defaults());

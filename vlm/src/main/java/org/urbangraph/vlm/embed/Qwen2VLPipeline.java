@@ -28,8 +28,16 @@ public final class Qwen2VLPipeline {
     private final Qwen2VLChatFormat chat;
     private final Qwen2VLImageProcessor processor;
     private final long padId;
+    private final Path source;
 
     public Qwen2VLPipeline(Qwen2VLForConditionalGeneration model, Tokenizer tokenizer, Qwen2VLImageProcessor processor) {
+        this(model, tokenizer, processor, null);
+    }
+
+    /** @param source the model directory the parts were loaded from (null if built in memory) */
+    public Qwen2VLPipeline(Qwen2VLForConditionalGeneration model, Tokenizer tokenizer, Qwen2VLImageProcessor processor,
+                           Path source) {
+        this.source = source;
         this.model = model;
         this.tokenizer = tokenizer;
         this.chat = new Qwen2VLChatFormat(tokenizer);
@@ -49,7 +57,12 @@ public final class Qwen2VLPipeline {
         Path pp = dir.resolve("preprocessor_config.json");
         Qwen2VLImageProcessor.Config cfg = Files.isRegularFile(pp) ? Qwen2VLImageProcessor.Config.read(pp)
                 : Qwen2VLImageProcessor.Config.defaults();
-        return new Qwen2VLPipeline(model, tok, new Qwen2VLImageProcessor(cfg));
+        return new Qwen2VLPipeline(model, tok, new Qwen2VLImageProcessor(cfg), dir);
+    }
+
+    /** The model directory this pipeline was loaded from, or null. */
+    public Path source() {
+        return source;
     }
 
     public Qwen2VLForConditionalGeneration model() {
@@ -83,11 +96,20 @@ public final class Qwen2VLPipeline {
 
     /** A conversation with {@code <image>} tags in its messages, one per image, in order. */
     public EncodedInput encodeMessages(List<ChatMessage> messages, List<RgbImage> images) {
-        Qwen2VLImageProcessor.Output px = images.isEmpty() ? null : processor.preprocess(images);
-        Qwen2VLChatFormat.Media media = px == null ? Qwen2VLChatFormat.Media.NONE
-                : Qwen2VLChatFormat.Media.images(px.imageTokens());
+        return encodeMessages(messages, images.isEmpty() ? null : processor.preprocess(images), new int[0]);
+    }
+
+    /**
+     * A conversation with its images already preprocessed (null for none) and the node count of each graph its
+     * {@code <graph>} tags take, in order (one {@code <|graph_pad|>} per node).
+     */
+    public EncodedInput encodeMessages(List<ChatMessage> messages, Qwen2VLImageProcessor.Output images,
+                                       int[] graphNodes) {
+        Qwen2VLChatFormat.Media media = (images == null ? Qwen2VLChatFormat.Media.NONE
+                : Qwen2VLChatFormat.Media.images(images.imageTokens())).withGraphs(graphNodes);
         int[] ids = chat.encodeForEmbedding(messages, media);
-        return px == null ? EncodedInput.text(ids) : new EncodedInput(ids, px.pixelValues(), px.rowSize(), px.grids());
+        return images == null ? EncodedInput.text(ids)
+                : new EncodedInput(ids, images.pixelValues(), images.rowSize(), images.grids());
     }
 
     /**

@@ -39,6 +39,21 @@ public record RgbImage(int width, int height, byte[] pixels) {
         return new RgbImage(w, h, out);
     }
 
+    /** Pillow's {@code Image.transpose(TRANSPOSE)}: rows become columns, (x, y) -> (y, x). */
+    public RgbImage transpose() {
+        byte[] out = new byte[pixels.length];
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int src = (y * width + x) * 3;
+                int dst = (x * height + y) * 3;
+                out[dst] = pixels[src];
+                out[dst + 1] = pixels[src + 1];
+                out[dst + 2] = pixels[src + 2];
+            }
+        }
+        return new RgbImage(height, width, out);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof RgbImage r && r.width == width && r.height == height
