@@ -16,8 +16,9 @@ import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.ugbench.TestCities;
-import org.urbangraph.ugbench.TinyBackbone;
+import org.urbangraph.uge.model.TinyBackbone;
 import picocli.CommandLine;
 
 /**
@@ -35,7 +36,7 @@ class BenchCommandTest {
 
     @BeforeAll
     static void writeModel() throws Exception {
-        model = TinyBackbone.write(tmp.resolve("tiny-qwen2vl"), 5);
+        model = TinyBackbone.create(tmp.resolve("tiny-qwen2vl"), Fixtures.path("tokenizer", "qwen2"), 5);
     }
 
     private int run(String... args) {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Approx;
 import org.urbangraph.testkit.Fixtures;
-import org.urbangraph.ugbench.TinyBackbone;
 import org.urbangraph.uge.embed.EmbedInput;
+import org.urbangraph.uge.model.TinyBackbone;
 import org.urbangraph.vlm.embed.Qwen2VLPipeline;
 import org.urbangraph.vlm.image.Images;
 
@@ -34,7 +34,7 @@ class BackboneEmbedderTest {
 
     @BeforeAll
     static void load() throws Exception {
-        model = TinyBackbone.write(tmp.resolve("tiny"), 99);
+        model = TinyBackbone.create(tmp.resolve("tiny"), Fixtures.path("tokenizer", "qwen2"), 99);
         embedder = BackboneEmbedder.load(model);
     }
 
@@ -50,7 +50,7 @@ class BackboneEmbedderTest {
         float[] refText = pipe.embed(List.of(pipe.encodeQuery(List.of(), text.text())))[0];
         Approx.assertClose("image input", refImage, batch[0], 1e-5, 0);
         Approx.assertClose("text input", refText, batch[1], 1e-5, 0);
-        assertEquals(64, embedder.dimension());
+        assertEquals(TinyBackbone.HIDDEN, embedder.dimension());
         assertEquals(1.0, Vectors.dot(batch[0], batch[0]), 1e-5);
         assertTrue(Math.abs(Vectors.dot(batch[0], batch[1])) < 0.999, "different inputs, different vectors");
     }
@@ -85,7 +85,7 @@ class BackboneEmbedderTest {
         String rewritten = BackboneEmbedder.fingerprint(copy);
         assertNotEquals(print, rewritten);
         Files.writeString(copy.resolve("preprocessor_config.json"),
-                "{\"min_pixels\": 3136, \"max_pixels\": 40000, \"image_processor_type\": \"Qwen2VLImageProcessor\"}");
+                "{\"min_pixels\": 3136, \"max_pixels\": 50176, \"image_processor_type\": \"Qwen2VLImageProcessor\"}");
         assertNotEquals(rewritten, BackboneEmbedder.fingerprint(copy), "other image settings");
     }
 }
