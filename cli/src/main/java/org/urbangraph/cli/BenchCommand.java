@@ -1,6 +1,8 @@
 package org.urbangraph.cli;
 
 import java.io.IOException;
+import org.urbangraph.uge.embed.UgeEmbedder;
+import org.urbangraph.uge.model.UgeCheckpoint;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -125,12 +127,6 @@ public final class BenchCommand implements Callable<Integer> {
                         + "'; expected random or oracle");
             }
         }
-        if (!adapters.isEmpty()) {
-            // the UGE embedder (backbone + LoRA + graph encoder) plugs in here and in variants()
-            throw new CommandLine.ParameterException(spec.commandLine(), "--adapter: evaluating a UGE adapter needs "
-                    + "the UGE embedder, which this build does not include yet; run without --adapter to evaluate "
-                    + "the backbone zero-shot");
-        }
         for (String t : tasks) {
             if (!TaskCatalog.TASK_FILES.contains(t)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "unknown task '" + t + "'; known: "
@@ -172,6 +168,13 @@ public final class BenchCommand implements Callable<Integer> {
         if (model != null) {
             out.add(new BenchVariant(name, BackboneEmbedder.load(model), false,
                     "raw backbone " + model.getFileName() + ", zero-shot; graphs are ignored"));
+        }
+        for (Path a : adapters) {
+            UgeCheckpoint.Info info = UgeCheckpoint.info(a);
+            String variant = "stage " + (info.stage() == 1 ? "1" : "1+2") + " (" + a.getFileName() + ")";
+            out.add(new BenchVariant(variant, UgeEmbedder.load(a, variant), info.stage() == 2,
+                    "UGE model " + a + (info.stage() == 1 ? "; stage 1 has no graph encoder, graphs are ignored"
+                            : "")));
         }
         InputHasher hasher = new InputHasher();
         for (String b : new LinkedHashSet<>(baselines)) {
