@@ -508,7 +508,12 @@ public abstract class BackendParityTest {
     // ---- attention -------------------------------------------------------------------------------------------
 
     private record AttnCase(int batch, int hq, int hk, int lq, int lk, int dim, int dimV, boolean causal,
-                            boolean padding, boolean segments, Layout layout) {}
+                            boolean padding, boolean segments, Layout layout, int window) {
+        AttnCase(int batch, int hq, int hk, int lq, int lk, int dim, int dimV, boolean causal, boolean padding,
+                 boolean segments, Layout layout) {
+            this(batch, hq, hk, lq, lk, dim, dimV, causal, padding, segments, layout, 0);
+        }
+    }
 
     private static final AttnCase[] ATTENTION_CASES = {
         new AttnCase(1, 1, 1, 1, 1, 32, 32, false, false, false, CONTIGUOUS),
@@ -518,7 +523,9 @@ public abstract class BackendParityTest {
         new AttnCase(1, 2, 2, 65, 65, 80, 48, false, false, false, SEQ_MAJOR),
         new AttnCase(1, 2, 1, 130, 130, 32, 32, true, true, false, CONTIGUOUS),
         new AttnCase(2, 2, 2, 19, 71, 7, 7, false, true, true, PADDED),
-        new AttnCase(1, 1, 1, 77, 77, 96, 96, true, false, true, CONTIGUOUS)};
+        new AttnCase(1, 1, 1, 77, 77, 96, 96, true, false, true, CONTIGUOUS),
+        new AttnCase(1, 2, 1, 150, 150, 32, 32, true, false, false, CONTIGUOUS, 40),
+        new AttnCase(1, 1, 1, 9, 140, 64, 64, false, true, false, CONTIGUOUS, 70)};
 
     /** Inputs of one attention case, with a mask whose every rule is active where the case asks for it. */
     private record AttnInputs(Pair q, Pair k, Pair v, AttentionMask refMask, AttentionMask devMask) {}
@@ -527,7 +534,7 @@ public abstract class BackendParityTest {
         Pair q = d.normal(DType.F32, c.layout(), 1, c.batch(), c.hq(), c.lq(), c.dim());
         Pair k = d.normal(DType.F32, c.layout(), 1, c.batch(), c.hk(), c.lk(), c.dim());
         Pair v = d.normal(DType.F32, c.layout(), 1, c.batch(), c.hk(), c.lk(), c.dimV());
-        AttentionMask rm = c.causal() ? AttentionMask.CAUSAL : AttentionMask.NONE;
+        AttentionMask rm = (c.causal() ? AttentionMask.CAUSAL : AttentionMask.NONE).withWindow(c.window());
         AttentionMask dm = rm;
         if (c.padding()) {
             // batch 0 pads its first key: under a causal mask its first query then sees nothing

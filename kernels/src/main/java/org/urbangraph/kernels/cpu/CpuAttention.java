@@ -82,7 +82,7 @@ final class CpuAttention {
     }
 
     /** The mask rules of {@link AttentionMask}, read once per call into arrays. */
-    private record Mask(boolean causal, int shift, boolean[][] keyOk, long[][] qSeg, long[][] kSeg) {
+    private record Mask(boolean causal, int window, int shift, boolean[][] keyOk, long[][] qSeg, long[][] kSeg) {
         static Mask of(AttentionMask m, int batch, int lq, int lk) {
             boolean[][] ok = null;
             long[][] qs = null;
@@ -107,7 +107,7 @@ final class CpuAttention {
                     }
                 }
             }
-            return new Mask(m.causal(), lk - lq, ok, qs, ks);
+            return new Mask(m.causal(), m.window(), lk - lq, ok, qs, ks);
         }
 
         private static long at2(View v, int a, int c) {
@@ -115,12 +115,13 @@ final class CpuAttention {
         }
 
         boolean visible(int b, int i, int j) {
-            return (!causal || j <= i + shift) && (keyOk == null || keyOk[b][j])
+            return (!causal || j <= i + shift) && (window <= 0 || j > i + shift - window)
+                    && (keyOk == null || keyOk[b][j])
                     && (qSeg == null || qSeg[b][i] == kSeg[b][j]);
         }
 
         boolean trivial() {
-            return !causal && keyOk == null && qSeg == null;
+            return !causal && window <= 0 && keyOk == null && qSeg == null;
         }
 
         /** Keys at or beyond this index are hidden from every query of [i0, i0 + bq). */
@@ -128,9 +129,19 @@ final class CpuAttention {
             return causal ? Math.max(0, Math.min(lk, i0 + bq + shift)) : lk;
         }
 
+        /** Keys before this index are hidden from every query of [i0, ...) (sliding window). */
+        int keyStart(int i0) {
+            return window > 0 ? Math.max(0, i0 + shift - window + 1) : 0;
+        }
+
         /** Queries before this index see no key of [j0, ...). */
         int queryStart(int j0) {
             return causal ? Math.max(0, j0 - shift) : 0;
+        }
+
+        /** Queries at or beyond this index see no key of [.., j1) (sliding window). */
+        int queryEnd(int j1, int lq) {
+            return window > 0 ? Math.max(0, Math.min(lq, j1 - 1 - shift + window)) : lq;
         }
     }
 
@@ -149,6 +160,22 @@ final class CpuAttention {
         for (int r = 0; r < n; r++) {
             CpuMem.store(src, r * ld, dim, seg(t), t.dtype(), base + (r0 + r) * st[2], st[3]);
         }
+    }
+
+    /**
+     * Every head of a [B, H, L, dim] view as a widened [dim, L] array (index b * H + h): the B operand of the score
+     * product Q K^T and of dO V^T, transposed once per call rather than once per pair of blocks.
+     */
+    private float[][] transposedHeads(View t, int batch, int heads, int len, int dim) {
+        float[][] out = new float[batch * heads][];
+        pool.run(batch * heads, bh -> {
+            float[] rows = new float[len * dim];
+            loadRows(t, bh / heads, bh % heads, 0, len, dim, rows, dim);
+            float[] tr = new float[dim * len];
+            SmallGemm.transpose(rows, 0, dim, len, dim, tr, 0, len);
+            out[bh] = tr;
+        });
+        return out;
     }
 
     private static long lseAt(View lse, int b, int h, int i) {
@@ -182,11 +209,15 @@ final class CpuAttention {
         int group = hq / hkv;
         Mask mk = Mask.of(mask, batch, lq, lk);
         int qBlocks = (lq + BQ - 1) / BQ;
+        // several query blocks per head share one transposed copy of each key head; with a single block (decoding
+        // with a KV cache, short sequences) each key block is read once anyway, so it is transposed in place
+        float[][] kts = qBlocks > 1 ? transposedHeads(k, batch, hkv, lk, d) : null;
         pool.run(batch * hq * qBlocks, t -> {
             int qb = t % qBlocks;
             int h = t / qBlocks % hq;
             int b = t / qBlocks / hq;
             int hk = h / group;
+            float[] kt = kts == null ? null : kts[b * hkv + hk];
             int i0 = qb * BQ;
             int bq = Math.min(BQ, lq - i0);
             Work w = work(d, dv);
@@ -196,11 +227,9 @@ final class CpuAttention {
             Arrays.fill(w.m, 0, bq, Float.NEGATIVE_INFINITY);
             Arrays.fill(w.l, 0, bq, 0f);
             int jEnd = mk.keyEnd(i0, bq, lk);
-            for (int j0 = 0; j0 < jEnd; j0 += BK) {
+            for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
-                loadRows(k, b, hk, j0, bk, d, w.k, d);
-                SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
-                SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+                scores(w, kt, k, b, hk, j0, bk, lk, bq, d);
                 applyMask(mk, b, i0, bq, j0, bk, w.s);
                 for (int i = 0; i < bq; i++) {
                     onlineSoftmaxRow(w, i, bk, dv);
@@ -225,6 +254,27 @@ final class CpuAttention {
                 }
             }
         });
+    }
+
+    /** Below this many query rows, scores are dot products of key rows: transposing the keys would cost as much. */
+    private static final int DOT_ROWS = 8;
+
+    /** w.s (bq x bk) = (scaled) queries in w.q times keys [j0, j0 + bk) of head hk, transposed. */
+    private static void scores(Work w, float[] kt, View k, int b, int hk, int j0, int bk, int lk, int bq, int d) {
+        if (bq < DOT_ROWS) {
+            loadRows(k, b, hk, j0, bk, d, w.k, d);
+            for (int i = 0; i < bq; i++) {
+                for (int j = 0; j < bk; j++) {
+                    w.s[i * bk + j] = CpuMath.dot(w.q, i * d, w.k, j * d, d);
+                }
+            }
+        } else if (kt != null) {
+            SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, j0, lk, w.s, 0, bk, false);
+        } else {
+            loadRows(k, b, hk, j0, bk, d, w.k, d);
+            SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
+            SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+        }
     }
 
     /** Row i of the score tile becomes probabilities relative to the running max; O and l are rescaled. */
@@ -305,16 +355,17 @@ final class CpuAttention {
             Arrays.fill(w.dk, 0, bk * d, 0f);
             Arrays.fill(w.dvAcc, 0, bk * dv, 0f);
             int iFirst = mk.queryStart(j0) / BQ * BQ;
+            int iEnd = mk.queryEnd(j0 + bk, lq);
             for (int h = hk * group; h < (hk + 1) * group; h++) {
-                for (int i0 = iFirst; i0 < lq; i0 += BQ) {
+                for (int i0 = iFirst; i0 < iEnd; i0 += BQ) {
                     int bq = Math.min(BQ, lq - i0);
                     loadRows(q, b, h, i0, bq, d, w.q, d);
                     loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
-                    probabilities(w, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
+                    probabilities(w, w.kt, 0, bk, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
                     // dV += P^T dO
                     SmallGemm.transpose(w.s, 0, bk, bq, bk, w.st, 0, bq);
                     SmallGemm.mm(bk, dv, bq, w.st, 0, bq, w.dout, 0, dv, w.dvAcc, 0, dv, true);
-                    scoreGradient(w, bq, bk, dv, scale);
+                    scoreGradient(w, w.vt, 0, bk, bq, bk, dv, scale);
                     // dK += dS^T Q
                     SmallGemm.transpose(w.dp, 0, bk, bq, bk, w.st, 0, bq);
                     SmallGemm.mm(bk, d, bq, w.st, 0, bq, w.q, 0, d, w.dk, 0, d, true);
@@ -324,11 +375,15 @@ final class CpuAttention {
             storeRows(w.dvAcc, dv, dvOut, b, hk, j0, bk, dv);
         });
         int qBlocks = (lq + BQ - 1) / BQ;
+        float[][] kts = transposedHeads(k, batch, hkv, lk, d);
+        float[][] vts = transposedHeads(v, batch, hkv, lk, dv);
         pool.run(batch * hq * qBlocks, t -> {
             int qb = t % qBlocks;
             int h = t / qBlocks % hq;
             int b = t / qBlocks / hq;
             int hk = h / group;
+            float[] kt = kts[b * hkv + hk];
+            float[] vt = vts[b * hkv + hk];
             int i0 = qb * BQ;
             int bq = Math.min(BQ, lq - i0);
             Work w = work(d, dv);
@@ -336,14 +391,11 @@ final class CpuAttention {
             loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
             Arrays.fill(w.dq, 0, bq * d, 0f);
             int jEnd = mk.keyEnd(i0, bq, lk);
-            for (int j0 = 0; j0 < jEnd; j0 += BK) {
+            for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
                 loadRows(k, b, hk, j0, bk, d, w.k, d);
-                SmallGemm.transpose(w.k, 0, d, bk, d, w.kt, 0, bk);
-                loadRows(v, b, hk, j0, bk, dv, w.v, dv);
-                SmallGemm.transpose(w.v, 0, dv, bk, dv, w.vt, 0, bk);
-                probabilities(w, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
-                scoreGradient(w, bq, bk, dv, scale);
+                probabilities(w, kt, j0, lk, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
+                scoreGradient(w, vt, j0, lk, bq, bk, dv, scale);
                 // dQ += dS K
                 SmallGemm.mm(bq, d, bk, w.dp, 0, bk, w.k, 0, d, w.dq, 0, d, true);
             }
@@ -351,10 +403,14 @@ final class CpuAttention {
         });
     }
 
-    /** w.s = P (bq x bk) recomputed from the saved log-sum-exp; w.lse and w.delta hold the rows' values. */
-    private static void probabilities(Work w, Mask mk, int b, int h, int hq, int lq, int i0, int bq, int j0, int bk,
-                                      int d, float scale, float[] lseAll, float[] deltaAll) {
-        SmallGemm.mm(bq, bk, d, w.q, 0, d, w.kt, 0, bk, w.s, 0, bk, false);
+    /**
+     * w.s = P (bq x bk) for keys [j0, j0 + bk), recomputed from the saved log-sum-exp, with the keys read from
+     * column kOff of the transposed keys kt (leading dimension ldk); w.lse and w.delta hold the rows' values.
+     */
+    private static void probabilities(Work w, float[] kt, int kOff, int ldk, Mask mk, int b, int h, int hq, int lq,
+                                      int i0, int bq, int j0, int bk, int d, float scale, float[] lseAll,
+                                      float[] deltaAll) {
+        SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, kOff, ldk, w.s, 0, bk, false);
         applyMask(mk, b, i0, bq, j0, bk, w.s);
         int rowBase = (b * hq + h) * lq + i0;
         for (int i = 0; i < bq; i++) {
@@ -371,9 +427,9 @@ final class CpuAttention {
         }
     }
 
-    /** w.dp = dS = P * (dO V^T - delta) * scale. */
-    private static void scoreGradient(Work w, int bq, int bk, int dv, float scale) {
-        SmallGemm.mm(bq, bk, dv, w.dout, 0, dv, w.vt, 0, bk, w.dp, 0, bk, false);
+    /** w.dp = dS = P * (dO V^T - delta) * scale, with V^T read from column j0 of vt (leading dimension ldv). */
+    private static void scoreGradient(Work w, float[] vt, int j0, int ldv, int bq, int bk, int dv, float scale) {
+        SmallGemm.mm(bq, bk, dv, w.dout, 0, dv, vt, j0, ldv, w.dp, 0, bk, false);
         for (int i = 0; i < bq; i++) {
             float delta = w.delta[i];
             int off = i * bk;

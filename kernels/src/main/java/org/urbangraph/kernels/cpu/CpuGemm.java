@@ -4,7 +4,6 @@ import static org.urbangraph.kernels.cpu.CpuMem.F;
 import static org.urbangraph.kernels.cpu.CpuMem.LANES;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import org.urbangraph.kernels.DType;
 import org.urbangraph.kernels.View;
@@ -20,6 +19,15 @@ import org.urbangraph.kernels.View;
  * and up to 4 broadcast A values, 14 in all. A 6 x 16 tile (as BLIS uses) needs 12 accumulators, and C2 then spills
  * one to the stack, which puts a store-load pair on the critical FMA chain; 4 x 16 does not spill.
  *
+ * <p>Loop order: for each NC column block, B is packed for the whole depth; each task then owns an MC x NC block of
+ * c and walks all depth blocks over it, packing the matching A block each time, so its block of c stays in L2
+ * between depth blocks (with the textbook order, c returns from memory for every depth block once it outgrows L3).
+ *
+ * <p>Block sizes: KC = 256 keeps a B panel (KC x NR floats, 16 KiB) in L1 next to an A panel; MC = 128 and NC = 512
+ * keep the packed A block (128 KiB) and the block of c (256 KiB) together in a 512 KiB L2. The system properties
+ * {@code ug.gemm.kc}, {@code ug.gemm.mc} and {@code ug.gemm.nc} override them for tuning on other caches (MC a
+ * multiple of MR, NC of NR).
+ *
  * <p>Determinism: each element of c sums its K products in KC blocks in order, each block in k order, whatever the
  * thread count or task split.
  */
@@ -27,9 +35,9 @@ final class CpuGemm {
 
     static final int MR = 4;
     static final int NR = 2 * LANES;
-    static final int KC = 256;
-    static final int MC = 128;
-    static final int NC = 4096;
+    static final int KC = Integer.getInteger("ug.gemm.kc", 256);
+    static final int MC = Integer.getInteger("ug.gemm.mc", 128);
+    static final int NC = Integer.getInteger("ug.gemm.nc", 512);
     /** Below this many multiply-adds per matrix, a batch runs one matrix per task instead of splitting each. */
     private static final long SMALL = 1L << 21;
 
@@ -94,65 +102,101 @@ final class CpuGemm {
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
         int threads = parallel ? pool.threads() : 1;
-        float[] bp = buffer(packedB, Math.min(NC, roundUp(n, NR)) * Math.min(KC, k));
+        int kBlocks = (k + KC - 1) / KC;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
-            for (int pc = 0; pc < k; pc += KC) {
-                int kc = Math.min(KC, k - pc);
-                boolean first = pc == 0;
-                int jcf = jc;
-                int pcf = pc;
-                // pack B in tasks of 8 panels
-                int packTasks = (panels + 7) / 8;
-                java.util.function.IntConsumer pack =
-                        t -> packBPanels(b, pcf, kc, jcf, nc, t * 8, Math.min(panels, t * 8 + 8), bp);
-                if (parallel) {
-                    pool.run(packTasks, pack);
-                } else {
-                    for (int t = 0; t < packTasks; t++) {
-                        pack.accept(t);
-                    }
-                }
-                int icBlocks = (m + MC - 1) / MC;
-                int jParts = Math.max(1, Math.min(panels, (2 * threads + icBlocks - 1) / icBlocks));
-                if (threads == 1) {
-                    jParts = 1;
-                }
-                int parts = jParts;
-                int tasks = icBlocks * jParts;
-                java.util.function.IntConsumer body = t -> {
-                    int ib = t / parts;
-                    int jp = t % parts;
-                    int ic = ib * MC;
-                    int mc = Math.min(MC, m - ic);
-                    int p0 = (int) ((long) panels * jp / parts);
-                    int p1 = (int) ((long) panels * (jp + 1) / parts);
+            int jcf = jc;
+            // B packed for the whole depth of this column block: depth block pb starts at pb * KC * panels * NR
+            float[] bp = buffer(packedB, kBlocks * KC * panels * NR);
+            int groups = (panels + 7) / 8;
+            java.util.function.IntConsumer pack = t -> {
+                int pb = t / groups;
+                int g = t % groups;
+                int pc = pb * KC;
+                packBPanels(b, pc, Math.min(KC, k - pc), jcf, nc, g * 8, Math.min(panels, g * 8 + 8), bp,
+                        pb * KC * panels * NR);
+            };
+            run(parallel, kBlocks * groups, pack);
+            int icBlocks = (m + MC - 1) / MC;
+            int parts = threads == 1 ? 1 : Math.max(1, Math.min(panels, (2 * threads + icBlocks - 1) / icBlocks));
+            // each task owns an MC x (its panels) block of c and walks the whole depth over it, so that block stays
+            // in the core's L2 from one depth block to the next instead of coming back from L3 or memory
+            run(parallel, icBlocks * parts, t -> {
+                int ic = t / parts * MC;
+                int jp = t % parts;
+                int mc = Math.min(MC, m - ic);
+                int p0 = (int) ((long) panels * jp / parts);
+                int p1 = (int) ((long) panels * (jp + 1) / parts);
+                for (int pb = 0; pb < kBlocks; pb++) {
+                    int pc = pb * KC;
+                    int kc = Math.min(KC, k - pc);
                     float[] ap = buffer(packedA, roundUp(mc, MR) * kc);
-                    packA(a, ic, mc, pcf, kc, ap);
-                    float[] tile = tiles.get();
-                    for (int jr = p0; jr < p1; jr++) {
-                        int j0 = jr * NR;
-                        int nr = Math.min(NR, nc - j0);
-                        int bo = jr * NR * kc;
-                        for (int ir = 0; ir < mc; ir += MR) {
-                            int mr = Math.min(MR, mc - ir);
-                            long co = c.offset() + (long) (ic + ir) * c.rowStride() + (long) (jcf + j0) * c.colStride();
-                            kernel(kc, ap, ir * kc, bp, bo, c.seg(), co, c.rowStride(), c.colStride(), mr, nr,
-                                    first, alpha, beta, tile);
-                        }
-                    }
-                };
-                if (parallel) {
-                    pool.run(tasks, body);
-                } else {
-                    for (int t = 0; t < tasks; t++) {
-                        body.accept(t);
-                    }
+                    packA(a, ic, mc, pc, kc, ap);
+                    macroKernel(ap, mc, kc, bp, pb * KC * panels * NR, p0, p1, nc, c, ic, jcf, pb == 0, alpha, beta);
                 }
+            });
+        }
+    }
+
+    private void run(boolean parallel, int tasks, java.util.function.IntConsumer body) {
+        if (parallel) {
+            pool.run(tasks, body);
+        } else {
+            for (int t = 0; t < tasks; t++) {
+                body.accept(t);
             }
         }
     }
+
+    /**
+     * The MC x (panels p0..p1) block of c: every packed A panel times every packed B panel, B panel outer so that it
+     * stays in L1 while the A block streams from L2. When c is read back (later depth blocks, or beta != 0), the next
+     * tile's rows are touched before the current tile is computed: c rows are a full row stride apart and usually
+     * come from L3, and the touch lets that latency overlap the micro-kernel instead of stalling the update.
+     */
+    private void macroKernel(float[] ap, int mc, int kc, float[] bp, int bBase, int p0, int p1, int nc, Mat c, int ic,
+                             int jc, boolean first, float alpha, float beta) {
+        float[] tile = tiles.get();
+        float[] carr = CpuMem.floats(c.seg());
+        boolean readsC = carr != null && (!first || beta != 0);
+        long ld = c.rowStride();
+        long cs = c.colStride();
+        long cBase = carr == null ? 0 : c.seg().address() / 4;
+        float sink = 0;
+        for (int jr = p0; jr < p1; jr++) {
+            int j0 = jr * NR;
+            int nr = Math.min(NR, nc - j0);
+            int bo = bBase + jr * NR * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                long co = c.offset() + (long) (ic + ir) * ld + (long) (jc + j0) * cs;
+                if (readsC) {
+                    long next = ir + MR < mc ? co + MR * ld : c.offset() + (long) ic * ld + (long) (jc + j0 + NR) * cs;
+                    int rows = ir + MR < mc ? Math.min(MR, mc - ir - MR) : Math.min(MR, mc);
+                    for (int i = 0; i < rows; i++) {
+                        long idx = cBase + next + i * ld;
+                        if (idx < carr.length) {
+                            sink += carr[(int) idx];
+                        }
+                    }
+                }
+                kernel(kc, ap, ir * kc, bp, bo, tile);
+                if (mr == MR && nr == NR && cs == 1 && carr != null) {
+                    for (int i = 0; i < MR; i++) {
+                        update(tile, i * NR, carr, (int) (cBase + co + i * ld), first, alpha, beta);
+                    }
+                } else {
+                    updateEdge(tile, c.seg(), co, ld, cs, mr, nr, first, alpha, beta);
+                }
+            }
+        }
+        touched = sink;
+    }
+
+    /** Keeps the touches of macroKernel from being optimised away; never read. */
+    @SuppressWarnings("unused")
+    private volatile float touched;
 
     static int roundUp(int x, int q) {
         return (x + q - 1) / q * q;
@@ -170,7 +214,20 @@ final class CpuGemm {
             int mr = Math.min(MR, mc - ir);
             int base = ir * kc;
             long row0 = a.offset() + (long) (ic + ir) * rs + (long) pc * ks;
-            if (ks == 1 && f32) {
+            float[] arr = f32 && ks == 1 && mr == MR ? CpuMem.floats(s) : null;
+            if (arr != null) {
+                // rows contiguous in k, in a float[]: interleave the four rows straight into the panel
+                int r0 = Math.toIntExact(s.address() / 4 + row0);
+                int r1 = Math.toIntExact(r0 + rs);
+                int r2 = Math.toIntExact(r0 + 2 * rs);
+                int r3 = Math.toIntExact(r0 + 3 * rs);
+                for (int p = 0, o = base; p < kc; p++, o += MR) {
+                    ap[o] = arr[r0 + p];
+                    ap[o + 1] = arr[r1 + p];
+                    ap[o + 2] = arr[r2 + p];
+                    ap[o + 3] = arr[r3 + p];
+                }
+            } else if (ks == 1 && f32) {
                 // rows are contiguous in k: read each row in bulk, interleave into the panel
                 float[] row = Scratch.get(Scratch.E, kc);
                 for (int i = 0; i < MR; i++) {
@@ -201,7 +258,7 @@ final class CpuGemm {
     }
 
     /** Panels [p0, p1) of depth [pc, pc+kc) x columns [jc, jc+nc) of b, NR wide, k-major, zero padded, widened. */
-    private static void packBPanels(Mat b, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp) {
+    private static void packBPanels(Mat b, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp, int bBase) {
         MemorySegment s = b.seg();
         long ks = b.rowStride();
         long ns = b.colStride();
@@ -209,10 +266,19 @@ final class CpuGemm {
         for (int jr = p0; jr < p1; jr++) {
             int j0 = jr * NR;
             int nr = Math.min(NR, nc - j0);
-            int base = jr * NR * kc;
+            int base = bBase + jr * NR * kc;
             long col0 = b.offset() + (long) pc * ks + (long) (jc + j0) * ns;
-            if (ns == 1 && nr == NR && (t == DType.F32 || t == DType.BF16)) {
-                // rows contiguous in n: NR consecutive values per k
+            float[] farr = t == DType.F32 ? CpuMem.floats(s) : null;
+            if (ns == 1 && nr == NR && farr != null) {
+                // rows contiguous in n, in a float[]: NR consecutive values per k, moved as vectors (a call to a
+                // bulk copy per 16 floats costs more than the copy)
+                int src = Math.toIntExact(s.address() / 4 + col0);
+                int step = Math.toIntExact(ks);
+                for (int p = 0, o = base; p < kc; p++, src += step, o += NR) {
+                    FloatVector.fromArray(F, farr, src).intoArray(bp, o);
+                    FloatVector.fromArray(F, farr, src + LANES).intoArray(bp, o + LANES);
+                }
+            } else if (ns == 1 && nr == NR && (t == DType.F32 || t == DType.BF16)) {
                 for (int p = 0; p < kc; p++) {
                     CpuMem.load(s, t, col0 + p * ks, 1, NR, bp, base + p * NR);
                 }
@@ -244,12 +310,11 @@ final class CpuGemm {
     // ---- micro-kernel ----------------------------------------------------------------------------------------
 
     /**
-     * c[0..mr, 0..nr) (at element offset co, strides ldc and cs) gets the MR x NR product of one A panel and one B
-     * panel over kc: written as alpha * acc (+ beta * c) on the first depth block, added on later ones.
+     * tile = the MR x NR product of one packed A panel (at ao) and one packed B panel (at bo) over kc. It takes no more
+     * arguments than the loop needs: every extra live value competes for the general registers that hold the loop's
+     * indices, and C2 then reloads them from the stack inside the loop.
      */
-    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, MemorySegment cseg, long co,
-                               long ldc, long cs, int mr, int nr, boolean first, float alpha, float beta,
-                               float[] tile) {
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(F);
         FloatVector c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F);
@@ -258,9 +323,9 @@ final class CpuGemm {
         FloatVector c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F);
         FloatVector c31 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR;
-            int ai = ao + p * MR;
+        // one k step per iteration, indices bumped rather than recomputed. Unrolling (by 2 or 4) makes C2 hoist the
+        // later steps' B loads, which needs more than 16 vector registers and spills accumulators to the stack.
+        for (int ai = ao, bi = bo, end = ao + kc * MR; ai < end; ai += MR, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(F, bp, bi);
             FloatVector b1 = FloatVector.fromArray(F, bp, bi + LANES);
             FloatVector x = FloatVector.broadcast(F, ap[ai]);
@@ -286,13 +351,6 @@ final class CpuGemm {
         c21.intoArray(tile, 2 * NR + LANES);
         c30.intoArray(tile, 3 * NR);
         c31.intoArray(tile, 3 * NR + LANES);
-        if (mr == MR && nr == NR && cs == 1) {
-            for (int i = 0; i < MR; i++) {
-                update(tile, i * NR, cseg, (co + i * ldc) * 4, first, alpha, beta);
-            }
-        } else {
-            updateEdge(tile, cseg, co, ldc, cs, mr, nr, first, alpha, beta);
-        }
     }
 
     private static void updateEdge(float[] tile, MemorySegment cseg, long co, long ldc, long cs, int mr, int nr,
@@ -314,22 +372,22 @@ final class CpuGemm {
         }
     }
 
-    /** One row of a full tile: c = alpha * acc (+ beta * c) on the first depth block, c += alpha * acc after. */
-    private static void update(float[] tile, int to, MemorySegment cseg, long byteOff, boolean first, float alpha,
-                               float beta) {
-        for (int v = 0; v < NR; v += LANES) {
-            long off = byteOff + v * 4L;
-            FloatVector acc = FloatVector.fromArray(F, tile, to + v);
-            FloatVector r;
-            if (!first) {
-                r = acc.fma(FloatVector.broadcast(F, alpha),
-                        FloatVector.fromMemorySegment(F, cseg, off, ByteOrder.LITTLE_ENDIAN));
-            } else if (beta != 0) {
-                r = acc.mul(alpha).add(FloatVector.fromMemorySegment(F, cseg, off, ByteOrder.LITTLE_ENDIAN).mul(beta));
-            } else {
-                r = acc.mul(alpha);
-            }
-            r.intoMemorySegment(cseg, off, ByteOrder.LITTLE_ENDIAN);
+    /**
+     * One row of a full tile into a float[] c at element ci: c = alpha * acc (+ beta * c) on the first depth block,
+     * c += alpha * acc after. The caller resolves the array once per block: looking it up per row (heapBase) cost a
+     * fifth of the micro-kernel's time.
+     */
+    private static void update(float[] tile, int to, float[] arr, int ci, boolean first, float alpha, float beta) {
+        FloatVector a0 = FloatVector.fromArray(F, tile, to).mul(alpha);
+        FloatVector a1 = FloatVector.fromArray(F, tile, to + LANES).mul(alpha);
+        if (!first) {
+            a0 = a0.add(FloatVector.fromArray(F, arr, ci));
+            a1 = a1.add(FloatVector.fromArray(F, arr, ci + LANES));
+        } else if (beta != 0) {
+            a0 = a0.add(FloatVector.fromArray(F, arr, ci).mul(beta));
+            a1 = a1.add(FloatVector.fromArray(F, arr, ci + LANES).mul(beta));
         }
+        a0.intoArray(arr, ci);
+        a1.intoArray(arr, ci + LANES);
     }
 }

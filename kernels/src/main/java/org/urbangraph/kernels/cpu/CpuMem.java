@@ -32,6 +32,20 @@ final class CpuMem {
     static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /**
+     * The float[] behind a heap segment, or null. Vector loads and stores on it go through fromArray / intoArray:
+     * C2 does not intrinsify fromMemorySegment on every kind of heap segment, and a vector that is not intrinsified
+     * is boxed on every access.
+     */
+    static float[] floats(MemorySegment s) {
+        return s.heapBase().orElse(null) instanceof float[] a ? a : null;
+    }
+
+    /** The short[] behind a heap segment (BF16 and F16 storage), or null. */
+    static short[] shorts(MemorySegment s) {
+        return s.heapBase().orElse(null) instanceof short[] a ? a : null;
+    }
+
     static MemorySegment seg(View v) {
         return ((HostBuffer) v.buffer()).segment();
     }
@@ -66,7 +80,13 @@ final class CpuMem {
     /** dst[off .. off+n) = widened elements base, base+stride, ... of s. */
     static void load(MemorySegment s, DType t, long base, long stride, int n, float[] dst, int off) {
         if (stride == 1 && t == DType.F32) {
-            MemorySegment.copy(s, F32, base * 4, dst, off, n);
+            float[] arr = floats(s);
+            if (arr != null) {
+                // short runs (a GEMM panel row is 16 floats): arraycopy costs far less per call than a segment copy
+                System.arraycopy(arr, Math.toIntExact(s.address() / 4 + base), dst, off, n);
+            } else {
+                MemorySegment.copy(s, F32, base * 4, dst, off, n);
+            }
         } else if (stride == 1 && t == DType.BF16) {
             loadBf16(s, base, n, dst, off);
         } else if (stride == 0) {
@@ -82,11 +102,24 @@ final class CpuMem {
     static void loadBf16(MemorySegment s, long base, int n, float[] dst, int off) {
         int i = 0;
         int step = I.length();
-        long bytes = base * 2;
-        for (; i + step <= n; i += step) {
-            ShortVector h = ShortVector.fromMemorySegment(SH, s, bytes + i * 2L, ByteOrder.LITTLE_ENDIAN);
-            IntVector w = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
-            w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + i);
+        short[] arr = shorts(s);
+        if (arr != null) {
+            int first = Math.toIntExact(s.address() / 2 + base);
+            for (; i + step <= n; i += step) {
+                ShortVector h = ShortVector.fromArray(SH, arr, first + i);
+                IntVector w = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+                w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + i);
+            }
+        } else if (!s.isNative()) {
+            // another heap array (an upload's long[]): element by element below
+            i = 0;
+        } else {
+            long bytes = base * 2;
+            for (; i + step <= n; i += step) {
+                ShortVector h = ShortVector.fromMemorySegment(SH, s, bytes + i * 2L, ByteOrder.LITTLE_ENDIAN);
+                IntVector w = (IntVector) h.convertShape(VectorOperators.S2I, I, 0);
+                w.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, off + i);
+            }
         }
         for (; i < n; i++) {
             dst[off + i] = Float.intBitsToFloat(s.get(I16, (base + i) * 2) << 16);
@@ -96,7 +129,12 @@ final class CpuMem {
     /** Elements base, base+stride, ... of s = src[off .. off+n), rounded to the segment's type. */
     static void store(float[] src, int off, int n, MemorySegment s, DType t, long base, long stride) {
         if (stride == 1 && t == DType.F32) {
-            MemorySegment.copy(src, off, s, F32, base * 4, n);
+            float[] arr = floats(s);
+            if (arr != null) {
+                System.arraycopy(src, off, arr, Math.toIntExact(s.address() / 4 + base), n);
+            } else {
+                MemorySegment.copy(src, off, s, F32, base * 4, n);
+            }
         } else {
             for (int i = 0; i < n; i++) {
                 set(s, t, base + i * stride, src[off + i]);

@@ -1,7 +1,5 @@
 package org.urbangraph.kernels.cpu;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.urbangraph.kernels.View;
 
 /**
@@ -19,51 +17,40 @@ final class Loop {
     Loop(View... views) {
         int rank = views[0].rank();
         int ops = views.length;
-        List<Integer> dims = new ArrayList<>();
+        int[] shp = new int[Math.max(1, rank)];
+        long[][] st = new long[ops][Math.max(1, rank)];
+        int r = 0;
         for (int d = 0; d < rank; d++) {
-            if (views[0].shape()[d] != 1) {
-                dims.add(d);
-            }
-        }
-        List<int[]> mergedShape = new ArrayList<>();
-        List<long[]> mergedStrides = new ArrayList<>();
-        for (int d : dims) {
             int n = views[0].shape()[d];
-            long[] st = new long[ops];
-            for (int o = 0; o < ops; o++) {
-                st[o] = views[o].strides()[d];
+            if (n == 1) {
+                continue;
             }
-            if (!mergedShape.isEmpty()) {
-                int last = mergedShape.size() - 1;
-                long[] prev = mergedStrides.get(last);
-                boolean merge = true;
+            boolean merge = r > 0;
+            for (int o = 0; o < ops && merge; o++) {
+                merge = st[o][r - 1] == views[o].strides()[d] * n;
+            }
+            if (merge) {
+                shp[r - 1] *= n;
                 for (int o = 0; o < ops; o++) {
-                    merge &= prev[o] == st[o] * n;
+                    st[o][r - 1] = views[o].strides()[d];
                 }
-                if (merge) {
-                    mergedShape.set(last, new int[] {mergedShape.get(last)[0] * n});
-                    mergedStrides.set(last, st);
-                    continue;
+            } else {
+                shp[r] = n;
+                for (int o = 0; o < ops; o++) {
+                    st[o][r] = views[o].strides()[d];
                 }
-            }
-            mergedShape.add(new int[] {n});
-            mergedStrides.add(st);
-        }
-        if (mergedShape.isEmpty()) {
-            mergedShape.add(new int[] {1});
-            mergedStrides.add(new long[ops]);
-        }
-        int r = mergedShape.size();
-        shape = new int[r];
-        strides = new long[ops][r];
-        for (int d = 0; d < r; d++) {
-            shape[d] = mergedShape.get(d)[0];
-            for (int o = 0; o < ops; o++) {
-                strides[o][d] = mergedStrides.get(d)[o];
+                r++;
             }
         }
+        if (r == 0) {
+            shp[0] = 1;
+            r = 1;
+        }
+        shape = java.util.Arrays.copyOf(shp, r);
+        strides = new long[ops][];
         offsets = new long[ops];
         for (int o = 0; o < ops; o++) {
+            strides[o] = java.util.Arrays.copyOf(st[o], r);
             offsets[o] = views[o].offset();
         }
         long n = 1;
