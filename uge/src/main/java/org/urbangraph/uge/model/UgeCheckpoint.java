@@ -135,13 +135,10 @@ public final class UgeCheckpoint {
         }
         Qwen2VLPipeline pipe = Qwen2VLPipeline.load(backboneDir);
         long[] ids = UgeModel.addGraphTokens(pipe);
-        if (forTraining && info.baseTrained()) {
-            pipe.model().setTrainable(true);
-        }
         Lora lora = Files.isDirectory(dir.resolve("adapter"))
                 ? Lora.load(pipe.model(), dir.resolve("adapter"), new org.urbangraph.tensor.nn.Rng(seed)) : null;
         if (forTraining && info.baseTrained()) {
-            pipe.model().setTrainable(true);
+            UgeModels.trainBaseExceptEmbeddings(pipe);
         }
         NewTokenRows rows = new NewTokenRows(ids, pipe.model().tokenEmbeddings().weight().tensor());
         SafetensorsFile f = SafetensorsFile.open(dir.resolve("new_token_rows.safetensors"));

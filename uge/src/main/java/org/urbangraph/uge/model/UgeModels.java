@@ -18,20 +18,27 @@ public final class UgeModels {
 
     /**
      * Stage 1: the backbone with fresh LoRA adapters (r 16, alpha 32, dropout 0.1 on q_proj and v_proj) and the graph
-     * tokens. With {@code trainBase} (an untrained backbone) the base weights train too; otherwise they stay frozen,
-     * memory-mapped in their stored dtype.
+     * tokens. With {@code trainBase} (an untrained backbone) the base weights train too, except the token-embedding
+     * table: its 151,936 random rows already give every token a distinct code, and training them would triple the
+     * step time of a tiny model for nothing it needs. Otherwise the base stays frozen, memory-mapped in its dtype.
      */
     public static UgeModel stage1(Path backboneDir, boolean trainBase, long seed, int maxGraphNodes) throws IOException {
         Qwen2VLPipeline pipe = Qwen2VLPipeline.load(backboneDir);
         long[] ids = UgeModel.addGraphTokens(pipe);
         Lora lora = Lora.apply(pipe.model(), LoraConfig.uge(backboneDir.toAbsolutePath().toString()), new Rng(seed));
         if (trainBase) {
-            pipe.model().setTrainable(true);
+            trainBaseExceptEmbeddings(pipe);
         }
         NewTokenRows rows = new NewTokenRows(ids, pipe.model().tokenEmbeddings().weight().tensor());
         UgeModel m = new UgeModel(pipe, lora, null, rows, maxGraphNodes, trainBase);
         m.train(true);
         return m;
+    }
+
+    /** Makes every base weight trainable but the token-embedding table (see {@link #stage1}). */
+    static void trainBaseExceptEmbeddings(Qwen2VLPipeline pipe) {
+        pipe.model().setTrainable(true);
+        pipe.model().tokenEmbeddings().weight().setTrainable(false);
     }
 
     /**
