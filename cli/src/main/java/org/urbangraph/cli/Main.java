@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "ug", mixinStandardHelpOptions = true, version = "UrbanGraph 0.1.0",
         description = "UrbanGraph: spatially grounded multimodal embeddings for urban science, on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, QuickstartCommand.class, TokenizeCommand.class, EmbedCommand.class,
+            DataCommand.class, TrainCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--backend", scope = CommandLine.ScopeType.INHERIT, paramLabel = "NAME",

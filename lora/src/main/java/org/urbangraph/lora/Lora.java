@@ -28,10 +28,17 @@ public final class Lora {
 
     private final LoraConfig config;
     private final Map<String, LoraLinear> layers;
+    private final Rng rng;
 
-    private Lora(LoraConfig config, Map<String, LoraLinear> layers) {
+    private Lora(LoraConfig config, Map<String, LoraLinear> layers, Rng rng) {
         this.config = config;
         this.layers = layers;
+        this.rng = rng;
+    }
+
+    /** The stream the adapters' dropouts draw from (trainers save its position and rewind it for gradient caching). */
+    public Rng rng() {
+        return rng;
     }
 
     /**
@@ -59,7 +66,7 @@ public final class Lora {
                     ? config.targetModules() : config.targetRegex()) + " match no Linear layer of "
                     + root.getClass().getSimpleName());
         }
-        return new Lora(config, wrapped);
+        return new Lora(config, wrapped, rng);
     }
 
     public LoraConfig config() {
@@ -108,8 +115,13 @@ public final class Lora {
      * mapped when the model only has the newer layout.
      */
     public static Lora load(Module root, Path dir) {
+        return load(root, dir, new Rng(0));
+    }
+
+    /** {@link #load(Module, Path)} with the stream the adapters' dropouts will draw from. */
+    public static Lora load(Module root, Path dir, Rng rng) {
         LoraConfig cfg = LoraConfig.read(dir.resolve("adapter_config.json"));
-        Lora lora = apply(root, cfg, new Rng(0));
+        Lora lora = apply(root, cfg, rng);
         SafetensorsFile f = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"));
         Map<String, Parameter> params = lora.parameters();
         List<String> unknown = new ArrayList<>();

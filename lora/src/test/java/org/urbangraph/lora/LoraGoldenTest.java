@@ -140,8 +140,9 @@ class LoraGoldenTest {
         Tensor loss = Functional.crossEntropy(sim.div(0.02), target, 0);
         assertEquals(ref.tensor("train.loss").item(), loss.item(), 1e-5);
         try (NoGrad g = NoGrad.enter()) {
+            // the loss's sensitivity to float32 rounding of the similarities grows as 1/tau: twice the 1e-5 at 0.01
             assertEquals(ref.tensor("train.loss_tau_0.01").item(),
-                    Functional.crossEntropy(sim.detach().div(0.01), target, 0).item(), 1e-5);
+                    Functional.crossEntropy(sim.detach().div(0.01), target, 0).item(), 2e-5);
         }
         loss.backward();
         Approx.assertClose("embeddings_grad", ref.tensor("train.embeddings_grad").toFloatArray(),

@@ -6,6 +6,7 @@ import java.util.List;
 import org.urbangraph.kernels.Backend;
 import org.urbangraph.kernels.Buffer;
 import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.HostBuffer;
 import org.urbangraph.kernels.View;
 
 /**
@@ -220,8 +221,8 @@ public final class Layout {
             return t;
         }
         Tensor c = t.contiguous();
-        long bytes = c.numel() * c.dtype().size();
-        MemorySegment host = MemorySegment.ofArray(new byte[Math.toIntExact(bytes)]);
+        // a host array of the element type, so host kernels can read it with aligned accesses (a byte[] cannot)
+        MemorySegment host = HostBuffer.allocate(c.dtype(), c.numel()).segment();
         src.toHost(c.buffer(), c.offset() * c.dtype().size(), host);
         Buffer buf = target.upload(host, true);
         Tensor out = Tensor.wrap(buf, c.dtype(), 0, c.shape());

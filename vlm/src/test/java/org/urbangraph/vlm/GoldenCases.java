@@ -21,13 +21,14 @@ public final class GoldenCases {
         return out;
     }
 
-    /** An [n, 3] grid tensor as rows (t, h, w). */
+    /** An [n, k] integer tensor as rows: Qwen's grids (t, h, w), LLaVA-NeXT's image sizes (height, width). */
     public static int[][] grids(Tensor t) {
         long[] g = t.toLongArray();
-        int[][] out = new int[g.length / 3][3];
+        int k = t.size(1);
+        int[][] out = new int[g.length / k][k];
         for (int i = 0; i < out.length; i++) {
-            for (int j = 0; j < 3; j++) {
-                out[i][j] = (int) g[i * 3 + j];
+            for (int j = 0; j < k; j++) {
+                out[i][j] = (int) g[i * k + j];
             }
         }
         return out;

@@ -303,12 +303,12 @@ final class CpuAttention {
         FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < n; j += LANES) {
             VectorMask<Float> m = F.indexInRange(j, n);
-            FloatVector e = FloatVector.fromArray(F, s, off + j, m).sub(sh).lanewise(VectorOperators.EXP, m);
+            FloatVector e = VecMath.exp(FloatVector.fromArray(F, s, off + j, m).sub(sh));
             e = e.blend(0f, e.test(VectorOperators.IS_NAN));
             acc = acc.add(e, m);
             e.intoArray(s, off + j, m);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VecMath.sumLanes(acc);
     }
 
     // ---- backward --------------------------------------------------------------------------------------------

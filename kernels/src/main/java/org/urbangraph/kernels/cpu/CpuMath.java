@@ -10,8 +10,8 @@ import org.urbangraph.kernels.BinaryOp;
 import org.urbangraph.kernels.UnaryOp;
 
 /**
- * Element-wise maps over F32 scratch arrays, vectorised with the preferred species. Transcendentals use the Vector
- * API's lane-wise operators (SVML on x86, within about 1 ulp); erf, which the API lacks, is Abramowitz and Stegun
+ * Element-wise maps over F32 scratch arrays, vectorised with the preferred species. Transcendentals come from
+ * {@link VecMath} (reproducible bit for bit, within about 1 ulp); erf, which the API lacks, is Abramowitz and Stegun
  * 7.1.26 (absolute error below 1.5e-7, the accuracy PyTorch's vectorised CPU erf also has).
  */
 final class CpuMath {
@@ -37,15 +37,15 @@ final class CpuMath {
     static FloatVector unary(UnaryOp op, FloatVector x, float alpha, float beta) {
         return switch (op) {
             case NEG -> x.neg();
-            case EXP -> x.lanewise(VectorOperators.EXP);
-            case LOG -> x.lanewise(VectorOperators.LOG);
-            case LOG1P -> x.lanewise(VectorOperators.LOG1P);
+            case EXP -> VecMath.exp(x);
+            case LOG -> VecMath.strict(x, StrictMath::log);
+            case LOG1P -> VecMath.strict(x, StrictMath::log1p);
             case SQRT -> x.sqrt();
             case RSQRT -> one().div(x.sqrt());
             case ABS -> x.abs();
-            case SIN -> x.lanewise(VectorOperators.SIN);
-            case COS -> x.lanewise(VectorOperators.COS);
-            case TANH -> x.lanewise(VectorOperators.TANH);
+            case SIN -> VecMath.strict(x, StrictMath::sin);
+            case COS -> VecMath.strict(x, StrictMath::cos);
+            case TANH -> VecMath.tanh(x);
             case SIGMOID -> sigmoid(x);
             case SIGN -> sign(x);
             case RECIPROCAL -> one().div(x);
@@ -56,7 +56,7 @@ final class CpuMath {
             case GELU_TANH -> x.mul(0.5f).mul(tanhInner(x).add(1f));
             case QUICK_GELU -> x.mul(sigmoid(x.mul(1.702f)));
             case LEAKY_RELU -> x.mul(alpha).blend(x, x.compare(VectorOperators.GT, 0f));
-            case POW_SCALAR -> x.lanewise(VectorOperators.POW, alpha);
+            case POW_SCALAR -> VecMath.strict(x, v -> StrictMath.pow(v, alpha));
             case CLAMP -> x.max(alpha).min(beta);
             case AFFINE -> x.fma(alpha, beta);
             case SILU_GRAD -> {
@@ -64,7 +64,7 @@ final class CpuMath {
                 yield s.mul(x.mul(one().sub(s)).add(1f));
             }
             case GELU_ERF_GRAD -> erf(x.mul(INV_SQRT2)).add(1f).mul(0.5f)
-                    .add(x.mul(x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP)).mul(INV_SQRT_2PI));
+                    .add(x.mul(VecMath.exp(x.mul(x).mul(-0.5f))).mul(INV_SQRT_2PI));
             case GELU_TANH_GRAD -> {
                 FloatVector t = tanhInner(x);
                 FloatVector du = x.mul(x).mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
@@ -90,7 +90,7 @@ final class CpuMath {
     }
 
     static FloatVector sigmoid(FloatVector x) {
-        return one().div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+        return one().div(VecMath.exp(x.neg()).add(1f));
     }
 
     private static FloatVector sign(FloatVector x) {
@@ -99,7 +99,7 @@ final class CpuMath {
     }
 
     private static FloatVector tanhInner(FloatVector x) {
-        return x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI).lanewise(VectorOperators.TANH);
+        return VecMath.tanh(x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI));
     }
 
     /** Abramowitz and Stegun 7.1.26, sign restored. */
@@ -111,7 +111,7 @@ final class CpuMath {
         poly = poly.mul(t).add(-0.284496736f);
         poly = poly.mul(t).add(0.254829592f);
         poly = poly.mul(t);
-        FloatVector r = one().sub(poly.mul(ax.mul(ax).neg().lanewise(VectorOperators.EXP)));
+        FloatVector r = one().sub(poly.mul(VecMath.exp(ax.mul(ax).neg())));
         return r.lanewise(VectorOperators.NEG, x.compare(VectorOperators.LT, 0f));
     }
 
@@ -159,7 +159,7 @@ final class CpuMath {
         for (; i + LANES <= n; i += LANES) {
             acc = acc.add(FloatVector.fromArray(F, x, off + i));
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sumLanes(acc);
         for (; i < n; i++) {
             s += x[off + i];
         }
@@ -178,7 +178,7 @@ final class CpuMath {
         for (; i + LANES <= n; i += LANES) {
             acc0 = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc0);
         }
-        float s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        float s = VecMath.sumLanes(acc0.add(acc1));
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }

@@ -66,13 +66,13 @@ final class CpuNorms {
                 int j = 0;
                 float[] e = log ? Scratch.get(Scratch.B, n) : buf;
                 for (; j + LANES <= n; j += LANES) {
-                    FloatVector ev = FloatVector.fromArray(F, buf, j).sub(mv).lanewise(VectorOperators.EXP);
+                    FloatVector ev = VecMath.exp(FloatVector.fromArray(F, buf, j).sub(mv));
                     acc = acc.add(ev);
                     ev.intoArray(e, j);
                 }
-                float sum = acc.reduceLanes(VectorOperators.ADD);
+                float sum = VecMath.sumLanes(acc);
                 for (; j < n; j++) {
-                    e[j] = (float) Math.exp(buf[j] - m);
+                    e[j] = VecMath.exp(buf[j] - m);
                     sum += e[j];
                 }
                 if (log) {
@@ -131,7 +131,7 @@ final class CpuNorms {
                     FloatVector d = FloatVector.fromArray(F, buf, j).sub(mv);
                     acc = d.fma(d, acc);
                 }
-                float var = acc.reduceLanes(VectorOperators.ADD);
+                float var = VecMath.sumLanes(acc);
                 for (; j < n; j++) {
                     float d = buf[j] - mu;
                     var += d * d;

@@ -16,12 +16,18 @@ public final class JsonConfig {
     private final String path;
     private final JsonNode node;
     private final JsonConfig fallback;
+    private final boolean defaults;
 
     private JsonConfig(Path file, String path, JsonNode node, JsonConfig fallback) {
+        this(file, path, node, fallback, false);
+    }
+
+    private JsonConfig(Path file, String path, JsonNode node, JsonConfig fallback, boolean defaults) {
         this.file = file;
         this.path = path;
         this.node = node;
         this.fallback = fallback;
+        this.defaults = defaults;
     }
 
     public static JsonConfig read(Path file) {
@@ -45,9 +51,20 @@ public final class JsonConfig {
     }
 
     private JsonNode raw(String key) {
+        return raw(key, false);
+    }
+
+    /**
+     * The first non-null value along the fallback chain. Class defaults are consulted only for keys that no real
+     * layer names: an explicit {@code null} (Mistral's {@code "sliding_window": null}) means "none", not "default".
+     */
+    private JsonNode raw(String key, boolean explicitlyNull) {
+        if (defaults && explicitlyNull) {
+            return null;
+        }
         JsonNode v = node.get(key);
         if ((v == null || v.isNull()) && fallback != null) {
-            return fallback.raw(key);
+            return fallback.raw(key, explicitlyNull || v != null);
         }
         return v;
     }
@@ -55,6 +72,17 @@ public final class JsonConfig {
     public boolean has(String key) {
         JsonNode v = raw(key);
         return v != null && !v.isNull();
+    }
+
+    /**
+     * This config with {@code defaults} consulted last, after this node and its fallbacks: the values a model's
+     * config class fills in for keys a hub {@code config.json} leaves out.
+     */
+    public JsonConfig withDefaults(java.util.Map<String, ?> values) {
+        JsonConfig tail = fallback == null
+                ? new JsonConfig(file, path, new ObjectMapper().valueToTree(values), null, true)
+                : fallback.withDefaults(values);
+        return new JsonConfig(file, path, node, tail, defaults);
     }
 
     /** A nested object (or an empty config if absent), with this config as its fallback when asked. */

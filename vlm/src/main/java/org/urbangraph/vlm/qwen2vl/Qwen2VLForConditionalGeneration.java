@@ -4,22 +4,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.urbangraph.kernels.AttentionMask;
 import org.urbangraph.tensor.Functional;
-import org.urbangraph.tensor.Indexing;
 import org.urbangraph.tensor.Meta;
-import org.urbangraph.tensor.Pointwise;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.io.RenamedWeights;
 import org.urbangraph.tensor.io.WeightSource;
 import org.urbangraph.tensor.nn.Linear;
 import org.urbangraph.tensor.nn.Module;
 import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.vlm.ImageSplice;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.Pooling;
 import org.urbangraph.vlm.VisionLanguageModel;
 import org.urbangraph.tensor.nn.Embedding;
 import java.util.function.UnaryOperator;
+import org.urbangraph.vlm.text.CausalMask;
 import org.urbangraph.vlm.text.KvCache;
 import org.urbangraph.vlm.text.RotaryTables;
 import org.urbangraph.vlm.text.TextModel;
@@ -126,34 +125,8 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
      * of the batch (Hugging Face's masked_scatter). Gradients reach both the table and the features.
      */
     public Tensor inputEmbeddings(long[][] ids, Tensor imageFeatures) {
-        int b = ids.length;
-        int l = ids[0].length;
-        long[] flat = new long[b * l];
-        long[] source = new long[b * l];
-        boolean[] isImage = new boolean[b * l];
-        int count = 0;
-        for (int r = 0; r < b; r++) {
-            for (int i = 0; i < l; i++) {
-                long id = ids[r][i];
-                flat[r * l + i] = id;
-                if (id == config.imageTokenId()) {
-                    isImage[r * l + i] = true;
-                    source[r * l + i] = count++;
-                }
-            }
-        }
-        Tensor text = language.embedTokens().forward(Tensor.of(flat, b * l));
-        int features = imageFeatures == null ? 0 : imageFeatures.size(0);
-        if (count != features) {
-            throw new IllegalArgumentException("the batch has " + count + " image tokens (id " + config.imageTokenId()
-                    + ") but the images give " + features + " features");
-        }
-        if (count == 0) {
-            return text.reshape(b, l, text.size(1));
-        }
-        Tensor gathered = Indexing.indexSelect(imageFeatures, 0, Tensor.of(source, b * l));
-        Tensor mask = org.urbangraph.tensor.Creation.fromArray(isImage, b * l, 1);
-        return Pointwise.where(mask, gathered, text).reshape(b, l, text.size(1));
+        long image = config.imageTokenId();
+        return ImageSplice.splice(language.embedTokens(), ids, id -> id == image, imageFeatures);
     }
 
     /** The decoder on prepared input embeddings, with M-RoPE positions from the ids, mask and image grids. */
@@ -173,7 +146,7 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
                                                  KvCache cache, boolean keepHiddenStates) {
         Tensor[] cs = RotaryTables.multimodal(positions, config.text().headDim(), config.text().ropeTheta(),
                 config.text().mropeSection());
-        return language.forward(inputsEmbeds, cs[0], cs[1], causalMask(keyMask), cache, keepHiddenStates);
+        return language.forward(inputsEmbeds, cs[0], cs[1], CausalMask.of(keyMask), cache, keepHiddenStates);
     }
 
     /** A full forward pass: vision tower, splicing, decoder. */
@@ -243,22 +216,5 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
             return lmHead.forward(hidden);
         }
         return Functional.linear(hidden, language.embedTokens().weight().tensor(), null);
-    }
-
-    static AttentionMask causalMask(long[][] mask) {
-        int b = mask.length;
-        int l = mask[0].length;
-        long[] flat = new long[b * l];
-        boolean padded = false;
-        for (int r = 0; r < b; r++) {
-            for (int i = 0; i < l; i++) {
-                flat[r * l + i] = mask[r][i];
-                padded |= mask[r][i] == 0;
-            }
-        }
-        if (!padded) {
-            return AttentionMask.CAUSAL;
-        }
-        return AttentionMask.CAUSAL.withKeyPadding(Tensor.of(flat, b, l).view());
     }
 }

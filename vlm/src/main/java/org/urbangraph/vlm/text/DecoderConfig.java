@@ -4,21 +4,42 @@ import org.urbangraph.tensor.nn.Activation;
 import org.urbangraph.vlm.config.JsonConfig;
 
 /**
- * The settings of a Llama-style decoder (Qwen2, Mistral): sizes, attention heads, norms, rotary embedding.
+ * The settings of a Llama-style decoder (Qwen2, Mistral, Llama, Phi-3): sizes, attention heads, norms, rotary
+ * embedding.
  *
- * @param attentionBias      q/k/v projections have a bias (Qwen2) or not (Mistral)
+ * @param attentionBias      q/k/v projections have a bias (Qwen2) or not (Mistral, Phi-3)
  * @param slidingWindow      attention span in tokens, or 0 for full attention
  * @param mropeSection       M-RoPE sections (t, h, w) over half the head dimension, or null for 1-D rotary
+ * @param ropeScaling        Phi-3's su / longrope / yarn frequency scaling, or null for plain rotary
+ * @param fusedProjections   Phi-3's layout: one {@code qkv_proj} (q, then k, then v rows) and one {@code gate_up_proj}
+ *                           (gate rows, then up rows) instead of separate projections
  */
 public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
                             int numKvHeads, int headDim, double rmsNormEps, double ropeTheta, Activation hiddenAct,
-                            boolean attentionBias, int slidingWindow, boolean tieWordEmbeddings, int[] mropeSection) {
+                            boolean attentionBias, int slidingWindow, boolean tieWordEmbeddings, int[] mropeSection,
+                            RopeScaling ropeScaling, boolean fusedProjections) {
+
+    /** A decoder with separate projections and no rotary scaling (Qwen2, Mistral, Llama). */
+    public DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize, int numLayers, int numHeads,
+                         int numKvHeads, int headDim, double rmsNormEps, double ropeTheta, Activation hiddenAct,
+                         boolean attentionBias, int slidingWindow, boolean tieWordEmbeddings, int[] mropeSection) {
+        this(vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, rmsNormEps, ropeTheta,
+                hiddenAct, attentionBias, slidingWindow, tieWordEmbeddings, mropeSection, null, false);
+    }
 
     /**
-     * Reads the text settings; {@code c} is the node that holds them (the top level of a hub config, or
-     * {@code text_config} with the top level as fallback).
+     * Reads the text settings of a Qwen2 / Mistral / Llama decoder; {@code c} is the node that holds them (the top
+     * level of a hub config, or {@code text_config} with its fallbacks).
      */
     public static DecoderConfig fromJson(JsonConfig c, boolean attentionBias, boolean defaultTie) {
+        return fromJson(c, attentionBias, defaultTie, false);
+    }
+
+    /**
+     * As {@link #fromJson(JsonConfig, boolean, boolean)}; {@code phi3} reads a Phi-3 decoder: fused projections and
+     * the {@code su} / {@code longrope} / {@code yarn} rotary scaling.
+     */
+    public static DecoderConfig fromJson(JsonConfig c, boolean attentionBias, boolean defaultTie, boolean phi3) {
         int hidden = c.requireInt("hidden_size", 1);
         int heads = c.requireInt("num_attention_heads", 1);
         int kv = c.optInt("num_key_value_heads", heads);
@@ -33,7 +54,11 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
             throw c.error("head_dim", "rotary embeddings need an even head dimension, found " + headDim);
         }
         int[] mrope = null;
+        RopeScaling scaling = null;
         var rs = c.node("rope_scaling");
+        if (rs != null && !rs.isNull() && !rs.isObject()) {
+            throw c.error("rope_scaling", "expected an object or null, found " + rs);
+        }
         if (rs != null && rs.isObject()) {
             if (rs.has("mrope_section")) {
                 var arr = rs.get("mrope_section");
@@ -49,8 +74,11 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
                 }
             } else {
                 String type = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("default");
-                if (!type.equals("default")) {
-                    throw c.error("rope_scaling", "rope scaling type '" + type + "' is not supported");
+                if (phi3 && (type.equals("su") || type.equals("longrope") || type.equals("yarn"))) {
+                    scaling = RopeScaling.read(c, rs, type, headDim, true);
+                } else if (!type.equals("default")) {
+                    throw c.error("rope_scaling", "rope scaling type '" + type + "' is not supported"
+                            + (phi3 ? " (su, longrope, yarn and default are)" : ""));
                 }
             }
         }
@@ -58,7 +86,17 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
         int window = sliding && c.has("sliding_window") ? c.requireInt("sliding_window", 1) : 0;
         return new DecoderConfig(c.requireInt("vocab_size", 1), hidden, c.requireInt("intermediate_size", 1),
                 c.requireInt("num_hidden_layers", 1), heads, kv, headDim, c.optDouble("rms_norm_eps", 1e-6),
-                c.optDouble("rope_theta", 10000.0), Activation.fromConfig(c.optString("hidden_act", "silu")),
-                attentionBias, window, c.optBoolean("tie_word_embeddings", defaultTie), mrope);
+                c.optDouble("rope_theta", 10000.0), activation(c, "hidden_act", "silu"),
+                attentionBias, window, c.optBoolean("tie_word_embeddings", defaultTie), mrope, scaling, phi3);
+    }
+
+    /** An activation named by a config key ({@code hidden_act}), with an error naming the file and the key. */
+    public static Activation activation(JsonConfig c, String key, String dflt) {
+        String name = c.optString(key, dflt);
+        try {
+            return Activation.fromConfig(name);
+        } catch (IllegalArgumentException e) {
+            throw c.error(key, e.getMessage());
+        }
     }
 }

@@ -7,6 +7,8 @@ import org.urbangraph.tensor.Tensor;
  * Hugging Face computes them: inv_freq_i = 1 / theta^(2i / d), angle = position * inv_freq (one float product),
  * emb = cat(angles, angles). For M-RoPE each chunk of the head dimension takes its positions from one axis: the
  * sections (t, h, w) repeat over both halves, so the halves stay equal (the rotary kernel's backward relies on it).
+ * Phi-3's scaled variant divides each frequency by a factor and multiplies cos / sin by a magnitude
+ * ({@link RopeScaling}).
  */
 public final class RotaryTables {
     private RotaryTables() {}
@@ -29,6 +31,50 @@ public final class RotaryTables {
             three[a] = positions;
         }
         return build(three, b, l, headDim, theta, new int[] {headDim / 2, 0, 0});
+    }
+
+    /**
+     * 1-D positions [B, L] with Phi-3's scaling (null for none): inv_freq_i = 1 / (factor_i * theta^(2i / d)) in
+     * float32, the factors chosen by the largest position of the call, then cos and sin times the magnitude.
+     */
+    public static Tensor[] oneD(long[][] positions, int headDim, double theta, RopeScaling scaling) {
+        if (scaling == null) {
+            return oneD(positions, headDim, theta);
+        }
+        long max = Long.MIN_VALUE;
+        for (long[] row : positions) {
+            for (long p : row) {
+                max = Math.max(max, p);
+            }
+        }
+        float[] ext = scaling.factorsFor(max);
+        float[] inv = new float[headDim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            // 1 / (ext * theta^e), each step rounded to float32 as the reference's tensors are
+            float pow = (float) Math.pow(theta, (float) (2 * i) / headDim);
+            inv[i] = 1.0f / (ext[i] * pow);
+        }
+        int b = positions.length;
+        int l = positions[0].length;
+        float mag = (float) scaling.magnitude();
+        float[] cos = new float[b * l * headDim];
+        float[] sin = new float[b * l * headDim];
+        int half = headDim / 2;
+        for (int r = 0; r < b; r++) {
+            for (int t = 0; t < l; t++) {
+                int at = (r * l + t) * headDim;
+                for (int i = 0; i < half; i++) {
+                    float angle = (float) positions[r][t] * inv[i];
+                    float c = (float) Math.cos(angle) * mag;
+                    float s = (float) Math.sin(angle) * mag;
+                    cos[at + i] = c;
+                    cos[at + i + half] = c;
+                    sin[at + i] = s;
+                    sin[at + i + half] = s;
+                }
+            }
+        }
+        return new Tensor[] {Tensor.of(cos, b, l, headDim), Tensor.of(sin, b, l, headDim)};
     }
 
     /** M-RoPE positions [3][B][L] (t, h, w) with sections over half the head dimension. */

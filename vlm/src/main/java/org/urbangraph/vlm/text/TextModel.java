@@ -3,6 +3,7 @@ package org.urbangraph.vlm.text;
 import java.util.ArrayList;
 import java.util.List;
 import org.urbangraph.kernels.AttentionMask;
+import org.urbangraph.kernels.ref.ReferenceBackend;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Embedding;
 import org.urbangraph.tensor.nn.Module;
@@ -11,7 +12,7 @@ import org.urbangraph.tensor.nn.RMSNorm;
 import org.urbangraph.tensor.nn.Rng;
 
 /**
- * The decoder stack shared by the backbones (Qwen2's and Mistral's language model): {@code embed_tokens},
+ * The decoder stack shared by the backbones (the language model of Qwen2, Mistral, Phi-3): {@code embed_tokens},
  * {@code layers.N}, {@code norm}. It takes input embeddings (so the caller can splice in image features or graph
  * node embeddings) and rotary tables (so the caller decides between 1-D and multimodal positions).
  */
@@ -44,6 +45,15 @@ public final class TextModel extends Module {
     }
 
     /**
+     * Registers a module beside the decoder stack, for checkpoints that keep one there: Phi-3-V stores its image
+     * embedding at {@code model.vision_embed_tokens}, next to {@code model.embed_tokens}. The forward pass never
+     * calls it.
+     */
+    public <M extends Module> M attach(String name, M module) {
+        return child(name, module);
+    }
+
+    /**
      * Runs the stack. With {@code keepHiddenStates} the list holds Hugging Face's {@code hidden_states} tuple:
      * the input embeddings, each layer's output but the last, and the final normed output.
      */
@@ -51,7 +61,19 @@ public final class TextModel extends Module {
                           boolean keepHiddenStates) {
         List<Tensor> hidden = keepHiddenStates ? new ArrayList<>() : null;
         Tensor h = inputsEmbeds;
-        AttentionMask m = config.slidingWindow() > 0 ? mask.withWindow(config.slidingWindow()) : mask;
+        AttentionMask m = mask;
+        int window = config.slidingWindow();
+        int keys = (cache == null ? 0 : cache.length()) + inputsEmbeds.size(1);
+        if (window > 0 && keys > window) {
+            // the reference kernel honours AttentionMask.window; the fast CPU kernel does not yet, and full attention
+            // there would silently give other numbers than Mistral's sliding window
+            if (!(inputsEmbeds.backend() instanceof ReferenceBackend)) {
+                throw new UnsupportedOperationException("this decoder attends within a sliding window of " + window
+                        + " tokens and the sequence has " + keys + "; only the reference backend (-Dug.backend="
+                        + "reference) implements the window so far");
+            }
+            m = mask.withWindow(window);
+        }
         for (int i = 0; i < layers.size(); i++) {
             if (hidden != null) {
                 hidden.add(h);

@@ -1,0 +1,232 @@
+package org.urbangraph.cli;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.urbangraph.vlm.embed.EncodedInput;
+import org.urbangraph.vlm.embed.Qwen2VLPipeline;
+import org.urbangraph.vlm.image.Images;
+import org.urbangraph.vlm.image.RgbImage;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ug embed}: embeddings of images and texts (or of prompts written out in full), one JSON object per input,
+ * through the same pipeline the library and UGE use.
+ */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = {"Prints the L2-normalised last-token embedding of each input, one JSON object per line.",
+            "Each --image is one input (the image followed by --instruction), each --text is one input (after "
+                + "--instruction, if given). With --prompt, each prompt is one input: it is written out in full "
+                + "with its special tokens, each <|vision_start|><|image_pad|><|vision_end|> takes the next --image, "
+                + "and all prompts form one left-padded batch."})
+public final class EmbedCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "A Hugging Face model directory (config.json, safetensors, tokenizer.json).")
+    Path model;
+
+    @Option(names = "--image", paramLabel = "FILE", description = "An image (PNG or JPEG); repeatable.")
+    List<Path> images = new ArrayList<>();
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "A text to embed; repeatable.")
+    List<String> texts = new ArrayList<>();
+
+    @Option(names = "--instruction", paramLabel = "TEXT",
+            description = "Instruction written after each image and before each text.")
+    String instruction;
+
+    @Option(names = "--prompt", paramLabel = "PROMPT", description = "A full prompt with special tokens; repeatable.")
+    List<String> prompts = new ArrayList<>();
+
+    @Option(names = "--adapter", paramLabel = "DIR",
+            description = "A UGE model directory (from ug train): embed with its LoRA adapter, graph-token rows and "
+                    + "graph encoder. --model is then the backbone (ignored when the UGE directory holds its own).")
+    Path adapter;
+
+    @Option(names = "--graph", paramLabel = "FILE",
+            description = "A UGData subgraph file for the image at the same position (the first --graph goes with the "
+                    + "first --image); needs a stage-2 --adapter. Repeatable.")
+    List<Path> graphs = new ArrayList<>();
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "json",
+            description = "Output format: json (one object per line, default).")
+    String format;
+
+    @Override
+    public Integer call() throws IOException {
+        if (!format.equals("json")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "unknown --format '" + format
+                    + "' (supported: json)");
+        }
+        if (prompts.isEmpty() && images.isEmpty() && texts.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "nothing to embed: give --image, --text or --prompt");
+        }
+        if (!prompts.isEmpty() && !texts.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--prompt writes each input in full; do not combine it with --text");
+        }
+        if (graphs.size() > images.size()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), graphs.size() + " --graph files for "
+                    + images.size() + " --image files; each graph goes with the image at its position");
+        }
+        if (!graphs.isEmpty() && adapter == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--graph needs a UGE model (--adapter DIR): a "
+                    + "plain backbone has no graph encoder");
+        }
+        if (adapter != null) {
+            if (!prompts.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--prompt is for plain backbones; with "
+                        + "--adapter give --image, --graph, --text and --instruction");
+            }
+            return embedWithUge();
+        }
+        List<RgbImage> decoded = new ArrayList<>();
+        for (Path p : images) {
+            decoded.add(Images.read(p));
+        }
+        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(model);
+        List<EncodedInput> inputs = new ArrayList<>();
+        List<String> described = new ArrayList<>();
+        if (!prompts.isEmpty()) {
+            int next = 0;
+            for (String prompt : prompts) {
+                int n = count(prompt, "<|image_pad|>");
+                if (next + n > decoded.size()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "the prompts hold more "
+                            + "<|image_pad|> placeholders than the " + decoded.size() + " --image files given");
+                }
+                inputs.add(pipe.encodePrompt(prompt, decoded.subList(next, next + n)));
+                described.add(null);
+                next += n;
+            }
+            if (next != decoded.size()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), decoded.size() + " --image files but the "
+                        + "prompts hold " + next + " <|image_pad|> placeholders");
+            }
+        } else {
+            for (int i = 0; i < decoded.size(); i++) {
+                inputs.add(pipe.encodeQuery(List.of(decoded.get(i)), instruction));
+                described.add("image");
+            }
+            for (String t : texts) {
+                inputs.add(pipe.encodeQuery(List.of(), instruction == null ? t : instruction + "\n" + t));
+                described.add("text");
+            }
+        }
+        float[][] emb = pipe.embed(inputs);
+        PrintWriter out = spec.commandLine().getOut();
+        int padded = inputs.stream().mapToInt(i -> i.ids().length).max().orElse(0);
+        int imageAt = 0;
+        int textAt = 0;
+        for (int i = 0; i < emb.length; i++) {
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+                g.writeStartObject();
+                g.writeNumberField("input", i);
+                if (described.get(i) == null) {
+                    g.writeStringField("prompt", prompts.get(i));
+                    g.writeObjectFieldStart("batch");
+                    g.writeNumberField("rows", emb.length);
+                    g.writeNumberField("row", i);
+                    g.writeNumberField("padded_length", padded);
+                    g.writeNumberField("tokens", inputs.get(i).ids().length);
+                    g.writeStringField("padding", "left");
+                    g.writeEndObject();
+                } else if (described.get(i).equals("image")) {
+                    g.writeStringField("image", images.get(imageAt++).toString());
+                    if (instruction != null) {
+                        g.writeStringField("instruction", instruction);
+                    }
+                } else {
+                    g.writeStringField("text", texts.get(textAt++));
+                    if (instruction != null) {
+                        g.writeStringField("instruction", instruction);
+                    }
+                }
+                g.writeNumberField("dim", emb[i].length);
+                g.writeArrayFieldStart("embedding");
+                for (float v : emb[i]) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            out.println(w);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Each --image (with its --graph, if any) and each --text through a UGE model. */
+    private int embedWithUge() throws IOException {
+        org.urbangraph.uge.model.UgeModel m = org.urbangraph.uge.model.UgeCheckpoint.load(adapter, model);
+        if (!graphs.isEmpty() && m.graphEncoder() == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), adapter + " is a stage-1 model (no graph "
+                    + "encoder); --graph needs a stage-2 model");
+        }
+        org.urbangraph.uge.embed.UgeEmbedder embedder = new org.urbangraph.uge.embed.UgeEmbedder(m, "cli", 8);
+        List<org.urbangraph.uge.embed.EmbedInput> inputs = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            inputs.add(new org.urbangraph.uge.embed.EmbedInput(images.get(i), i < graphs.size() ? graphs.get(i) : null,
+                    null, instruction));
+        }
+        for (String t : texts) {
+            inputs.add(new org.urbangraph.uge.embed.EmbedInput(null, null, t, instruction));
+        }
+        float[][] emb = embedder.embed(inputs);
+        PrintWriter out = spec.commandLine().getOut();
+        for (int i = 0; i < emb.length; i++) {
+            StringWriter w = new StringWriter();
+            try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
+                g.writeStartObject();
+                g.writeNumberField("input", i);
+                var in = inputs.get(i);
+                if (in.image() != null) {
+                    g.writeStringField("image", in.image().toString());
+                }
+                if (in.graph() != null) {
+                    g.writeStringField("graph", in.graph().toString());
+                }
+                if (in.text() != null) {
+                    g.writeStringField("text", in.text());
+                }
+                if (instruction != null) {
+                    g.writeStringField("instruction", instruction);
+                }
+                g.writeStringField("model", adapter.toString());
+                g.writeNumberField("dim", emb[i].length);
+                g.writeArrayFieldStart("embedding");
+                for (float v : emb[i]) {
+                    g.writeNumber(v);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            out.println(w);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static int count(String s, String token) {
+        int n = 0;
+        for (int at = s.indexOf(token); at >= 0; at = s.indexOf(token, at + token.length())) {
+            n++;
+        }
+        return n;
+    }
+}

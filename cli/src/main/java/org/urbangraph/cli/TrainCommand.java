@@ -1,0 +1,163 @@
+package org.urbangraph.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.urbangraph.uge.model.TinyBackbone;
+import org.urbangraph.uge.model.UgeModel;
+import org.urbangraph.uge.model.UgeModels;
+import org.urbangraph.uge.train.TrainConfig;
+import org.urbangraph.uge.train.TrainingDivergedException;
+import org.urbangraph.uge.train.TrainingExample;
+import org.urbangraph.uge.train.UgeTrainer;
+import org.urbangraph.ugdata.dataset.Split;
+import org.urbangraph.ugdata.dataset.UgDataset;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ug train}: one UGE stage on UGData datasets. Stage 1 starts from a backbone model directory (or the bundled
+ * tiny untrained backbone with {@code --tiny}); stage 2 starts from the model directory a stage-1 run wrote.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Trains one UGE stage: stage 1 (image + instruction -> spatial text) from a backbone, or stage 2 "
+                + "(graph + image + reasoning path -> text, with the graph encoder) from a stage-1 model.",
+            "Writes --out/model (the UGE model directory), checkpoints, train_log.jsonl and loss_curve.png."})
+public final class TrainCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--stage", required = true, paramLabel = "1|2", description = "Which stage to train.")
+    int stage;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR", arity = "1..*",
+            description = "UGData dataset directories (training cities; held-out cities are refused).")
+    List<Path> data;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Stage 1: a Qwen2-VL model directory. Stage 2: the stage-1 run's model directory.")
+    Path model;
+
+    @Option(names = "--tiny", description = "Stage 1 only: start from a tiny untrained Qwen2-VL-architecture backbone "
+            + "(its base weights then train too).")
+    boolean tiny;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", defaultValue = "fixtures/tokenizer/qwen2",
+            description = "With --tiny: the folder holding the Qwen2 tokenizer.json (default: ${DEFAULT-VALUE}).")
+    Path tokenizer;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from the latest checkpoint in --out.")
+    boolean resume;
+
+    @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps (default: --epochs over the data).")
+    int steps;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Epochs when --steps is not given (default 1).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Samples per step (default 8).")
+    int batchSize;
+
+    @Option(names = "--accumulation", defaultValue = "1", description = "Micro-batches per step (default 1).")
+    int accumulation;
+
+    @Option(names = "--grad-cache", defaultValue = "0", paramLabel = "N",
+            description = "Gradient caching: inputs per forward pass (default 0: off).")
+    int gradCache;
+
+    @Option(names = "--lr", defaultValue = "5e-5", description = "Base learning rate (default 5e-5).")
+    double lr;
+
+    @Option(names = "--tau", defaultValue = "0.01", description = "InfoNCE temperature (default 0.01).")
+    double tau;
+
+    @Option(names = "--warmup", defaultValue = "0.05", description = "Warm-up ratio (default 0.05).")
+    double warmup;
+
+    @Option(names = "--no-hard-negatives", description = "Use in-batch negatives only.")
+    boolean noHardNegatives;
+
+    @Option(names = "--checkpoint-every", defaultValue = "50", description = "Checkpoint every N steps (default 50).")
+    int checkpointEvery;
+
+    @Option(names = "--max-graph-nodes", defaultValue = "64", description = "Subgraph node cap (default 64).")
+    int maxGraphNodes;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, initialisation and dropout.")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter err = spec.commandLine().getErr();
+        if (stage == 1 && tiny == (model != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "stage 1 needs exactly one of --model DIR "
+                    + "(a backbone) or --tiny");
+        }
+        if (stage == 2 && (model == null || tiny)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "stage 2 needs --model: the model directory "
+                    + "of a stage-1 run (for example <stage-1 out>/model)");
+        }
+        List<TrainingExample> examples = new ArrayList<>();
+        for (Path d : data) {
+            UgDataset ds = UgDataset.open(d);
+            if (ds.split() != Split.TRAIN) {
+                throw new CommandLine.ParameterException(spec.commandLine(), d + " is a held-out city ("
+                        + ds.city() + "); train on training cities only");
+            }
+            examples.addAll(TrainingExample.of(stage == 1 ? ds.stage1() : ds.stage2()));
+        }
+        err.println("ug train: stage " + stage + " on " + examples.size() + " examples from " + data.size()
+                + " dataset(s)");
+        UgeModel m = build(err);
+        TrainConfig cfg = new TrainConfig(stage, batchSize, accumulation, gradCache, steps, steps > 0 ? 0 : epochs, lr,
+                0.1, warmup, 0.1, 1.0, tau, !noHardNegatives, seed, checkpointEvery, 10, 2, out);
+        UgeTrainer trainer = new UgeTrainer(m, examples, cfg);
+        if (resume) {
+            if (trainer.resume()) {
+                err.println("ug train: resumed at step " + trainer.state().step() + " of " + trainer.totalSteps());
+            } else {
+                err.println("ug train: no checkpoint in " + out.resolve("checkpoints") + "; starting from the start");
+            }
+        }
+        err.flush();
+        try {
+            Path modelDir = trainer.run(err);
+            spec.commandLine().getOut().println(modelDir);
+            spec.commandLine().getOut().flush();
+            return 0;
+        } catch (TrainingDivergedException e) {
+            err.println("ug train: stopped: " + e.getMessage());
+            err.flush();
+            return 3;
+        }
+    }
+
+    private UgeModel build(PrintWriter err) throws IOException {
+        if (stage == 2) {
+            return UgeModels.stage2(model, null, seed);
+        }
+        Path backbone = model;
+        boolean trainBase = false;
+        if (tiny) {
+            backbone = out.resolve("tiny-backbone");
+            if (!Files.isRegularFile(backbone.resolve("model.safetensors"))) {
+                TinyBackbone.create(backbone, tokenizer, seed);
+            }
+            trainBase = true;
+            err.println("ug train: the tiny backbone is untrained, so its base weights train too (not only LoRA, the "
+                    + "graph-token rows and the graph encoder, as with a pretrained backbone)");
+        }
+        return UgeModels.stage1(backbone, trainBase, seed, maxGraphNodes);
+    }
+}

@@ -1,0 +1,142 @@
+package org.urbangraph.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.tensor.Meta;
+import org.urbangraph.tensor.io.SafetensorsWriter;
+import org.urbangraph.tensor.nn.Init;
+import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.testkit.Approx;
+import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.vlm.embed.Qwen2VLPipeline;
+import org.urbangraph.vlm.image.Images;
+import org.urbangraph.vlm.qwen2vl.Qwen2VLConfig;
+import org.urbangraph.vlm.qwen2vl.Qwen2VLForConditionalGeneration;
+
+/**
+ * {@code ug embed} on a tiny random Qwen2-VL with the real Qwen2 tokenizer (so its vocabulary is the real one):
+ * the command's embeddings equal the library's, each input embedded alone equals its row of the padded batch, and
+ * prompt mode expands one image per vision placeholder.
+ */
+class EmbedCommandTest {
+
+    @TempDir
+    static Path model;
+
+    static Path imageA = Fixtures.golden("qwen2_vl", "image_a_gradient_100x80.png");
+    static Path imageB = Fixtures.golden("qwen2_vl", "image_b_checker_300x200.png");
+
+    @BeforeAll
+    static void writeTinyModel() throws Exception {
+        ObjectMapper m = new ObjectMapper();
+        ObjectNode cfg = (ObjectNode) m.readTree(Fixtures.golden("qwen2_vl", "config.json").toFile());
+        cfg.put("vocab_size", 151936);
+        ((ObjectNode) cfg.get("text_config")).put("vocab_size", 151936);
+        cfg.put("image_token_id", 151655);
+        cfg.put("video_token_id", 151656);
+        cfg.put("vision_start_token_id", 151652);
+        cfg.put("vision_end_token_id", 151653);
+        Files.writeString(model.resolve("config.json"), m.writeValueAsString(cfg));
+        Files.copy(Fixtures.path("tokenizer", "qwen2", "tokenizer.json"), model.resolve("tokenizer.json"));
+        Files.copy(Fixtures.path("tokenizer", "qwen2", "tokenizer_config.json"), model.resolve("tokenizer_config.json"));
+        Files.writeString(model.resolve("preprocessor_config.json"),
+                "{\"min_pixels\": 3136, \"max_pixels\": 40000, \"image_processor_type\": \"Qwen2VLImageProcessor\"}");
+        Qwen2VLForConditionalGeneration net;
+        try (Meta meta = Meta.scope()) {
+            net = new Qwen2VLForConditionalGeneration(Qwen2VLConfig.read(model.resolve("config.json")), new Rng(0));
+        }
+        net.setTrainable(false);
+        Init.randomize(net, 99, DType.F32);
+        SafetensorsWriter.write(model.resolve("model.safetensors"), net.stateDict(), Map.of("format", "pt"));
+    }
+
+    static List<JsonNode> run(int expectedCode, String... args) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        assertEquals(expectedCode, code, "exit code; stderr: " + err);
+        List<JsonNode> lines = new ArrayList<>();
+        ObjectMapper m = new ObjectMapper();
+        for (String line : out.toString().split("\n")) {
+            if (!line.isBlank()) {
+                lines.add(m.readTree(line));
+            }
+        }
+        if (expectedCode != 0) {
+            lines.add(m.getNodeFactory().textNode(err.toString()));
+        }
+        return lines;
+    }
+
+    static float[] vector(JsonNode n) {
+        JsonNode e = n.get("embedding");
+        float[] v = new float[e.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) e.get(i).asDouble();
+        }
+        return v;
+    }
+
+    @Test
+    void imagesAndTextsAreEmbeddedAsTheLibraryEmbedsThem() throws Exception {
+        List<JsonNode> out = run(0, "embed", "--model", model.toString(), "--image", imageA.toString(),
+                "--image", imageB.toString(), "--text", "Quiet street near a park.", "--instruction",
+                "Where was this photo taken?");
+        assertEquals(3, out.size());
+        assertEquals(64, out.get(0).get("dim").asInt());
+        assertEquals(imageA.toString(), out.get(0).get("image").asText());
+        assertEquals("Quiet street near a park.", out.get(2).get("text").asText());
+        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(model);
+        float[] alone = pipe.embed(List.of(pipe.encodeQuery(List.of(Images.read(imageB)),
+                "Where was this photo taken?")))[0];
+        Approx.assertClose("image b alone vs in the batch", alone, vector(out.get(1)), 1e-5, 0);
+        float[] text = pipe.embed(List.of(pipe.encodeQuery(List.of(), "Where was this photo taken?\n"
+                + "Quiet street near a park.")))[0];
+        Approx.assertClose("text alone vs in the batch", text, vector(out.get(2)), 1e-5, 0);
+        double norm = 0;
+        for (float x : vector(out.get(0))) {
+            norm += x * x;
+        }
+        assertEquals(1.0, norm, 1e-5);
+        assertNotEquals(out.get(0).get("embedding").toString(), out.get(1).get("embedding").toString());
+    }
+
+    @Test
+    void promptsTakeTheNextImageAtEachPlaceholderAndFormOneBatch() throws Exception {
+        String p1 = "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>Describe.<|im_end|>\n"
+                + "<|im_start|>assistant\n";
+        String p2 = "<|im_start|>user\nA text-only prompt that is a little longer than the first.<|im_end|>\n"
+                + "<|im_start|>assistant\n";
+        List<JsonNode> out = run(0, "embed", "--model", model.toString(), "--prompt", p1, "--prompt", p2,
+                "--image", imageA.toString());
+        assertEquals(2, out.size());
+        JsonNode batch = out.get(0).get("batch");
+        assertEquals(2, batch.get("rows").asInt());
+        assertEquals("left", batch.get("padding").asText());
+        assertTrue(batch.get("tokens").asInt() > 10, "the image pads were expanded");
+        List<JsonNode> single = run(0, "embed", "--model", model.toString(), "--prompt", p1, "--image",
+                imageA.toString());
+        Approx.assertClose("prompt alone vs in the batch", vector(single.get(0)), vector(out.get(0)), 1e-5, 0);
+        List<JsonNode> bad = run(2, "embed", "--model", model.toString(), "--prompt", p1);
+        assertTrue(bad.get(bad.size() - 1).asText().contains("placeholders"), bad.toString());
+    }
+}

@@ -1,0 +1,80 @@
+package org.urbangraph.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.uge.TinyWorld;
+
+/** {@code ug train} end to end, including a run killed mid-way (a real process) and resumed to the same bits. */
+class TrainCommandTest {
+
+    static String[] args(Path out, int steps, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--stage", "1", "--data", TinyWorld.monaco().toString(),
+                "--model", TinyWorld.backbone().toString(), "--out", out.toString(), "--steps", Integer.toString(steps),
+                "--batch-size", "4", "--checkpoint-every", "2", "--seed", "5", "--lr", "1e-3", "--warmup", "0",
+                "--max-graph-nodes", "24"));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
+    static int run(StringWriter err, String... args) {
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void aKilledRunResumesToTheSameBits(@TempDir Path tmp) throws Exception {
+        int steps = 14;
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, args(tmp.resolve("straight"), steps)), err.toString());
+
+        Path out = tmp.resolve("killed");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args(out, steps)));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("killed.log").toFile()).start();
+        Path latest = out.resolve("checkpoints").resolve("latest");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (System.nanoTime() < deadline && p.isAlive()) {
+            if (Files.isRegularFile(latest) && Files.readString(latest).trim().compareTo("step-000004") >= 0) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        assertTrue(p.isAlive(), "the run was still going when killed; log: " + Files.readString(tmp.resolve("killed.log")));
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        assertFalse(Files.exists(out.resolve("model").resolve("uge.json")), "the killed run never finished");
+
+        StringWriter err2 = new StringWriter();
+        assertEquals(0, run(err2, args(out, steps, "--resume")), err2.toString());
+        assertTrue(err2.toString().contains("resumed at step"), err2.toString());
+        for (String f : List.of("adapter/adapter_model.safetensors", "new_token_rows.safetensors")) {
+            assertArrayEquals(Files.readAllBytes(tmp.resolve("straight").resolve("model").resolve(f)),
+                    Files.readAllBytes(out.resolve("model").resolve(f)), f + " equals the uninterrupted run's");
+        }
+        assertEquals(steps, Files.readAllLines(out.resolve("train_log.jsonl")).size());
+    }
+
+    @Test
+    void heldOutCitiesAndMissingModelsAreRefused(@TempDir Path tmp) throws Exception {
+        StringWriter err = new StringWriter();
+        int code = run(err, "train", "--stage", "2", "--data", TinyWorld.monaco().toString(), "--out", tmp.toString());
+        assertEquals(2, code);
+        assertTrue(err.toString().contains("stage 2 needs --model"), err.toString());
+    }
+}

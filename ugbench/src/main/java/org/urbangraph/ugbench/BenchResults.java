@@ -1,0 +1,87 @@
+package org.urbangraph.ugbench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import org.urbangraph.ugbench.task.TaskCatalog;
+
+/**
+ * Everything a UGBench run found: the rows, what was evaluated on what, and the queries to draw.
+ *
+ * @param settings the run's settings (questions per task, bootstrap resamples, seed)
+ * @param cities the datasets, training cities first
+ * @param variants the variants in the order given
+ * @param rows one row per task, mode, city and variant
+ * @param examples queries for the maps of the HTML report
+ * @param notes things a reader must know (modes not run, probes skipped, ...)
+ */
+public record BenchResults(Settings settings, List<CityInfo> cities, List<VariantInfo> variants, List<ResultRow> rows,
+        List<QueryExample> examples, List<String> notes) {
+
+    /** Settings that shape the numbers. */
+    public record Settings(int maxPerTask, int bootstrap, long seed, double level) {}
+
+    /**
+     * A dataset.
+     *
+     * @param questions questions used per task
+     * @param available rows per task file (before the cap)
+     */
+    public record CityInfo(String city, String name, String split, Path dir, String attribution,
+            Map<String, Integer> questions, Map<String, Integer> available) {}
+
+    /** A variant and how its embeddings were obtained. */
+    public record VariantInfo(String name, String embedderId, int dimension, boolean usesGraphs, String note,
+            int fromCache, int computed, int corruptCacheEntries, double seconds) {}
+
+    /**
+     * Results of separate runs on the same datasets and settings as one (e.g. a model evaluated before training and
+     * again after each stage), variants in the order given.
+     */
+    public static BenchResults merge(List<BenchResults> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to merge");
+        }
+        BenchResults first = parts.getFirst();
+        List<VariantInfo> variants = new ArrayList<>();
+        List<ResultRow> rows = new ArrayList<>();
+        List<QueryExample> examples = new ArrayList<>();
+        LinkedHashSet<String> notes = new LinkedHashSet<>();
+        for (BenchResults p : parts) {
+            if (!p.settings().equals(first.settings())) {
+                throw new IllegalArgumentException("runs with different settings: " + first.settings() + " and "
+                        + p.settings());
+            }
+            List<String> cities = p.cities().stream().map(CityInfo::city).toList();
+            if (!cities.equals(first.cities().stream().map(CityInfo::city).toList())) {
+                throw new IllegalArgumentException("runs on different cities: "
+                        + first.cities().stream().map(CityInfo::city).toList() + " and " + cities);
+            }
+            for (VariantInfo v : p.variants()) {
+                if (variants.stream().anyMatch(x -> x.name().equals(v.name()))) {
+                    throw new IllegalArgumentException("variant '" + v.name() + "' appears in two runs");
+                }
+                variants.add(v);
+            }
+            rows.addAll(p.rows());
+            examples.addAll(p.examples());
+            notes.addAll(p.notes());
+        }
+        return new BenchResults(first.settings(), first.cities(), List.copyOf(variants), List.copyOf(rows),
+                List.copyOf(examples), List.copyOf(notes));
+    }
+
+    /** The rows of one task, in run order. */
+    public List<ResultRow> rows(String task) {
+        return rows.stream().filter(r -> r.task().equals(task)).toList();
+    }
+
+    /** Task ids present, in report order. */
+    public List<String> tasks() {
+        return rows.stream().map(ResultRow::task).distinct()
+                .sorted((a, b) -> Integer.compare(TaskCatalog.order(a), TaskCatalog.order(b)))
+                .toList();
+    }
+}

@@ -1,0 +1,119 @@
+package org.urbangraph.ugbench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.urbangraph.ugbench.cache.EmbeddingStore;
+import org.urbangraph.ugbench.cache.InputHasher;
+import org.urbangraph.ugbench.metrics.Scoring;
+import org.urbangraph.ugbench.report.ConsoleTable;
+import org.urbangraph.ugbench.report.ReportWriter;
+import org.urbangraph.ugbench.task.BenchData;
+import org.urbangraph.ugbench.task.BenchQuestion;
+import org.urbangraph.ugbench.task.CityBench;
+import org.urbangraph.uge.embed.EmbedInput;
+
+/**
+ * UGBench in process: reads the task files of the given datasets, embeds every query and candidate with each variant
+ * (through the embedding cache), scores every task, mode and city, and returns the rows; {@link #writeReports} writes
+ * {@code results.json}, {@code results.md} and {@code report.html}.
+ *
+ * <pre>{@code
+ * BenchConfig cfg = BenchConfig.builder(List.of(monaco, copenhagen)).cache(cacheDir).log(System.err).build();
+ * BenchResults r = UgBench.run(cfg, List.of(new BenchVariant("untrained", untrained, true, null),
+ *         BenchVariant.of("stage 1", stage1), BenchVariant.of("stage 1+2", stage12)));
+ * System.out.println(UgBench.table(r));
+ * UgBench.writeReports(r, outDir);
+ * }</pre>
+ */
+public final class UgBench {
+    private UgBench() {}
+
+    /** Reads the datasets of a configuration. */
+    public static BenchData load(BenchConfig config) throws IOException {
+        return BenchData.load(config.datasets(), config.maxPerTask(), config.tasks());
+    }
+
+    public static BenchResults run(BenchConfig config, List<BenchVariant> variants) throws IOException {
+        return run(config, load(config), variants);
+    }
+
+    /** Evaluates every variant on already loaded data (e.g. to build an {@code OracleEmbedder} from it first). */
+    public static BenchResults run(BenchConfig config, BenchData data, List<BenchVariant> variants) throws IOException {
+        if (variants.isEmpty()) {
+            throw new IllegalArgumentException("no variant to evaluate");
+        }
+        List<String> names = variants.stream().map(BenchVariant::name).toList();
+        if (names.stream().distinct().count() != names.size()) {
+            throw new IllegalArgumentException("variant names must differ: " + names);
+        }
+        InputHasher hasher = new InputHasher();
+        List<ResultRow> rows = new ArrayList<>();
+        List<QueryExample> examples = new ArrayList<>();
+        List<String> notes = new ArrayList<>();
+        List<BenchResults.VariantInfo> infos = new ArrayList<>();
+        CityBench mapCity = data.cities().stream().filter(c -> !c.split().label().equals("train")).findFirst()
+                .orElse(data.cities().getFirst());
+        for (BenchVariant v : variants) {
+            long start = System.nanoTime();
+            EmbeddingStore store = new EmbeddingStore(v.embedder(), config.cache(), hasher, config.batchSize(),
+                    config.log());
+            if (!v.usesGraphs()) {
+                notes.add("Variant '" + v.name() + "' ignores graphs (" + v.embedder().id() + "), so its image+graph"
+                        + " mode is not run: it would repeat the image mode.");
+            }
+            for (CityBench c : data.cities()) {
+                List<EmbedInput> inputs = CityEvaluation.inputs(c, v);
+                log(config, String.format(Locale.ROOT, "%s (%s), variant '%s': %d questions, %d distinct inputs",
+                        c.cityName(), c.split().label(), v.name(), questions(c), inputs.size()));
+                Map<EmbedInput, float[]> vectors = store.embed(inputs, "embedding " + c.city());
+                rows.addAll(new CityEvaluation(c, v, vectors, config, notes).rows(examples, c == mapCity));
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            infos.add(new BenchResults.VariantInfo(v.name(), v.embedder().id(), v.embedder().dimension(),
+                    v.usesGraphs(), v.note(), store.fromCache(), store.computed(), store.corruptEntries(), seconds));
+            log(config, String.format(Locale.ROOT, "variant '%s': %d vectors from the cache, %d computed%s, %.1f s",
+                    v.name(), store.fromCache(), store.computed(), store.corruptEntries() == 0 ? ""
+                            : ", " + store.corruptEntries() + " damaged cache entries recomputed", seconds));
+        }
+        List<BenchResults.CityInfo> cities = new ArrayList<>();
+        for (CityBench c : data.cities()) {
+            Map<String, Integer> used = new LinkedHashMap<>();
+            c.tasks().forEach((t, qs) -> used.put(t, qs.size()));
+            cities.add(new BenchResults.CityInfo(c.city(), c.cityName(), c.split().label(), c.dir(),
+                    c.dataset().manifest().attribution(), used, c.available()));
+            c.tasks().forEach((t, qs) -> {
+                if (qs.isEmpty()) {
+                    notes.add(c.city() + ": task " + t + " has no questions");
+                }
+            });
+        }
+        return new BenchResults(new BenchResults.Settings(config.maxPerTask(), config.bootstrap(), config.seed(),
+                Scoring.LEVEL), List.copyOf(cities), List.copyOf(infos), List.copyOf(rows), List.copyOf(examples),
+                List.copyOf(notes.stream().distinct().toList()));
+    }
+
+    /** Writes {@code results.json}, {@code results.md} and {@code report.html} into {@code dir}. */
+    public static void writeReports(BenchResults results, Path dir) throws IOException {
+        ReportWriter.write(results, dir);
+    }
+
+    /** A plain-text table of Hit@1/3/5/10 and MRR per task, mode, variant and city, for a console. */
+    public static String table(BenchResults results) {
+        return ConsoleTable.render(results);
+    }
+
+    private static int questions(CityBench c) {
+        return c.tasks().values().stream().mapToInt(List<BenchQuestion>::size).sum();
+    }
+
+    private static void log(BenchConfig config, String line) {
+        if (config.log() != null) {
+            config.log().println(line);
+        }
+    }
+}

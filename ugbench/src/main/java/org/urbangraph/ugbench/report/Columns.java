@@ -1,0 +1,112 @@
+package org.urbangraph.ugbench.report;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.urbangraph.ugbench.BenchResults;
+import org.urbangraph.ugbench.ResultRow;
+import org.urbangraph.ugbench.metrics.Metric;
+
+/**
+ * The layout every report table shares: one line per variant and mode, one column per city (training cities, then
+ * held-out ones), and a pooled column per split when it holds more than one city. A pooled value is the mean over all
+ * questions of the split's cities (each city weighted by its questions), which is exact for Hit@K and MRR because both
+ * are means over questions.
+ */
+final class Columns {
+    private Columns() {}
+
+    /** A column: one city, or all cities of a split pooled ({@code city} null). */
+    record Column(String city, String split, String header) {
+        boolean pooled() {
+            return city == null;
+        }
+    }
+
+    /** A table line: variant and mode. */
+    record Line(String variant, String mode) {}
+
+    static List<Column> columns(BenchResults r) {
+        List<Column> out = new ArrayList<>();
+        for (String split : List.of("train", "held-out")) {
+            List<BenchResults.CityInfo> cs = r.cities().stream().filter(c -> c.split().equals(split)).toList();
+            for (BenchResults.CityInfo c : cs) {
+                out.add(new Column(c.city(), split, c.name() + " (" + split + ")"));
+            }
+            if (cs.size() > 1) {
+                out.add(new Column(null, split, split.equals("train") ? "all training cities" : "all held-out cities"));
+            }
+        }
+        return out;
+    }
+
+    static List<Line> lines(List<ResultRow> rows) {
+        return rows.stream().map(r -> new Line(r.variant(), r.mode())).distinct().toList();
+    }
+
+    /** The value of a metric in one cell, or null when the cell is empty; n is returned through {@code n[0]}. */
+    static Map<Metric, Double> cell(List<ResultRow> rows, Line line, Column col, int[] n) {
+        double[] sums = new double[Metric.ALL.size()];
+        int total = 0;
+        for (ResultRow r : rows) {
+            if (!r.variant().equals(line.variant()) || !r.mode().equals(line.mode()) || r.n() == 0) {
+                continue;
+            }
+            if (col.pooled() ? r.split().equals(col.split()) : r.city().equals(col.city())) {
+                for (Metric m : Metric.ALL) {
+                    sums[m.ordinal()] += r.get(m).value() * r.n();
+                }
+                total += r.n();
+            }
+        }
+        n[0] = total;
+        if (total == 0) {
+            return null;
+        }
+        Map<Metric, Double> out = new EnumMap<>(Metric.class);
+        for (Metric m : Metric.ALL) {
+            out.put(m, sums[m.ordinal()] / total);
+        }
+        return out;
+    }
+
+    /** Chance of a column, from the rows of any one line (chance depends on the questions, not the variant). */
+    static Map<Metric, Double> chance(List<ResultRow> rows, Line line, Column col) {
+        double[] sums = new double[Metric.ALL.size()];
+        int total = 0;
+        for (ResultRow r : rows) {
+            if (!r.variant().equals(line.variant()) || !r.mode().equals(line.mode()) || r.n() == 0) {
+                continue;
+            }
+            if (col.pooled() ? r.split().equals(col.split()) : r.city().equals(col.city())) {
+                for (Metric m : Metric.ALL) {
+                    sums[m.ordinal()] += r.get(m).chance() * r.n();
+                }
+                total += r.n();
+            }
+        }
+        if (total == 0) {
+            return null;
+        }
+        Map<Metric, Double> out = new EnumMap<>(Metric.class);
+        for (Metric m : Metric.ALL) {
+            out.put(m, sums[m.ordinal()] / total);
+        }
+        return out;
+    }
+
+    /** "0.42 / 0.61 / 0.75 / 0.90 · 0.55". */
+    static String compact(Map<Metric, Double> v) {
+        if (v == null) {
+            return "–";
+        }
+        return String.format(Locale.ROOT, "%.2f / %.2f / %.2f / %.2f · %.2f", v.get(Metric.HIT_1),
+                v.get(Metric.HIT_3), v.get(Metric.HIT_5), v.get(Metric.HIT_10), v.get(Metric.MRR));
+    }
+
+    static String lineLabel(Line l) {
+        return l.variant() + " · " + l.mode();
+    }
+}

@@ -1,0 +1,83 @@
+package org.urbangraph.ugbench.report;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.urbangraph.ugbench.BenchResults;
+import org.urbangraph.ugbench.ResultRow;
+import org.urbangraph.ugbench.metrics.Metric;
+
+/**
+ * {@code results.md}: one table per task, a line per variant and query mode, a column per city (training cities, then
+ * held-out), each cell "Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR", and a chance line.
+ */
+final class MarkdownReport {
+    private MarkdownReport() {}
+
+    static String render(BenchResults r) {
+        StringBuilder md = new StringBuilder("# UGBench results\n\n");
+        md.append("Each cell: Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR, over the questions of that city (n in the line "
+                + "below the table). The 95 % bootstrap intervals (")
+                .append(r.settings().bootstrap()).append(" resamples, seed ").append(r.settings().seed())
+                .append(") are in `results.json`; `report.html` has charts and maps.\n\n");
+        md.append("Datasets:\n\n");
+        for (BenchResults.CityInfo c : r.cities()) {
+            md.append("- ").append(c.name()).append(" (`").append(c.city()).append("`, ").append(c.split())
+                    .append("): ").append(c.questions().values().stream().mapToInt(Integer::intValue).sum())
+                    .append(" questions\n");
+        }
+        md.append("\nVariants:\n\n");
+        for (BenchResults.VariantInfo v : r.variants()) {
+            md.append("- **").append(v.name()).append("**: `").append(v.embedderId()).append("`, ")
+                    .append(v.dimension()).append(" dimensions").append(v.usesGraphs() ? "" : ", ignores graphs")
+                    .append(v.note() == null ? "" : "; " + v.note()).append('\n');
+        }
+        List<Columns.Column> cols = Columns.columns(r);
+        for (String task : r.tasks()) {
+            List<ResultRow> rows = r.rows(task);
+            md.append("\n## ").append(rows.getFirst().title()).append(" (`").append(task).append("`)\n\n");
+            md.append("| variant · mode |");
+            cols.forEach(c -> md.append(' ').append(c.header()).append(" |"));
+            md.append("\n| --- |");
+            cols.forEach(c -> md.append(" --- |"));
+            md.append('\n');
+            List<Columns.Line> lines = Columns.lines(rows);
+            int[] ns = new int[cols.size()];
+            for (Columns.Line line : lines) {
+                md.append("| ").append(Columns.lineLabel(line)).append(" |");
+                for (int c = 0; c < cols.size(); c++) {
+                    int[] n = new int[1];
+                    Map<Metric, Double> v = Columns.cell(rows, line, cols.get(c), n);
+                    ns[c] = Math.max(ns[c], n[0]);
+                    md.append(' ').append(Columns.compact(v)).append(" |");
+                }
+                md.append('\n');
+            }
+            md.append("| *chance* |");
+            for (Columns.Column c : cols) {
+                md.append(" *").append(Columns.compact(Columns.chance(rows, lines.getFirst(), c))).append("* |");
+            }
+            md.append("\n\nQuestions: ");
+            for (int c = 0; c < cols.size(); c++) {
+                md.append(c == 0 ? "" : ", ").append(cols.get(c).header()).append(" ").append(ns[c]);
+            }
+            md.append(".");
+            ResultRow probe = rows.stream().filter(x -> x.probe() != null).findFirst().orElse(null);
+            if (probe != null) {
+                md.append(String.format(Locale.ROOT, " Linear probe: ridge regression fitted on the `fold: train` rows"
+                        + " (lambda by leave-one-out); ranking classes by their training frequency scores Hit@1 %.2f"
+                        + " in %s.", probe.probe().prior().get(Metric.HIT_1), probe.city()));
+            }
+            if (task.startsWith("perception_")) {
+                md.append(" Labels are derived from OpenStreetMap around the image, not human perception scores.");
+            }
+            md.append('\n');
+        }
+        if (!r.notes().isEmpty()) {
+            md.append("\n## Notes\n\n");
+            r.notes().forEach(n -> md.append("- ").append(n).append('\n'));
+        }
+        md.append("\nMap data © OpenStreetMap contributors, ODbL 1.0.\n");
+        return md.toString();
+    }
+}

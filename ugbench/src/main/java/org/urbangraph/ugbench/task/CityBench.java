@@ -1,0 +1,100 @@
+package org.urbangraph.ugbench.task;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.urbangraph.ugdata.dataset.BenchSample;
+import org.urbangraph.ugdata.dataset.Split;
+import org.urbangraph.ugdata.dataset.UgDataset;
+
+/**
+ * The benchmark questions of one UGData dataset (one city), read and validated through {@link UgDataset}: every image
+ * and graph a row names must exist, every row must be usable in each mode it lists, and each row must belong to this
+ * city and split. At most {@code maxPerTask} rows per task are kept: the first ones, which is a seeded random sample
+ * because the task writer shuffles the benchmark images.
+ *
+ * @param dir the dataset directory
+ * @param dataset the opened dataset
+ * @param tasks questions by task file name, in catalogue order
+ * @param available rows each task file holds (before the cap)
+ */
+public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuestion>> tasks,
+        Map<String, Integer> available) {
+
+    public String city() {
+        return dataset.city();
+    }
+
+    public String cityName() {
+        String n = dataset.manifest().cityName();
+        return n == null || n.isBlank() ? city() : n;
+    }
+
+    public Split split() {
+        return dataset.split();
+    }
+
+    /**
+     * Reads the task files of a dataset.
+     *
+     * @param only task names to read; empty for every task the dataset holds
+     */
+    public static CityBench load(Path dir, int maxPerTask, Set<String> only) throws IOException {
+        UgDataset ds = UgDataset.open(dir);
+        if (ds.city() == null || ds.city().isBlank()) {
+            throw new IOException(dir.resolve("manifest.json") + ": no 'city'");
+        }
+        String split;
+        try {
+            split = ds.split().label();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IOException(dir.resolve("manifest.json") + ": " + (e.getMessage() == null ? "no 'split'"
+                    : e.getMessage()), e);
+        }
+        List<String> names = new ArrayList<>(ds.benchTasks());
+        names.sort((a, b) -> Integer.compare(TaskCatalog.order(a), TaskCatalog.order(b)));
+        Map<String, List<BenchQuestion>> tasks = new LinkedHashMap<>();
+        Map<String, Integer> available = new LinkedHashMap<>();
+        for (String task : names) {
+            if (!only.isEmpty() && !only.contains(task)) {
+                continue;
+            }
+            List<BenchSample> rows = ds.bench(task);
+            available.put(task, rows.size());
+            List<BenchQuestion> qs = new ArrayList<>();
+            for (BenchSample s : rows.subList(0, Math.min(rows.size(), maxPerTask))) {
+                check(s, task, ds.city(), split);
+                try {
+                    qs.add(TaskInputs.question(s));
+                } catch (IllegalArgumentException e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
+            tasks.put(task, List.copyOf(qs));
+        }
+        return new CityBench(dir, ds, tasks, available);
+    }
+
+    private static void check(BenchSample s, String task, String city, String split) throws IOException {
+        if (!task.equals(s.task())) {
+            throw new IOException(s.source() + ": row of task '" + s.task() + "' in the file of task '" + task + "'");
+        }
+        if (!city.equals(s.city())) {
+            throw new IOException(s.source() + ": row of city '" + s.city() + "' in the dataset of '" + city + "'");
+        }
+        if (!split.equals(s.split())) {
+            throw new IOException(s.source() + ": row of split '" + s.split() + "' in a '" + split + "' dataset");
+        }
+        if (TaskCatalog.isPerception(task) && (s.label() == null || s.fold() == null)) {
+            throw new IOException(s.source() + ": a perception row needs 'label' and 'fold'");
+        }
+        if (TaskCatalog.isPerception(task) && !s.label().equals(s.truth().id())) {
+            throw new IOException(s.source() + ": 'label' is '" + s.label() + "' but the answer is candidate '"
+                    + s.truth().id() + "'");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package org.urbangraph.ugbench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.ugbench.BenchConfig;
+import org.urbangraph.ugbench.BenchResults;
+import org.urbangraph.ugbench.BenchVariant;
+import org.urbangraph.ugbench.TestCities;
+import org.urbangraph.ugbench.UgBench;
+import org.urbangraph.ugbench.cache.InputHasher;
+import org.urbangraph.ugbench.embed.OracleEmbedder;
+import org.urbangraph.ugbench.embed.RandomEmbedder;
+import org.urbangraph.ugbench.task.BenchData;
+
+/**
+ * The three report files of an oracle and a random variant on the test cities: the fields of {@code results.json},
+ * the tables of {@code results.md}, and {@code report.html} as headless Chromium renders it from disk.
+ */
+class ReportFilesTest {
+    @TempDir
+    static Path out;
+
+    static BenchResults results;
+
+    @BeforeAll
+    static void writeReports() throws Exception {
+        BenchConfig cfg = BenchConfig.builder(TestCities.dirs()).bootstrap(200).mapQueries(1).build();
+        BenchData data = UgBench.load(cfg);
+        InputHasher h = new InputHasher();
+        results = UgBench.run(cfg, data, List.of(BenchVariant.of("oracle", OracleEmbedder.of(data, h)),
+                new BenchVariant("random", new RandomEmbedder(1, 64, h), false, "chance floor")));
+        UgBench.writeReports(results, out);
+    }
+
+    @Test
+    void resultsJsonHasOneRowPerTaskModeCityAndVariant() throws Exception {
+        JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        assertEquals("ugbench-1", root.get("format").asText());
+        JsonNode rows = root.get("rows");
+        assertEquals(results.rows().size(), rows.size());
+        Set<String> keys = new HashSet<>();
+        for (JsonNode r : rows) {
+            for (String f : List.of("task", "mode", "city", "split", "variant", "n", "hit@1", "hit@3", "hit@5",
+                    "hit@10", "mrr", "hit@1_ci95", "hit@3_ci95", "hit@5_ci95", "hit@10_ci95", "mrr_ci95", "chance")) {
+                assertTrue(r.has(f), "row lacks " + f + ": " + r);
+            }
+            assertTrue(r.get("split").asText().equals("train") || r.get("split").asText().equals("held-out"));
+            JsonNode ci = r.get("hit@1_ci95");
+            assertEquals(2, ci.size());
+            assertTrue(ci.get(0).asDouble() <= r.get("hit@1").asDouble() + 1e-9
+                    && r.get("hit@1").asDouble() <= ci.get(1).asDouble() + 1e-9, r.toString());
+            if (r.get("task").asText().startsWith("perception_")) {
+                assertEquals("openstreetmap", r.get("label_source").asText());
+            }
+            if (r.get("variant").asText().equals("oracle")) {
+                assertEquals(1.0, r.get("mrr").asDouble());
+            }
+            assertTrue(keys.add(r.get("task").asText() + "|" + r.get("mode").asText() + "|" + r.get("city").asText()
+                    + "|" + r.get("variant").asText()), "one row per task, mode, city and variant");
+        }
+        assertEquals(2, root.get("variants").size());
+        assertFalse(root.get("variants").get(1).get("uses_graphs").asBoolean());
+    }
+
+    @Test
+    void resultsMarkdownHasOneTablePerTask() throws Exception {
+        String md = Files.readString(out.resolve("results.md"));
+        for (String task : results.tasks()) {
+            assertTrue(md.contains("(`" + task + "`)\n\n| variant · mode | Berlin Tiergarten (train) | Monaco (held-out) |"),
+                    task + " table in:\n" + md);
+        }
+        assertTrue(md.contains("| oracle · image+graph | 1.00 / 1.00 / 1.00 / 1.00 · 1.00 |"), md);
+        assertTrue(md.contains("| *chance* |"), md);
+        assertTrue(md.contains("OSM-derived labels"), md);
+        try (Stream<Path> s = Files.list(out)) {
+            assertEquals(Set.of("results.json", "results.md", "report.html"),
+                    Set.copyOf(s.map(p -> p.getFileName().toString()).toList()), "no temporary files remain");
+        }
+    }
+
+    @Test
+    void reportHtmlIsSelfContained() throws Exception {
+        String html = Files.readString(out.resolve("report.html"));
+        Matcher m = Pattern.compile("(?:src|href)=\"([^\"]*)\"").matcher(html);
+        int images = 0;
+        while (m.find()) {
+            assertTrue(m.group(1).startsWith("data:image/png;base64,"), "only embedded images, got "
+                    + m.group(1).substring(0, Math.min(60, m.group(1).length())));
+            images++;
+        }
+        assertTrue(images >= 2 * results.tasks().size() - 2, images + " images");
+    }
+
+    @Test
+    void chromiumRendersTheChartsTablesAndMaps() throws Exception {
+        String chromium = chromium();
+        assumeTrue(chromium != null, "no Chromium binary (chromium, chromium-browser, google-chrome) on the PATH: "
+                + "install it (apt-get install -y chromium) to check report.html in a browser");
+        Path profile = Files.createTempDirectory("ugbench-chromium");
+        List<String> cmd = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile, "--dump-dom", out.resolve("report.html").toUri().toString()));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] dom = p.getInputStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "Chromium finished");
+        assertEquals(0, p.exitValue(), "Chromium exit code");
+        String d = new String(dom, StandardCharsets.UTF_8);
+
+        int tasks = results.tasks().size();
+        assertEquals(tasks, count(d, "<table class=\"results\">"), "one results table per task");
+        assertEquals(tasks, count(d, "<section class=\"task\""));
+        int charts = count(d, "<img class=\"chart\"");
+        assertTrue(charts >= tasks, charts + " charts for " + tasks + " tasks");
+        assertTrue(count(d, "<img class=\"map\"") >= 2, "maps of example queries");
+        Matcher decoded = Pattern.compile("data-images-decoded=\"(\\d+)/(\\d+)\"").matcher(d);
+        assertTrue(decoded.find(), "the page's load handler ran");
+        assertEquals(decoded.group(2), decoded.group(1), "every embedded image decoded");
+        assertEquals(count(d, "<img "), Integer.parseInt(decoded.group(2)));
+        assertTrue(d.contains("Monaco (held-out)") && d.contains("Berlin Tiergarten (train)"));
+        deleteTree(profile);
+    }
+
+    static String chromium() {
+        String env = System.getenv("UG_CHROMIUM");
+        if (env != null && new File(env).canExecute()) {
+            return env;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            for (String name : List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")) {
+                File f = new File(dir, name);
+                if (f.canExecute()) {
+                    return f.getPath();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    private static void deleteTree(Path root) throws Exception {
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(x -> x.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,346 @@
+package org.urbangraph.ugdata.dataset;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.urbangraph.ugdata.geo.Geo;
+import org.urbangraph.ugdata.graph.CityGraph;
+import org.urbangraph.ugdata.graph.PointIndex;
+import org.urbangraph.ugdata.graph.SpatialNode;
+import org.urbangraph.ugdata.supervision.PerceptionLabels;
+
+/**
+ * Writes the UGBench task files of one city under {@code bench/}: one JSON Lines file per task, each row a
+ * query (image, optional graph, optional text), its candidates and the index of the truth ({@code answer}).
+ * Queries come from the benchmark images (never in the training rows); hard negatives come from the same city,
+ * nearest to the truth first; at most {@code benchMaxPerTask} rows per task. The row format is documented in
+ * {@code ugdata/README.md}; {@link BenchSample} reads it.
+ */
+final class BenchTaskWriter {
+    static final List<String> TASKS = List.of("geolocation", "text_to_image", "image_to_image",
+            "perception_land_use", "perception_poi_mix", "perception_street_class", "nearest_poi",
+            "distance_direction");
+
+    /** Candidate images closer than this to the truth are too alike to be negatives. */
+    static final double MIN_NEGATIVE_DISTANCE_M = 15;
+    /** POIs and crossings searched for the grounding tasks. */
+    static final double GROUNDING_RADIUS_M = 1000;
+
+    private final UgDataConfig c;
+    private final CityGraph graph;
+    private final List<ImageWork> all;
+    private final PointIndex<ImageWork> index = new PointIndex<>();
+
+    BenchTaskWriter(UgDataConfig c, CityGraph graph, List<ImageWork> all) {
+        this.c = c;
+        this.graph = graph;
+        this.all = all;
+        for (ImageWork w : all) {
+            index.add(w, w.lon(), w.lat());
+        }
+        index.build();
+    }
+
+    Map<String, Integer> write(Path dir) throws IOException {
+        Path bench = Files.createDirectories(dir.resolve("bench"));
+        List<ImageWork> queries = all.stream().filter(w -> w.image().eval()).toList();
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (int t = 0; t < TASKS.size(); t++) {
+            String task = TASKS.get(t);
+            SplittableRandom rnd = new SplittableRandom(c.seed() * 1_000_003L + t);
+            List<ImageWork> order = shuffled(queries, rnd);
+            int n = 0;
+            try (BufferedWriter out = Files.newBufferedWriter(bench.resolve(task + ".jsonl"), StandardCharsets.UTF_8)) {
+                for (ImageWork q : order) {
+                    if (n >= c.benchMaxPerTask()) {
+                        break;
+                    }
+                    ObjectNode row = row(task, q, n, rnd);
+                    if (row != null) {
+                        out.write(UgDataJson.MAPPER.writeValueAsString(row));
+                        out.write('\n');
+                        n++;
+                    }
+                }
+            }
+            counts.put(task, n);
+        }
+        return counts;
+    }
+
+    private ObjectNode row(String task, ImageWork q, int n, SplittableRandom rnd) {
+        return switch (task) {
+            case "geolocation" -> geolocation(q, n, rnd);
+            case "text_to_image" -> textToImage(q, n, rnd);
+            case "image_to_image" -> imageToImage(q, n, rnd);
+            case "perception_land_use" -> perception(q, n, PerceptionLabels.LabelSet.LAND_USE, task, rnd);
+            case "perception_poi_mix" -> perception(q, n, PerceptionLabels.LabelSet.POI_MIX, task, rnd);
+            case "perception_street_class" -> perception(q, n, PerceptionLabels.LabelSet.STREET_CLASS, task, rnd);
+            case "nearest_poi" -> nearestPoi(q, n, rnd);
+            case "distance_direction" -> distanceDirection(q, n, rnd);
+            default -> throw new IllegalStateException(task);
+        };
+    }
+
+    // ---- tasks ----
+
+    private ObjectNode geolocation(ImageWork q, int n, SplittableRandom rnd) {
+        List<ImageWork> negatives = new ArrayList<>();
+        for (ImageWork o : nearestImages(q)) {
+            if (!o.place().equals(q.place())) {
+                negatives.add(o);
+            }
+            if (negatives.size() == c.benchCandidates() - 1) {
+                break;
+            }
+        }
+        if (negatives.isEmpty()) {
+            return null;
+        }
+        ObjectNode row = base("geolocation", q, n, List.of("image", "image+graph"));
+        query(row, q, true, true, "Where was this street view taken?", null);
+        List<ObjectNode> cands = new ArrayList<>();
+        for (ImageWork o : negatives) {
+            cands.add(candidate(o.image().id(), o.place(), null, null, o.image().node(), o.lon(), o.lat()));
+        }
+        return finish(row, cands, candidate(q.image().id(), q.place(), null, null, q.image().node(), q.lon(), q.lat()), rnd);
+    }
+
+    private ObjectNode textToImage(ImageWork q, int n, SplittableRandom rnd) {
+        List<ImageWork> negatives = nearestImages(q).stream().limit(c.benchCandidates() - 1L).toList();
+        if (negatives.isEmpty()) {
+            return null;
+        }
+        boolean usePath = n % 2 == 1 && !q.paths().isEmpty();
+        String text = usePath ? q.paths().getFirst().text() + ". " + q.paths().getFirst().summary() : q.caption();
+        ObjectNode row = base("text_to_image", q, n, List.of("text"));
+        query(row, q, false, false, text, usePath ? "reasoning_path" : "caption");
+        List<ObjectNode> cands = new ArrayList<>();
+        for (ImageWork o : negatives) {
+            cands.add(candidate(o.image().id(), null, o.image().file(), o.graphFile(), o.image().node(), o.lon(), o.lat()));
+        }
+        return finish(row, cands, candidate(q.image().id(), null, q.image().file(), q.graphFile(), q.image().node(),
+                q.lon(), q.lat()), rnd);
+    }
+
+    private ObjectNode imageToImage(ImageWork q, int n, SplittableRandom rnd) {
+        if (q.image().pairFile() == null) {
+            return null;
+        }
+        List<ImageWork> negatives = nearestImages(q).stream().limit(c.benchCandidates() - 1L).toList();
+        if (negatives.isEmpty()) {
+            return null;
+        }
+        ObjectNode row = base("image_to_image", q, n, List.of("image"));
+        ObjectNode query = row.putObject("query");
+        query.put("image", q.image().pairFile());
+        query.put("text", "Find the image taken at the same place as this one.");
+        query.put("image_id", q.image().pairId());
+        List<ObjectNode> cands = new ArrayList<>();
+        for (ImageWork o : negatives) {
+            cands.add(candidate(o.image().id(), null, o.image().file(), o.graphFile(), o.image().node(), o.lon(), o.lat()));
+        }
+        return finish(row, cands, candidate(q.image().id(), null, q.image().file(), q.graphFile(), q.image().node(),
+                q.lon(), q.lat()), rnd);
+    }
+
+    private ObjectNode perception(ImageWork q, int n, PerceptionLabels.LabelSet set, String task, SplittableRandom rnd) {
+        String label = q.labels().get(set);
+        if (label.equals(PerceptionLabels.UNKNOWN)) {
+            return null;
+        }
+        ObjectNode row = base(task, q, n, List.of("image", "image+graph"));
+        query(row, q, true, true, "Which description fits the surroundings of this street view?", null);
+        ArrayNode cands = row.putArray("candidates");
+        int answer = -1;
+        int i = 0;
+        for (Map.Entry<String, String> e : PerceptionLabels.PROTOTYPES.get(set).entrySet()) {
+            ObjectNode cand = cands.addObject();
+            cand.put("id", e.getKey());
+            cand.put("text", e.getValue());
+            if (e.getKey().equals(label)) {
+                answer = i;
+            }
+            i++;
+        }
+        row.put("answer", answer);
+        row.put("label_set", set.label());
+        row.put("label", label);
+        // a fixed split for linear probes: 70 % fit, 30 % test, seeded
+        row.put("fold", rnd.nextDouble() < 0.7 ? "train" : "test");
+        row.put("label_source", "openstreetmap");
+        return row;
+    }
+
+    private ObjectNode nearestPoi(ImageWork q, int n, SplittableRandom rnd) {
+        List<PointIndex.Hit<SpatialNode>> pois = graph.poiIndex().within(q.lon(), q.lat(), GROUNDING_RADIUS_M,
+                c.benchCandidates());
+        if (pois.size() < 2 || pois.get(1).distanceM() - pois.get(0).distanceM() < 5) {
+            return null; // no POI, or no clear nearest one
+        }
+        ObjectNode row = base("nearest_poi", q, n, List.of("image", "image+graph"));
+        query(row, q, true, true, "Which place is nearest to where this street view was taken?", null);
+        List<ObjectNode> cands = new ArrayList<>();
+        for (PointIndex.Hit<SpatialNode> h : pois.subList(1, pois.size())) {
+            cands.add(nodeCandidate(h.item()));
+        }
+        ObjectNode truth = nodeCandidate(pois.getFirst().item());
+        ObjectNode out = finish(row, cands, truth, rnd);
+        out.put("truth_distance_m", Math.round(pois.getFirst().distanceM() * 10) / 10.0);
+        return out;
+    }
+
+    private ObjectNode distanceDirection(ImageWork q, int n, SplittableRandom rnd) {
+        List<PointIndex.Hit<SpatialNode>> near = new ArrayList<>();
+        near.addAll(graph.poiIndex().within(q.lon(), q.lat(), GROUNDING_RADIUS_M, 200));
+        near.addAll(graph.crossingIndex().within(q.lon(), q.lat(), GROUNDING_RADIUS_M, 200));
+        near.sort(Comparator.comparingDouble((PointIndex.Hit<SpatialNode> h) -> h.distanceM())
+                .thenComparingInt(h -> h.item().index()));
+        List<PointIndex.Hit<SpatialNode>> eligible = near.stream()
+                .filter(h -> h.distanceM() >= 40 && h.distanceM() <= 500).toList();
+        if (eligible.isEmpty()) {
+            return null;
+        }
+        PointIndex.Hit<SpatialNode> truth = eligible.get(rnd.nextInt(eligible.size()));
+        double tb = Geo.bearing(q.lon(), q.lat(), truth.item().lon(), truth.item().lat());
+        int sector = Geo.sector8(tb);
+        List<PointIndex.Hit<SpatialNode>> negatives = new ArrayList<>();
+        for (PointIndex.Hit<SpatialNode> h : near) {
+            if (h.item() == truth.item()) {
+                continue;
+            }
+            double b = Geo.bearing(q.lon(), q.lat(), h.item().lon(), h.item().lat());
+            double ratio = h.distanceM() / truth.distanceM();
+            boolean sameAnswer = Geo.sector8(b) == sector && ratio > 0.6 && ratio < 1.6;
+            if (!sameAnswer && !h.item().name().equals(truth.item().name())) {
+                negatives.add(h);
+            }
+        }
+        if (negatives.isEmpty()) {
+            return null;
+        }
+        // hard negatives: nearest to the truth first
+        SpatialNode t = truth.item();
+        negatives.sort(Comparator.comparingDouble((PointIndex.Hit<SpatialNode> h) ->
+                Geo.haversine(t.lon(), t.lat(), h.item().lon(), h.item().lat())).thenComparingInt(h -> h.item().index()));
+        long rounded = truth.distanceM() < 100 ? Math.round(truth.distanceM() / 10) * 10
+                : Math.round(truth.distanceM() / 50) * 50;
+        String text = String.format(Locale.ROOT, "Which place is about %d m to the %s of this street view?", rounded,
+                Geo.compassWords(tb));
+        ObjectNode row = base("distance_direction", q, n, List.of("image", "image+graph"));
+        query(row, q, true, true, text, null);
+        List<ObjectNode> cands = new ArrayList<>();
+        for (PointIndex.Hit<SpatialNode> h : negatives.subList(0, Math.min(negatives.size(), c.benchCandidates() - 1))) {
+            cands.add(nodeCandidate(h.item()));
+        }
+        ObjectNode out = finish(row, cands, nodeCandidate(t), rnd);
+        out.put("truth_distance_m", Math.round(truth.distanceM() * 10) / 10.0);
+        out.put("truth_bearing_deg", Math.round(tb * 10) / 10.0);
+        return out;
+    }
+
+    // ---- helpers ----
+
+    /** Other images nearest first, skipping those too close to the query to be told apart. */
+    private List<ImageWork> nearestImages(ImageWork q) {
+        List<ImageWork> out = new ArrayList<>();
+        for (PointIndex.Hit<ImageWork> h : index.nearest(q.lon(), q.lat(), c.benchCandidates() * 4 + 8, 50_000)) {
+            if (h.item() != q && h.distanceM() >= MIN_NEGATIVE_DISTANCE_M) {
+                out.add(h.item());
+            }
+        }
+        return out;
+    }
+
+    private ObjectNode base(String task, ImageWork q, int n, List<String> modes) {
+        ObjectNode row = UgDataJson.MAPPER.createObjectNode();
+        row.put("id", String.format(Locale.ROOT, "%s-%s-%05d", c.city(), task, n));
+        row.put("task", task);
+        row.put("city", c.city());
+        row.put("split", c.split().label());
+        ArrayNode m = row.putArray("modes");
+        modes.forEach(m::add);
+        row.put("synthetic", q.image().record().synthetic());
+        return row;
+    }
+
+    private static void query(ObjectNode row, ImageWork q, boolean withImage, boolean withGraph, String text,
+            String textKind) {
+        ObjectNode query = row.putObject("query");
+        if (withImage) {
+            query.put("image", q.image().file());
+        }
+        if (withGraph) {
+            query.put("graph", q.graphFile());
+        }
+        query.put("text", text);
+        if (textKind != null) {
+            query.put("text_kind", textKind);
+        }
+        query.put("image_id", q.image().id());
+        query.put("node", q.image().node().index());
+        query.put("lon", q.lon());
+        query.put("lat", q.lat());
+        if (q.image().record().hasHeading()) {
+            query.put("heading_deg", Math.round(q.image().record().headingDeg() * 10) / 10.0);
+        }
+    }
+
+    private static ObjectNode candidate(String id, String text, String image, String graph, SpatialNode node,
+            double lon, double lat) {
+        ObjectNode cand = UgDataJson.MAPPER.createObjectNode();
+        cand.put("id", id);
+        if (text != null) {
+            cand.put("text", text);
+        }
+        if (image != null) {
+            cand.put("image", image);
+        }
+        if (graph != null) {
+            cand.put("graph", graph);
+        }
+        if (node != null) {
+            cand.put("node", node.index());
+        }
+        cand.put("lon", lon);
+        cand.put("lat", lat);
+        return cand;
+    }
+
+    private static ObjectNode nodeCandidate(SpatialNode n) {
+        return candidate(n.key(), n.name() + " (" + n.category().replace('_', ' ') + ")", null, null, n, n.lon(), n.lat());
+    }
+
+    /** Candidates are the negatives in their order with the truth inserted at a seeded position. */
+    private static ObjectNode finish(ObjectNode row, List<ObjectNode> negatives, ObjectNode truth, SplittableRandom rnd) {
+        int answer = rnd.nextInt(negatives.size() + 1);
+        ArrayNode cands = row.putArray("candidates");
+        for (int i = 0, k = 0; i <= negatives.size(); i++) {
+            cands.add(i == answer ? truth : negatives.get(k++));
+        }
+        row.put("answer", answer);
+        return row;
+    }
+
+    private static List<ImageWork> shuffled(List<ImageWork> list, SplittableRandom rnd) {
+        List<ImageWork> out = new ArrayList<>(list);
+        for (int i = out.size() - 1; i > 0; i--) {
+            int j = rnd.nextInt(i + 1);
+            ImageWork t = out.get(i);
+            out.set(i, out.get(j));
+            out.set(j, t);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,90 @@
+package org.urbangraph.ugdata.geo;
+
+/**
+ * The orthogonal projection of a point onto a polyline: the foot point, the perpendicular distance, the bearing
+ * from the point to the foot, the segment hit and the distance along the line to the foot.
+ *
+ * @param footLon longitude of the closest point on the line
+ * @param footLat latitude of the closest point on the line
+ * @param distanceM haversine distance from the point to the foot, metres
+ * @param bearingDeg initial bearing from the point to the foot (0 when the point lies on the line)
+ * @param segment index of the segment (between vertex {@code segment} and {@code segment + 1}) holding the foot
+ * @param alongM distance along the line from its first vertex to the foot, metres
+ * @param lineBearingDeg direction of the hit segment, from vertex {@code segment} towards {@code segment + 1}
+ */
+public record PolylineProjection(double footLon, double footLat, double distanceM, double bearingDeg, int segment,
+        double alongM, double lineBearingDeg) {
+
+    /**
+     * Projects (lon, lat) onto the polyline given by parallel coordinate arrays (at least one vertex). The search
+     * runs in a local metric frame at the point; the reported distance is haversine.
+     */
+    public static PolylineProjection project(double lon, double lat, double[] lons, double[] lats) {
+        if (lons.length == 0 || lons.length != lats.length) {
+            throw new IllegalArgumentException("polyline needs matching, non-empty coordinate arrays; got "
+                    + lons.length + " longitudes and " + lats.length + " latitudes");
+        }
+        LocalFrame f = LocalFrame.at(lon, lat);
+        if (lons.length == 1) {
+            double d = Geo.haversine(lon, lat, lons[0], lats[0]);
+            return new PolylineProjection(lons[0], lats[0], d, d == 0 ? 0 : Geo.bearing(lon, lat, lons[0], lats[0]),
+                    0, 0, 0);
+        }
+        double best = Double.POSITIVE_INFINITY;
+        int bestSeg = 0;
+        double bestT = 0;
+        for (int i = 0; i + 1 < lons.length; i++) {
+            double ax = f.x(lons[i]);
+            double ay = f.y(lats[i]);
+            double bx = f.x(lons[i + 1]);
+            double by = f.y(lats[i + 1]);
+            double dx = bx - ax;
+            double dy = by - ay;
+            double len2 = dx * dx + dy * dy;
+            double t = len2 == 0 ? 0 : Math.clamp((-ax * dx - ay * dy) / len2, 0.0, 1.0);
+            double px = ax + t * dx;
+            double py = ay + t * dy;
+            double d2 = px * px + py * py;
+            if (d2 < best) {
+                best = d2;
+                bestSeg = i;
+                bestT = t;
+            }
+        }
+        double footLon = lons[bestSeg] + bestT * (lons[bestSeg + 1] - lons[bestSeg]);
+        double footLat = lats[bestSeg] + bestT * (lats[bestSeg + 1] - lats[bestSeg]);
+        double along = 0;
+        for (int i = 0; i < bestSeg; i++) {
+            along += Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+        }
+        along += bestT * Geo.haversine(lons[bestSeg], lats[bestSeg], lons[bestSeg + 1], lats[bestSeg + 1]);
+        double dist = Geo.haversine(lon, lat, footLon, footLat);
+        double bearing = dist < 1e-6 ? 0.0 : Geo.bearing(lon, lat, footLon, footLat);
+        double segBearing = Geo.bearing(lons[bestSeg], lats[bestSeg], lons[bestSeg + 1], lats[bestSeg + 1]);
+        return new PolylineProjection(footLon, footLat, dist, bearing, bestSeg, along, segBearing);
+    }
+
+    /** Length of a polyline in metres (sum of haversine segment lengths). */
+    public static double length(double[] lons, double[] lats) {
+        double s = 0;
+        for (int i = 0; i + 1 < lons.length; i++) {
+            s += Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+        }
+        return s;
+    }
+
+    /** The point {@code alongM} metres along a polyline (clamped to its ends), with the local line bearing. */
+    public static double[] pointAlong(double[] lons, double[] lats, double alongM) {
+        double rest = Math.max(0, alongM);
+        for (int i = 0; i + 1 < lons.length; i++) {
+            double seg = Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+            if (rest <= seg || i + 2 == lons.length) {
+                double t = seg == 0 ? 0 : Math.min(1.0, rest / seg);
+                return new double[] {lons[i] + t * (lons[i + 1] - lons[i]), lats[i] + t * (lats[i + 1] - lats[i]),
+                    Geo.bearing(lons[i], lats[i], lons[i + 1], lats[i + 1])};
+            }
+            rest -= seg;
+        }
+        return new double[] {lons[0], lats[0], 0};
+    }
+}

@@ -1,0 +1,33 @@
+package org.urbangraph.ugdata.graph;
+
+import java.util.List;
+import org.urbangraph.ugdata.geo.PolylineProjection;
+
+/**
+ * The geometry of one merged street: the polylines of its OSM ways (a street split into many ways, or a dual
+ * carriageway, is one street with several polylines).
+ *
+ * @param osmWayIds the OSM ways merged into this street
+ * @param lons longitudes, one array per polyline
+ * @param lats latitudes, one array per polyline
+ * @param tunnel per polyline: true when it runs in a tunnel or under cover
+ * @param highway the highway class covering most of the street's length
+ * @param lengthM total length of all polylines
+ */
+public record StreetGeometry(long[] osmWayIds, List<double[]> lons, List<double[]> lats, List<Boolean> tunnel,
+        String highway, double lengthM) {
+
+    /** The projection of (lon, lat) onto the nearest of the polylines, with the polyline's index. */
+    public Hit project(double lon, double lat) {
+        Hit best = null;
+        for (int i = 0; i < lons.size(); i++) {
+            PolylineProjection p = PolylineProjection.project(lon, lat, lons.get(i), lats.get(i));
+            if (best == null || p.distanceM() < best.projection().distanceM()) {
+                best = new Hit(i, p);
+            }
+        }
+        return best;
+    }
+
+    public record Hit(int polyline, PolylineProjection projection) {}
+}

@@ -1,0 +1,246 @@
+package org.urbangraph.ugdata.graph;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.urbangraph.ugdata.geo.LocalFrame;
+import org.urbangraph.ugdata.osm.OsmWay;
+
+/**
+ * Groups named highway ways into streets: ways of one name that share a node, or whose boxes come within the
+ * merge gap (the two carriageways of a boulevard), form one street; the same name far away (a "Landstrasse" in
+ * every village) stays a separate street. Within a street, ways that continue each other end to end are
+ * chained into longer polylines, so that positions along the street are comparable.
+ */
+final class StreetMerger {
+    /** Highway values that are not streets one can stand on. */
+    static final Set<String> NOT_STREETS = Set.of("proposed", "construction", "abandoned", "disused", "razed",
+            "platform", "bus_stop", "elevator", "corridor", "services", "rest_area", "raceway", "emergency_bay",
+            "street_lamp", "traffic_signals", "no", "via_ferrata", "ladder");
+
+    /** One merged street: its name, member ways in file order, and chained polylines (tunnel or not). */
+    record Street(String name, List<OsmWay> ways, List<long[]> nodeIds, List<double[]> lons, List<double[]> lats,
+            List<Boolean> tunnel) {}
+
+    /** A way underground or under a roof: part of the street graph, but no place for a street view. */
+    static boolean isTunnel(OsmWay w) {
+        String t = w.tag("tunnel");
+        return (t != null && !t.equals("no") && !t.equals("building_passage")) || "yes".equals(w.tag("covered"));
+    }
+
+    private StreetMerger() {}
+
+    static boolean isNamedStreet(OsmWay w) {
+        String hw = w.tag("highway");
+        String name = w.tag("name");
+        return hw != null && name != null && !name.isBlank() && !NOT_STREETS.contains(hw) && !"yes".equals(w.tag("area"));
+    }
+
+    static List<Street> merge(List<OsmWay> ways, double gapM) {
+        Map<String, List<OsmWay>> byName = new LinkedHashMap<>();
+        for (OsmWay w : ways) {
+            if (isNamedStreet(w)) {
+                byName.computeIfAbsent(w.tag("name").strip(), k -> new ArrayList<>()).add(w);
+            }
+        }
+        List<Street> out = new ArrayList<>();
+        for (Map.Entry<String, List<OsmWay>> e : byName.entrySet()) {
+            List<OsmWay> group = e.getValue();
+            int[] parent = new int[group.size()];
+            for (int i = 0; i < parent.length; i++) {
+                parent[i] = i;
+            }
+            Map<Long, Integer> firstWayOfNode = new HashMap<>();
+            for (int i = 0; i < group.size(); i++) {
+                for (long id : group.get(i).nodeIds()) {
+                    Integer prev = firstWayOfNode.putIfAbsent(id, i);
+                    if (prev != null) {
+                        union(parent, prev, i);
+                    }
+                }
+            }
+            // components, then merge components whose boxes nearly touch
+            Map<Integer, List<Integer>> comps = new LinkedHashMap<>();
+            for (int i = 0; i < group.size(); i++) {
+                comps.computeIfAbsent(find(parent, i), k -> new ArrayList<>()).add(i);
+            }
+            List<double[]> boxes = new ArrayList<>();
+            List<Integer> roots = new ArrayList<>(comps.keySet());
+            for (int r : roots) {
+                boxes.add(box(group, comps.get(r)));
+            }
+            for (int a = 0; a < roots.size(); a++) {
+                for (int b = a + 1; b < roots.size(); b++) {
+                    if (boxGapM(boxes.get(a), boxes.get(b)) <= gapM) {
+                        union(parent, roots.get(a), roots.get(b));
+                    }
+                }
+            }
+            Map<Integer, List<OsmWay>> merged = new LinkedHashMap<>();
+            for (int i = 0; i < group.size(); i++) {
+                merged.computeIfAbsent(find(parent, i), k -> new ArrayList<>()).add(group.get(i));
+            }
+            for (List<OsmWay> members : merged.values()) {
+                out.add(chain(e.getKey(), members));
+            }
+        }
+        return out;
+    }
+
+    /** Joins ways end to end where exactly two way ends meet at a node. */
+    static Street chain(String name, List<OsmWay> members) {
+        List<long[]> ids = new ArrayList<>();
+        List<double[]> lo = new ArrayList<>();
+        List<double[]> la = new ArrayList<>();
+        List<Boolean> tunnel = new ArrayList<>();
+        for (OsmWay w : members) {
+            ids.add(w.nodeIds());
+            lo.add(w.lons());
+            la.add(w.lats());
+            tunnel.add(isTunnel(w));
+        }
+        boolean joined = true;
+        while (joined) {
+            joined = false;
+            Map<Long, Integer> endCount = new HashMap<>();
+            for (long[] p : ids) {
+                endCount.merge(p[0], 1, Integer::sum);
+                endCount.merge(p[p.length - 1], 1, Integer::sum);
+            }
+            outer:
+            for (int a = 0; a < ids.size(); a++) {
+                for (int b = a + 1; b < ids.size(); b++) {
+                    long[] pa = ids.get(a);
+                    long[] pb = ids.get(b);
+                    long aEnd = pa[pa.length - 1];
+                    long aStart = pa[0];
+                    long bStart = pb[0];
+                    long bEnd = pb[pb.length - 1];
+                    if (aStart == aEnd || bStart == bEnd || !tunnel.get(a).equals(tunnel.get(b))) {
+                        continue; // rings stay as they are; tunnels are not joined to open-air ways
+                    }
+                    int mode = -1;
+                    if (aEnd == bStart && endCount.get(aEnd) == 2) {
+                        mode = 0;
+                    } else if (aEnd == bEnd && endCount.get(aEnd) == 2) {
+                        mode = 1;
+                    } else if (aStart == bEnd && endCount.get(aStart) == 2) {
+                        mode = 2;
+                    } else if (aStart == bStart && endCount.get(aStart) == 2) {
+                        mode = 3;
+                    }
+                    if (mode < 0) {
+                        continue;
+                    }
+                    long[] ib = ids.get(b);
+                    double[] ob = lo.get(b);
+                    double[] tb = la.get(b);
+                    long[] ia = ids.get(a);
+                    double[] oa = lo.get(a);
+                    double[] ta = la.get(a);
+                    if (mode == 1 || mode == 3) {
+                        ib = reverse(ib);
+                        ob = reverse(ob);
+                        tb = reverse(tb);
+                    }
+                    long[] ni;
+                    double[] no;
+                    double[] nt;
+                    if (mode <= 1) {
+                        ni = concat(ia, ib);
+                        no = concat(oa, ob);
+                        nt = concat(ta, tb);
+                    } else {
+                        ni = concat(ib, ia);
+                        no = concat(ob, oa);
+                        nt = concat(tb, ta);
+                    }
+                    ids.set(a, ni);
+                    lo.set(a, no);
+                    la.set(a, nt);
+                    ids.remove(b);
+                    lo.remove(b);
+                    la.remove(b);
+                    tunnel.remove(b);
+                    joined = true;
+                    break outer;
+                }
+            }
+        }
+        return new Street(name, members, ids, lo, la, tunnel);
+    }
+
+    private static double[] box(List<OsmWay> group, List<Integer> members) {
+        double[] b = {Double.MAX_VALUE, Double.MAX_VALUE, -Double.MAX_VALUE, -Double.MAX_VALUE};
+        for (int i : members) {
+            OsmWay w = group.get(i);
+            for (int k = 0; k < w.size(); k++) {
+                b[0] = Math.min(b[0], w.lons()[k]);
+                b[1] = Math.min(b[1], w.lats()[k]);
+                b[2] = Math.max(b[2], w.lons()[k]);
+                b[3] = Math.max(b[3], w.lats()[k]);
+            }
+        }
+        return b;
+    }
+
+    /** Gap in metres between two lon/lat boxes (0 when they overlap). */
+    static double boxGapM(double[] a, double[] b) {
+        LocalFrame f = LocalFrame.at(a[0], a[1]);
+        double gx = Math.max(0, Math.max(a[0] - b[2], b[0] - a[2])) * f.metresPerDegLon();
+        double gy = Math.max(0, Math.max(a[1] - b[3], b[1] - a[3])) * f.metresPerDegLat();
+        return Math.hypot(gx, gy);
+    }
+
+    private static int find(int[] p, int i) {
+        while (p[i] != i) {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        return i;
+    }
+
+    private static void union(int[] p, int a, int b) {
+        int ra = find(p, a);
+        int rb = find(p, b);
+        if (ra != rb) {
+            // the smaller root wins, so components are named after their first way (deterministic)
+            if (ra < rb) {
+                p[rb] = ra;
+            } else {
+                p[ra] = rb;
+            }
+        }
+    }
+
+    private static long[] reverse(long[] a) {
+        long[] r = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[a.length - 1 - i];
+        }
+        return r;
+    }
+
+    private static double[] reverse(double[] a) {
+        double[] r = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[a.length - 1 - i];
+        }
+        return r;
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] r = java.util.Arrays.copyOf(a, a.length + b.length - 1);
+        System.arraycopy(b, 1, r, a.length, b.length - 1);
+        return r;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] r = java.util.Arrays.copyOf(a, a.length + b.length - 1);
+        System.arraycopy(b, 1, r, a.length, b.length - 1);
+        return r;
+    }
+}

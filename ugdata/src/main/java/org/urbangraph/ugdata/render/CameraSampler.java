@@ -1,0 +1,148 @@
+package org.urbangraph.ugdata.render;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import org.urbangraph.ugdata.geo.Geo;
+import org.urbangraph.ugdata.geo.LocalFrame;
+import org.urbangraph.ugdata.geo.PolylineProjection;
+import org.urbangraph.ugdata.graph.CityGraph;
+import org.urbangraph.ugdata.graph.NodeKind;
+import org.urbangraph.ugdata.graph.SpatialNode;
+import org.urbangraph.ugdata.graph.StreetGeometry;
+
+/**
+ * Chooses camera positions for synthetic street views: uniformly by length along the city's named streets of road
+ * classes
+ * (seeded), at least a minimum spacing apart, each looking along its street in one of the two directions. When
+ * the city is too small for the requested count at that spacing, the spacing is halved until it fits.
+ */
+public final class CameraSampler {
+    /** Street classes a street view is taken on (not footpaths, tracks, motorways or climbing routes). */
+    private static final Set<String> CAMERA_CLASSES = Set.of("trunk", "primary", "secondary", "tertiary",
+            "unclassified", "residential", "living_street", "pedestrian", "road", "service", "primary_link",
+            "secondary_link", "tertiary_link");
+
+    private CameraSampler() {}
+
+    public static List<CameraPose> sample(CityGraph graph, int count, double minSpacingM, long seed) {
+        if (count <= 0) {
+            return List.of();
+        }
+        List<SpatialNode> streets = new ArrayList<>();
+        List<double[]> lons = new ArrayList<>();
+        List<double[]> lats = new ArrayList<>();
+        List<Double> cumulative = new ArrayList<>();
+        double total = 0;
+        for (SpatialNode s : graph.nodesOf(NodeKind.STREET)) {
+            StreetGeometry g = graph.streetGeometry(s);
+            if (!CAMERA_CLASSES.contains(g.highway())) {
+                continue;
+            }
+            for (int p = 0; p < g.lons().size(); p++) {
+                if (g.tunnel().get(p)) {
+                    continue;
+                }
+                double len = PolylineProjection.length(g.lons().get(p), g.lats().get(p));
+                if (len < 5) {
+                    continue;
+                }
+                streets.add(s);
+                lons.add(g.lons().get(p));
+                lats.add(g.lats().get(p));
+                total += len;
+                cumulative.add(total);
+            }
+        }
+        if (streets.isEmpty()) {
+            throw new IllegalArgumentException(graph.city() + ": no named street suitable for street views");
+        }
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<CameraPose> poses = new ArrayList<>(count);
+        LocalFrame grid = LocalFrame.at(graph.extent().centerLon(), graph.extent().centerLat());
+        double spacing = minSpacingM;
+        Map<Long, List<double[]>> cells = new HashMap<>();
+        int attempts = 0;
+        while (poses.size() < count) {
+            if (attempts++ > 40 * count + 1000) {
+                if (spacing < 0.5) {
+                    break;
+                }
+                spacing /= 2;
+                attempts = 0;
+                cells = rebuild(poses, grid, spacing);
+            }
+            double at = rnd.nextDouble() * total;
+            int k = lowerBound(cumulative, at);
+            double start = k == 0 ? 0 : cumulative.get(k - 1);
+            double[] pt = PolylineProjection.pointAlong(lons.get(k), lats.get(k), at - start);
+            if (tooClose(cells, grid, pt[0], pt[1], spacing)) {
+                continue;
+            }
+            boolean reverse = rnd.nextBoolean();
+            double heading = Geo.normalizeDegrees(pt[2] + (reverse ? 180 : 0));
+            SpatialNode s = streets.get(k);
+            // stand in the right-hand lane, as a car-mounted camera would, not on the centre line
+            double offset = 0.22 * SceneIndex.roadWidth(graph.streetGeometry(s).highway(), null, null);
+            double[] cam = Geo.destination(pt[0], pt[1], heading + 90, offset);
+            poses.add(new CameraPose(cam[0], cam[1], heading, s.key(), s.name()));
+            put(cells, grid, pt[0], pt[1], spacing);
+        }
+        return poses;
+    }
+
+    private static int lowerBound(List<Double> cumulative, double v) {
+        int lo = 0;
+        int hi = cumulative.size() - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (cumulative.get(mid) < v) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    private static long cell(LocalFrame f, double lon, double lat, double spacing) {
+        long cx = (long) Math.floor(f.x(lon) / spacing);
+        long cy = (long) Math.floor(f.y(lat) / spacing);
+        return cx * 1_000_003L + cy;
+    }
+
+    private static boolean tooClose(Map<Long, List<double[]>> cells, LocalFrame f, double lon, double lat,
+            double spacing) {
+        long cx = (long) Math.floor(f.x(lon) / spacing);
+        long cy = (long) Math.floor(f.y(lat) / spacing);
+        for (long dx = -1; dx <= 1; dx++) {
+            for (long dy = -1; dy <= 1; dy++) {
+                List<double[]> pts = cells.get((cx + dx) * 1_000_003L + cy + dy);
+                if (pts == null) {
+                    continue;
+                }
+                for (double[] p : pts) {
+                    if (Geo.haversine(lon, lat, p[0], p[1]) < spacing) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void put(Map<Long, List<double[]>> cells, LocalFrame f, double lon, double lat, double spacing) {
+        cells.computeIfAbsent(cell(f, lon, lat, spacing), k -> new ArrayList<>()).add(new double[] {lon, lat});
+    }
+
+    private static Map<Long, List<double[]>> rebuild(List<CameraPose> poses, LocalFrame f, double spacing) {
+        Map<Long, List<double[]>> cells = new HashMap<>();
+        for (CameraPose p : poses) {
+            put(cells, f, p.lon(), p.lat(), spacing);
+        }
+        return cells;
+    }
+}

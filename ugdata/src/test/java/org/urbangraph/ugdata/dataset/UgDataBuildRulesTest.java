@@ -1,0 +1,136 @@
+package org.urbangraph.ugdata.dataset;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.testkit.Fixtures;
+
+/** Determinism, atomic writing, and bad input, on the small Berlin extract. */
+class UgDataBuildRulesTest {
+    @TempDir
+    Path tmp;
+
+    static Path berlin() {
+        return Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz");
+    }
+
+    UgDataConfig.Builder config(Path out) {
+        return UgDataConfig.builder(berlin(), out).render(5).seed(11).log(null).bench(700, 4);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameBytesWhateverTheThreadCount() throws IOException {
+        UgDataBuilder.build(config(tmp.resolve("a")).threads(1).build());
+        UgDataBuilder.build(config(tmp.resolve("b")).threads(3).build());
+        List<Path> a = files(tmp.resolve("a"));
+        List<Path> b = files(tmp.resolve("b"));
+        assertEquals(a.stream().map(p -> tmp.resolve("a").relativize(p)).toList(),
+                b.stream().map(p -> tmp.resolve("b").relativize(p)).toList());
+        assertTrue(a.size() > 15);
+        for (int i = 0; i < a.size(); i++) {
+            assertArrayEquals(Files.readAllBytes(a.get(i)), Files.readAllBytes(b.get(i)), a.get(i).toString());
+        }
+        UgDataBuilder.build(config(tmp.resolve("c")).seed(12).render(2).threads(1).build());
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(tmp.resolve("a/stage1.jsonl")),
+                Files.readAllBytes(tmp.resolve("c/stage1.jsonl"))), "another seed gives another dataset");
+    }
+
+    @Test
+    void photosOutsideTheCityAreCountedAndSkipped() throws IOException {
+        // the Lund photos are 36 km across the sea from anything in Berlin
+        DatasetManifest m = UgDataBuilder.build(config(tmp.resolve("d")).render(2)
+                .photos(Fixtures.path("data", "images", "lund")).build());
+        assertEquals(29, (int) m.issues().counts().get("photo_outside_city"));
+        assertEquals(2, m.counts().images());
+        assertTrue(m.issues().examples().getFirst().message().contains("outside Berlin Tiergarten"),
+                m.issues().examples().getFirst().message());
+    }
+
+    @Test
+    void nothingUsableFailsWithTheReasonAndLeavesNothingBehind() throws IOException {
+        Path manifest = tmp.resolve("bad.csv");
+        Files.writeString(manifest, "file,lon,lat\nnowhere.jpg,13.35,52.51\nx.jpg,thirteen,52.51\n");
+        Path out = tmp.resolve("out").resolve("berlin");
+        IOException e = assertThrows(IOException.class, () -> UgDataBuilder.build(config(out).render(0)
+                .photoManifest(manifest).build()));
+        assertTrue(e.getMessage().contains("no usable image"), e.getMessage());
+        assertTrue(e.getMessage().contains("--render 0"), e.getMessage());
+        assertTrue(e.getMessage().contains("MANIFEST_BAD_ROW") && e.getMessage().contains("PHOTO_UNREADABLE"),
+                e.getMessage());
+        try (Stream<Path> s = Files.list(out.getParent())) {
+            assertEquals(List.of(), s.toList(), "no dataset and no temporary directory");
+        }
+    }
+
+    @Test
+    void anExtractWithoutStreetsFails() throws IOException {
+        Path osm = tmp.resolve("empty.osm");
+        Files.writeString(osm, "<osm version=\"0.6\"><node id=\"1\" lat=\"1\" lon=\"1\"/></osm>");
+        IOException e = assertThrows(IOException.class, () -> UgDataBuilder.build(UgDataConfig.builder(osm,
+                tmp.resolve("e")).log(null).build()));
+        assertTrue(e.getMessage().contains("empty.osm") && e.getMessage().contains("nothing usable"), e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("e")));
+    }
+
+    @Test
+    void anExistingDatasetIsReplacedOnlyWhenAllowed() throws IOException {
+        Path out = tmp.resolve("f");
+        UgDataBuilder.build(config(out).render(2).build());
+        assertThrows(FileAlreadyExistsException.class, () -> UgDataBuilder.build(config(out).render(3).build()));
+        assertEquals(2, UgDataset.open(out).manifest().counts().images(), "the old dataset is untouched");
+        UgDataBuilder.build(config(out).render(3).overwrite(true).build());
+        assertEquals(3, UgDataset.open(out).manifest().counts().images());
+    }
+
+    @Test
+    void theReaderNamesTheFileAndLineOfABrokenRow() throws IOException {
+        Path out = tmp.resolve("g");
+        UgDataBuilder.build(config(out).render(4).build());
+        Path s1 = out.resolve("stage1.jsonl");
+        List<String> lines = Files.readAllLines(s1);
+        assertTrue(lines.size() >= 2);
+        lines.set(1, lines.get(1).replace("\"images\":[\"images/", "\"images\":[\"images/missing-"));
+        Files.write(s1, lines);
+        IOException e = assertThrows(IOException.class, () -> UgDataset.open(out).stage1());
+        assertTrue(e.getMessage().contains("stage1.jsonl: line 2") && e.getMessage().contains("does not exist"),
+                e.getMessage());
+        lines.set(1, "{\"messages\": [], \"positive_messages\": [[]]}");
+        Files.write(s1, lines);
+        e = assertThrows(IOException.class, () -> UgDataset.open(out).stage1());
+        assertTrue(e.getMessage().contains("line 2") && e.getMessage().contains("'messages'"), e.getMessage());
+        Path task = out.resolve("bench/geolocation.jsonl");
+        Files.writeString(task, "{\"query\": {\"text\": \"q\"}, \"candidates\": [{\"text\": \"a\"}, {\"text\": \"b\"}], \"answer\": 2}\n");
+        e = assertThrows(IOException.class, () -> UgDataset.open(out).bench("geolocation"));
+        assertTrue(e.getMessage().contains("geolocation.jsonl: line 1") && e.getMessage().contains("'answer'"),
+                e.getMessage());
+        assertThrows(IOException.class, () -> UgDataset.open(tmp.resolve("nothing-here")));
+    }
+
+    @Test
+    void aHeldOutCityPutsEveryImageIntoTheBenchmark() throws IOException {
+        DatasetManifest m = UgDataBuilder.build(config(tmp.resolve("h")).split(Split.HELD_OUT).build());
+        assertEquals("held-out", m.split());
+        assertEquals(5, m.counts().evalImages());
+        assertEquals(0, m.counts().stage1Rows());
+        assertEquals(0, m.counts().stage2Rows());
+        assertTrue(m.bench().get("geolocation") > 0);
+        assertTrue(UgDataset.open(tmp.resolve("h")).bench("geolocation").stream().allMatch(s -> s.split().equals("held-out")));
+    }
+
+    private static List<Path> files(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        }
+    }
+}

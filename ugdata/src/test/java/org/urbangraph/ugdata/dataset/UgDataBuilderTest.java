@@ -1,0 +1,228 @@
+package org.urbangraph.ugdata.dataset;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.ugdata.geo.Geo;
+import org.urbangraph.ugdata.graph.GraphFile;
+import org.urbangraph.ugdata.graph.NodeKind;
+import org.urbangraph.ugdata.render.PngOut;
+
+/**
+ * A whole Monaco build (6 rendered views and the 29 Lund photos placed synthetically), read back through
+ * {@link UgDataset} and checked row by row.
+ */
+class UgDataBuilderTest {
+    @TempDir
+    static Path shared;
+
+    static Path dir;
+    static DatasetManifest manifest;
+    static UgDataset dataset;
+
+    @BeforeAll
+    static void build() throws Exception {
+        dir = shared.resolve("monaco");
+        manifest = UgDataBuilder.build(UgDataConfig.builder(Fixtures.path("data", "cities", "monaco.osm.pbf"), dir)
+                .photoManifest(Fixtures.path("data", "images", "lund-placed-in-monaco.csv"))
+                .render(6).seed(3).threads(2).bench(700, 5).log(null).build());
+        dataset = UgDataset.open(dir);
+    }
+
+    @Test
+    void theDirectoryHoldsEveryFileAndNoTemporaryLeftovers() throws IOException {
+        for (String f : List.of("manifest.json", "stage1.jsonl", "stage2.jsonl", "graph.json")) {
+            assertTrue(Files.isRegularFile(dir.resolve(f)), f);
+        }
+        for (String task : BenchTaskWriter.TASKS) {
+            assertTrue(Files.isRegularFile(dir.resolve("bench").resolve(task + ".jsonl")), task);
+        }
+        try (Stream<Path> s = Files.list(shared)) {
+            assertEquals(List.of(dir), s.toList(), "only the finished dataset remains");
+        }
+    }
+
+    @Test
+    void theManifestCountsAndAttributes() throws Exception {
+        DatasetManifest m = dataset.manifest();
+        assertEquals(manifest, m, "the manifest reads back as written");
+        assertEquals("ugdata-1", m.format());
+        assertEquals("monaco", m.city());
+        assertEquals("train", m.split());
+        assertEquals(3, m.seed());
+        assertTrue(m.attribution().contains("OpenStreetMap contributors") && m.attribution().contains("ODbL"));
+        DatasetManifest.Counts c = m.counts();
+        assertEquals(35, c.images());
+        assertEquals(6, c.syntheticImages());
+        assertEquals(29, c.realImages());
+        assertEquals(29, c.syntheticPlacement());
+        assertEquals(7, c.evalImages(), "20 % of 35");
+        assertEquals(28, c.trainImages());
+        assertEquals(28, c.stage1Rows());
+        assertEquals(35, c.subgraphs());
+        assertEquals(35, (int) c.nodes().get("image"));
+        DatasetManifest.Source osm = m.sources().getFirst();
+        assertEquals("osm", osm.role());
+        assertEquals("monaco.osm.pbf", osm.file());
+        assertEquals(sha256(Fixtures.path("data", "cities", "monaco.osm.pbf")), osm.sha256());
+        assertEquals(1 + 1 + 29, m.sources().size(), "extract, manifest and every photo");
+        assertEquals("template", m.captioner());
+    }
+
+    @Test
+    void stageOneRowsHaveTheOfficialShape() throws IOException {
+        List<UgeSample> rows = dataset.stage1();
+        assertEquals(28, rows.size());
+        Set<String> ids = new HashSet<>();
+        for (UgeSample r : rows) {
+            assertTrue(r.query().startsWith("<image> "), r.query());
+            assertEquals(1, r.positives().size());
+            assertEquals(1, r.images().size());
+            assertTrue(r.graphs().isEmpty());
+            assertEquals("stage1_image_only", r.pairType());
+            assertTrue(r.synthetic(), "rendered views and placed photos are both synthetic");
+            assertTrue(r.positives().getFirst().contains("Monaco"), r.positives().getFirst());
+            assertTrue(ids.add(r.imageId()));
+            assertEquals("train", r.meta().get("split"));
+            if (!r.negatives().isEmpty()) {
+                assertFalse(r.negatives().getFirst().equals(r.positives().getFirst()));
+            }
+        }
+    }
+
+    @Test
+    void stageTwoRowsCarryAReasoningPathAndAGraphCentredOnTheImage() throws IOException {
+        List<UgeSample> rows = dataset.stage2();
+        assertFalse(rows.isEmpty());
+        assertEquals(dataset.manifest().counts().stage2Rows(), rows.size());
+        for (UgeSample r : rows.subList(0, Math.min(rows.size(), 25))) {
+            assertTrue(r.query().startsWith("<graph><image> "), r.query());
+            assertTrue(r.query().contains("Spatial Reasoning Path: ("), r.query());
+            assertTrue(r.query().contains("Destination: the camera position of this street view"), r.query());
+            assertEquals("stage2_image_graph", r.pairType());
+            GraphFile g = GraphFile.read(r.graphs().getFirst());
+            assertEquals(((Number) r.meta().get("node")).intValue(), g.centerNode());
+            GraphFile.Node center = g.nodes().get(g.indexOf(g.centerNode()));
+            assertEquals(NodeKind.IMAGE, center.type());
+            assertEquals(((Number) r.meta().get("lon")).doubleValue(), center.lon(), 1e-7);
+            assertTrue(g.nodes().size() <= 500);
+            for (GraphFile.Node n : g.nodes()) {
+                assertTrue(n.text().startsWith("Name: ") && n.text().contains("Coordinates: ("), n.text());
+                assertTrue(n.type() == NodeKind.IMAGE ? n.id() == g.centerNode() : true, "one image per subgraph");
+                assertTrue(Geo.haversine(center.lon(), center.lat(), n.lon(), n.lat()) < 700 || n.type() == NodeKind.STREET
+                        || n.type() == NodeKind.AREA, "points lie within the radius");
+            }
+            assertEquals(g.edges().size(), g.toJGraphT().edgeSet().size());
+        }
+    }
+
+    @Test
+    void imagesAreMarkedSyntheticInNamesAndFiles() throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("images"))) {
+            List<Path> files = s.sorted().toList();
+            assertEquals(35 + countPairs(), files.size(), "every image, and the second views rendered for the benchmark");
+            for (Path f : files) {
+                String n = f.getFileName().toString();
+                assertTrue(n.startsWith("synthetic-monaco-") || n.endsWith("-synthetic-placement.jpg"), n);
+                if (n.endsWith(".png")) {
+                    assertEquals("true", PngOut.readText(f).get("Synthetic"), n);
+                    assertTrue(PngOut.readText(f).get("Copyright").contains("OpenStreetMap"), n);
+                }
+            }
+        }
+        GraphFile city = dataset.cityGraph();
+        long images = city.nodes().stream().filter(n -> n.type() == NodeKind.IMAGE).count();
+        assertEquals(35, images);
+        assertTrue(city.nodes().stream().filter(n -> n.type() == NodeKind.IMAGE)
+                .allMatch(n -> "true".equals(n.attributes().get("synthetic"))));
+    }
+
+    private static int countPairs() {
+        return dataset.manifest().counts().pairViews();
+    }
+
+    @Test
+    void benchmarkTasksHaveValidCandidatesAndTheRightTruth() throws IOException {
+        assertEquals(BenchTaskWriter.TASKS, dataset.benchTasks());
+        for (String task : dataset.benchTasks()) {
+            List<BenchSample> rows = dataset.bench(task);
+            assertEquals((int) dataset.manifest().bench().get(task), rows.size(), task);
+            for (BenchSample s : rows) {
+                assertEquals(task, s.task());
+                assertEquals("monaco", s.city());
+                assertTrue(s.synthetic());
+                assertTrue(s.candidates().size() >= 2);
+                if (!task.startsWith("perception")) {
+                    assertTrue(s.candidates().size() <= 5, s.id());
+                }
+                switch (task) {
+                    case "geolocation" -> {
+                        assertEquals(s.query().imageId(), s.truth().id());
+                        assertNotNull(s.query().graph());
+                        assertTrue(s.candidates().stream().allMatch(c -> c.text() != null));
+                    }
+                    case "text_to_image" -> {
+                        assertNull(s.query().image());
+                        assertNull(s.query().graph(), "a text query must not carry the image's graph");
+                        assertTrue(s.truth().image().getFileName().toString().contains(s.query().imageId()));
+                    }
+                    case "image_to_image" -> {
+                        assertFalse(s.query().image().equals(s.truth().image()));
+                        assertFalse(s.truth().id().equals(s.query().imageId()));
+                        double d = Geo.haversine(s.truth().lon(), s.truth().lat(), s.query().lon(), s.query().lat());
+                        assertTrue(Double.isNaN(d) || d < 15, "the pair shows the same place");
+                    }
+                    case "nearest_poi" -> {
+                        double truth = Geo.haversine(s.query().lon(), s.query().lat(), s.truth().lon(), s.truth().lat());
+                        for (BenchSample.Candidate c : s.candidates()) {
+                            assertTrue(Geo.haversine(s.query().lon(), s.query().lat(), c.lon(), c.lat()) >= truth - 1e-6);
+                        }
+                    }
+                    case "distance_direction" -> {
+                        double b = Geo.bearing(s.query().lon(), s.query().lat(), s.truth().lon(), s.truth().lat());
+                        assertTrue(s.query().text().contains("to the " + Geo.compassWords(b) + " of"), s.query().text());
+                    }
+                    default -> {
+                        assertEquals(s.label(), s.truth().id());
+                        assertTrue(Set.of("train", "test").contains(s.fold()));
+                    }
+                }
+            }
+        }
+        assertTrue(dataset.manifest().bench().get("geolocation") > 0);
+        // queries are benchmark images, never training rows
+        Set<String> train = new HashSet<>();
+        for (UgeSample r : dataset.stage1()) {
+            train.add(r.imageId());
+        }
+        for (BenchSample s : dataset.bench("geolocation")) {
+            assertFalse(train.contains(s.query().imageId()), s.query().imageId());
+        }
+    }
+
+    static String sha256(Path f) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(f)) {
+            md.update(in.readAllBytes());
+        }
+        return HexFormat.of().formatHex(md.digest()).toLowerCase(Locale.ROOT);
+    }
+}

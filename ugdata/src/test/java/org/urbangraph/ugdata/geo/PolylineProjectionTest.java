@@ -1,0 +1,66 @@
+package org.urbangraph.ugdata.geo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import org.junit.jupiter.api.Test;
+
+class PolylineProjectionTest {
+    private static final double DEGREE_M = Math.PI / 180 * Geo.EARTH_RADIUS_M;
+
+    @Test
+    void aPointNorthOfAnEquatorSegmentProjectsStraightSouth() {
+        // the line runs along the equator from lon 0 to lon 0.01; the point is 0.001 deg north of lon 0.004
+        double[] lons = {0.0, 0.005, 0.01};
+        double[] lats = {0.0, 0.0, 0.0};
+        PolylineProjection p = PolylineProjection.project(0.004, 0.001, lons, lats);
+        assertEquals(0.004, p.footLon(), 1e-12);
+        assertEquals(0.0, p.footLat(), 1e-12);
+        assertEquals(0.001 * DEGREE_M, p.distanceM(), 1e-3);
+        assertEquals(180.0, p.bearingDeg(), 1e-6);
+        assertEquals(0, p.segment());
+        assertEquals(0.004 * DEGREE_M, p.alongM(), 1e-3);
+        assertEquals(90.0, p.lineBearingDeg(), 1e-9);
+    }
+
+    @Test
+    void aPointBeyondTheEndProjectsOntoTheLastVertex() {
+        double[] lons = {0.0, 0.0, 0.002};
+        double[] lats = {0.0, 0.001, 0.001};
+        PolylineProjection p = PolylineProjection.project(0.003, 0.001, lons, lats);
+        assertEquals(1, p.segment());
+        assertEquals(0.002, p.footLon(), 1e-12);
+        assertEquals(0.001 * DEGREE_M, p.distanceM(), 1e-2);
+        assertEquals(PolylineProjection.length(lons, lats), p.alongM(), 1e-6);
+        assertEquals(270.0, p.bearingDeg(), 1e-3);
+    }
+
+    @Test
+    void aPointOnTheLineHasZeroDistanceAndNorthBearing() {
+        double[] lons = {13.0, 13.001};
+        double[] lats = {52.0, 52.001};
+        PolylineProjection p = PolylineProjection.project(13.0005, 52.0005, lons, lats);
+        assertEquals(0.0, p.distanceM(), 1e-3);
+        assertEquals(0.0, p.bearingDeg(), 0.0);
+    }
+
+    @Test
+    void pointAlongWalksTheLine() {
+        double[] lons = {0.0, 0.0, 0.002};
+        double[] lats = {0.0, 0.001, 0.001};
+        double first = 0.001 * DEGREE_M;
+        double[] p = PolylineProjection.pointAlong(lons, lats, first + 0.5 * 0.002 * DEGREE_M);
+        assertEquals(0.001, p[0], 1e-6);
+        assertEquals(0.001, p[1], 1e-9);
+        assertEquals(90.0, p[2], 1e-3);
+        double[] start = PolylineProjection.pointAlong(lons, lats, -5);
+        assertEquals(0.0, start[0], 0.0);
+        assertEquals(0.0, start[2], 1e-9);
+    }
+
+    @Test
+    void rejectsMismatchedArrays() {
+        assertThrows(IllegalArgumentException.class,
+                () -> PolylineProjection.project(0, 0, new double[] {1, 2}, new double[] {1}));
+    }
+}

@@ -1,0 +1,284 @@
+package org.urbangraph.ugdata.graph;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.ugdata.BuildIssues;
+import org.urbangraph.ugdata.geo.Geo;
+import org.urbangraph.ugdata.osm.OsmReader;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+/**
+ * The city graph of the Berlin Tiergarten extract, checked against the raw XML read independently with the
+ * JDK's DOM parser, and of a hand-made town where every number can be worked out by hand.
+ */
+class CityGraphBuilderTest {
+    static CityGraph berlin;
+    /** OSM node id to lon/lat, and named highway ways (name, node ids), from the DOM. */
+    static Map<Long, double[]> domNodes = new HashMap<>();
+    static List<Map.Entry<String, List<Long>>> domStreets = new ArrayList<>();
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Path file = Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz");
+        berlin = CityGraphBuilder.build(OsmReader.read(file, new BuildIssues(null)), "berlin", GraphSettings.defaults());
+        Document doc;
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in);
+        }
+        NodeList nodes = doc.getElementsByTagName("node");
+        for (int i = 0; i < nodes.getLength(); i++) {
+            Element e = (Element) nodes.item(i);
+            domNodes.put(Long.parseLong(e.getAttribute("id")), new double[] {Double.parseDouble(e.getAttribute("lon")),
+                Double.parseDouble(e.getAttribute("lat"))});
+        }
+        NodeList ways = doc.getElementsByTagName("way");
+        for (int i = 0; i < ways.getLength(); i++) {
+            Element w = (Element) ways.item(i);
+            Map<String, String> tags = new HashMap<>();
+            NodeList tl = w.getElementsByTagName("tag");
+            for (int k = 0; k < tl.getLength(); k++) {
+                Element t = (Element) tl.item(k);
+                tags.put(t.getAttribute("k"), t.getAttribute("v"));
+            }
+            if (tags.containsKey("highway") && tags.containsKey("name")) {
+                List<Long> refs = new ArrayList<>();
+                NodeList nds = w.getElementsByTagName("nd");
+                for (int k = 0; k < nds.getLength(); k++) {
+                    refs.add(Long.parseLong(((Element) nds.item(k)).getAttribute("ref")));
+                }
+                domStreets.add(Map.entry(tags.get("name"), refs));
+            }
+        }
+    }
+
+    @Test
+    void namedHighwayWaysBecomeStreetsMergedByName() {
+        Set<String> domNames = domStreets.stream().map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new));
+        Set<String> names = berlin.nodesOf(NodeKind.STREET).stream().map(SpatialNode::name)
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(domNames, names);
+        SpatialNode stern = berlin.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("Großer Stern"))
+                .findFirst().orElseThrow();
+        long sternWays = domStreets.stream().filter(e -> e.getKey().equals("Großer Stern")).count();
+        assertEquals(sternWays, berlin.streetGeometry(stern).osmWayIds().length, "all ways of the roundabout merge");
+        assertEquals("primary", stern.category(), "a roundabout ringed by cycle tracks is still a primary road");
+        // Straße des 17. Juni is cut in two by the roundabout (250 m apart): two streets of one name
+        assertEquals(2, berlin.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("Straße des 17. Juni")).count());
+    }
+
+    @Test
+    void crossingsAreSharedNodesOfDifferentStreetsAndComplexFromThreeStreets() {
+        Map<Long, Set<String>> namesAtNode = new HashMap<>();
+        for (Map.Entry<String, List<Long>> w : domStreets) {
+            for (long id : w.getValue()) {
+                namesAtNode.computeIfAbsent(id, k -> new TreeSet<>()).add(w.getKey());
+            }
+        }
+        List<SpatialNode> crossings = berlin.nodesOf(NodeKind.CROSSING);
+        assertFalse(crossings.isEmpty());
+        for (SpatialNode c : crossings) {
+            long osm = Long.parseLong(c.key().substring("crossing/n".length()));
+            Set<String> names = namesAtNode.get(osm);
+            assertNotNull(names, c.key());
+            assertTrue(names.size() >= 2, c.key() + " joins " + names);
+            assertEquals(names.size() >= 3 ? "complex_crossing" : "crossing", c.category(), c.key() + " " + names);
+            assertEquals("Intersection of " + String.join(" and ", names), c.name());
+            assertEquals(domNodes.get(osm)[0], c.lon(), 0.0);
+            assertEquals(domNodes.get(osm)[1], c.lat(), 0.0);
+        }
+        // every shared node of differently named streets is a crossing or lies within 30 m of one of the same streets
+        for (Map.Entry<Long, Set<String>> e : namesAtNode.entrySet()) {
+            if (e.getValue().size() < 2) {
+                continue;
+            }
+            double[] p = domNodes.get(e.getKey());
+            boolean covered = crossings.stream().anyMatch(c -> c.attribute("streets").equals(String.join(" / ", e.getValue()))
+                    && Geo.haversine(p[0], p[1], c.lon(), c.lat()) < 30.0 + 1e-9);
+            assertTrue(covered, "shared node " + e.getKey() + " of " + e.getValue());
+        }
+        SpatialNode complex = berlin.byKey("crossing/n21487169");
+        assertEquals("complex_crossing", complex.category());
+        assertEquals("Intersection of Altonaer Straße and Großer Stern and Straße des 17. Juni", complex.name());
+    }
+
+    @Test
+    void streetsMeetingAtAComplexCrossingAreLinkedPairwise() {
+        var g = berlin.graph();
+        List<SpatialEdge> viaComplex = g.edgeSet().stream().filter(e -> "crossing/n21487169".equals(e.via())).toList();
+        assertEquals(3, viaComplex.size(), "three streets give three pairs");
+        for (SpatialEdge e : viaComplex) {
+            assertEquals(Relation.COMPLEX_CROSSING, e.relation());
+            SpatialNode s = g.getEdgeSource(e);
+            SpatialNode t = g.getEdgeTarget(e);
+            assertEquals(NodeKind.STREET, s.kind());
+            assertEquals(NodeKind.STREET, t.kind());
+            assertEquals(Geo.haversine(s.lon(), s.lat(), t.lon(), t.lat()), e.lengthM(), 0.05);
+            assertEquals(Geo.bearing(s.lon(), s.lat(), t.lon(), t.lat()), e.bearingDeg(), 0.05);
+        }
+        long simple = g.edgeSet().stream().filter(e -> e.relation() == Relation.INTERSECTION).count();
+        assertTrue(simple >= 3, "Großer Stern meets Fasanerieallee, Hofjägerallee and Große Sternallee alone");
+    }
+
+    @Test
+    void onSameStreetLinksConsecutiveCrossingsWithTheLengthAlongTheStreet() {
+        // crossings n1337618611 and n3366747771 both lie on a way of Straße des 17. Juni; walk it in the DOM
+        long a = 1337618611L;
+        long b = 3366747771L;
+        double along = Double.NaN;
+        for (Map.Entry<String, List<Long>> w : domStreets) {
+            List<Long> refs = w.getValue();
+            int i = refs.indexOf(a);
+            int j = refs.indexOf(b);
+            if (w.getKey().equals("Straße des 17. Juni") && i >= 0 && j >= 0) {
+                along = 0;
+                for (int k = Math.min(i, j); k < Math.max(i, j); k++) {
+                    double[] p = domNodes.get(refs.get(k));
+                    double[] q = domNodes.get(refs.get(k + 1));
+                    along += Geo.haversine(p[0], p[1], q[0], q[1]);
+                }
+            }
+        }
+        assertFalse(Double.isNaN(along), "the DOM holds a way with both crossings");
+        SpatialNode ca = berlin.byKey("crossing/n" + a);
+        SpatialNode cb = berlin.byKey("crossing/n" + b);
+        SpatialEdge e = berlin.graph().getEdge(ca, cb);
+        assertNotNull(e);
+        assertEquals(Relation.ON_SAME_STREET, e.relation());
+        assertEquals(along, e.lengthM(), 0.051);
+        assertEquals(Geo.bearing(ca.lon(), ca.lat(), cb.lon(), cb.lat()), e.bearingDeg(), 0.051);
+    }
+
+    @Test
+    void aPoiLinksToItsNearestStreetWithThePerpendicularDistance() {
+        SpatialNode cafe = berlin.byKey("poi/n270667310");
+        assertEquals("Café Viktoria", cafe.name());
+        assertEquals("cafe", cafe.category());
+        SpatialEdge nearest = berlin.graph().outgoingEdgesOf(cafe).stream()
+                .filter(e -> e.relation() == Relation.NEAREST).findFirst().orElseThrow();
+        SpatialNode street = berlin.graph().getEdgeTarget(nearest);
+        // brute force over every named way segment in a local metric frame, independent of the index
+        double best = Double.MAX_VALUE;
+        String bestName = null;
+        double k = Math.cos(Math.toRadians(cafe.lat()));
+        for (Map.Entry<String, List<Long>> w : domStreets) {
+            for (int i = 0; i + 1 < w.getValue().size(); i++) {
+                double[] p = domNodes.get(w.getValue().get(i));
+                double[] q = domNodes.get(w.getValue().get(i + 1));
+                if (p == null || q == null) {
+                    continue;
+                }
+                double ax = (p[0] - cafe.lon()) * k;
+                double ay = p[1] - cafe.lat();
+                double bx = (q[0] - cafe.lon()) * k;
+                double by = q[1] - cafe.lat();
+                double dx = bx - ax;
+                double dy = by - ay;
+                double t = Math.max(0, Math.min(1, -(ax * dx + ay * dy) / (dx * dx + dy * dy)));
+                double d = Math.hypot(ax + t * dx, ay + t * dy) * Math.PI / 180 * Geo.EARTH_RADIUS_M;
+                if (d < best) {
+                    best = d;
+                    bestName = w.getKey();
+                }
+            }
+        }
+        assertEquals(bestName, street.name());
+        assertEquals(best, nearest.lengthM(), 0.06);
+    }
+
+    @Test
+    void everyNodeTypeAndTheBerlinRelationTypesArePresent() {
+        Map<NodeKind, Integer> nodes = berlin.nodeCounts();
+        for (NodeKind k : List.of(NodeKind.POI, NodeKind.STREET, NodeKind.CROSSING, NodeKind.AREA)) {
+            assertTrue(nodes.getOrDefault(k, 0) > 0, k.toString());
+        }
+        Map<Relation, Integer> edges = berlin.edgeCounts();
+        for (Relation r : List.of(Relation.ON_SAME_STREET, Relation.INTERSECTION, Relation.COMPLEX_CROSSING,
+                Relation.NEAREST, Relation.NEAR)) {
+            assertTrue(edges.getOrDefault(r, 0) > 0, r.toString());
+        }
+    }
+
+    @Test
+    void theHandMadeTownHasTheNumbersWorkedOutByHand() throws IOException {
+        CityGraph g = TinyTown.build(tmp);
+        double m = TinyTown.MILLI_DEG_M;
+        assertEquals(3, g.nodesOf(NodeKind.STREET).size());
+        SpatialNode ab = g.byKey("crossing/n2");
+        SpatialNode ac = g.byKey("crossing/n3");
+        assertEquals("Intersection of A Street and B Street", ab.name());
+        assertEquals("crossing", ab.category());
+        SpatialEdge along = g.graph().getEdge(ab, ac);
+        assertEquals(Relation.ON_SAME_STREET, along.relation());
+        assertEquals(2 * m, along.lengthM(), 0.05);
+        assertEquals(90.0, along.bearingDeg(), 0.05);
+        SpatialNode cafe = g.byKey("poi/n7");
+        SpatialNode a = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("A Street")).findFirst().orElseThrow();
+        SpatialEdge toStreet = g.graph().getEdge(cafe, a);
+        assertEquals(Relation.NEAREST, toStreet.relation());
+        assertEquals(0.3 * m, toStreet.lengthM(), 0.05);
+        assertEquals(180.0, toStreet.bearingDeg(), 0.05);
+        SpatialEdge near = g.graph().getEdge(cafe, ab);
+        assertEquals(Relation.NEAR, near.relation());
+        assertEquals(Math.hypot(0.5, 0.3) * m, near.lengthM(), 0.05);
+        assertEquals(Math.toDegrees(Math.atan2(-0.5, -0.3)) + 360, near.bearingDeg(), 0.05);
+        // image anchoring: nearest street A, 0.1 milli-degree south; crossing A/B near (111.7 m < 150 m)
+        SpatialNode img = g.anchorImage("i1", "street-view image", "synthetic", 0.001, 0.0001, Map.of());
+        SpatialEdge imgStreet = g.graph().getEdge(img, a);
+        assertEquals(Relation.NEAREST, imgStreet.relation());
+        assertEquals(0.1 * m, imgStreet.lengthM(), 0.05);
+        assertEquals(180.0, imgStreet.bearingDeg(), 0.05);
+        assertNotNull(g.graph().getEdge(img, ab));
+        assertEquals(null, g.graph().getEdge(img, cafe), "the cafe is 168 m away, beyond the 150 m image radius");
+    }
+
+    @Test
+    void areasBoundThePointsInsideAndIntersectTheStreetsThroughThem() throws IOException {
+        Path f = tmp.resolve("park.osm");
+        Files.writeString(f, TinyTown.XML.replace("</osm>", """
+                 <node id="20" lat="0.001" lon="0.0015"/>
+                 <node id="21" lat="0.001" lon="0.0035"/>
+                 <node id="22" lat="0.0018" lon="0.0035"/>
+                 <node id="23" lat="0.0018" lon="0.0015"/>
+                 <way id="200"><nd ref="20"/><nd ref="21"/><nd ref="22"/><nd ref="23"/><nd ref="20"/><tag k="leisure" v="park"/><tag k="name" v="Park Eins"/></way>
+                 <node id="24" lat="0.0015" lon="0.003"><tag k="historic" v="memorial"/><tag k="name" v="Denkmal"/></node>
+                </osm>
+                """));
+        CityGraph g = CityGraphBuilder.build(OsmReader.read(f, new BuildIssues(null)), "park", GraphSettings.defaults());
+        SpatialNode park = g.byKey("area/w200");
+        assertEquals("Park Eins", park.name());
+        assertEquals("park", park.category());
+        assertEquals(0.002 * 0.0008 * 1e6 * TinyTown.MILLI_DEG_M * TinyTown.MILLI_DEG_M,
+                g.areaGeometry(park).areaM2(), 1.0);
+        SpatialNode memorial = g.byKey("poi/n24");
+        assertEquals(Relation.BOUNDS, g.graph().getEdge(park, memorial).relation());
+        SpatialNode b = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("B Street")).findFirst().orElseThrow();
+        SpatialNode a = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("A Street")).findFirst().orElseThrow();
+        assertEquals(Relation.INTERSECTS, g.graph().getEdge(b, park).relation(), "B Street runs through the park");
+        assertEquals(null, g.graph().getEdge(a, park), "A Street passes 111 m south of it");
+    }
+}

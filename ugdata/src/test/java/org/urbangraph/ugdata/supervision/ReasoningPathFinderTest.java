@@ -1,0 +1,82 @@
+package org.urbangraph.ugdata.supervision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.ugdata.graph.CityGraph;
+import org.urbangraph.ugdata.graph.SpatialNode;
+import org.urbangraph.ugdata.graph.Subgraph;
+import org.urbangraph.ugdata.graph.SubgraphExtractor;
+import org.urbangraph.ugdata.graph.TinyTown;
+
+class ReasoningPathFinderTest {
+    @TempDir
+    Path tmp;
+
+    CityGraph town;
+    SpatialNode image;
+    Subgraph sub;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        town = TinyTown.build(tmp);
+        image = town.anchorImage("i1", "street-view image", "synthetic", 0.001, 0.0001, Map.of());
+        sub = new SubgraphExtractor(town, 700, 500).extract(image);
+    }
+
+    @Test
+    void thePathFromTheCafeReadsLikeTheAuthorsTriples() {
+        List<SpatialReasoningPath> paths = new ReasoningPathFinder(town, 3, 10).paths(sub, 7);
+        SpatialReasoningPath cafe = paths.stream().filter(p -> p.startKey().equals("poi/n7")).findFirst().orElseThrow();
+        // worked by hand: the cafe is 0.3 milli-degree (33.36 m) north of A Street, the image 0.1 (11.12 m) north of it;
+        // the image's nearest edge points south (180), so walking from the street to the image goes north
+        assertEquals("(Cafe Uno, nearest, A Street) -> (33.4m, 180°(S)) -> (A Street, nearest, street-view image)"
+                + " -> (11.1m, 0°(N))", cafe.text());
+        // straight line from the cafe to the image: 1.5 x 0.2 milli-degrees west-south-west, 168.3 m at 262.4 degrees
+        assertEquals("Destination: the camera position of this street view, about 168 m to the west (262°(W)) of"
+                + " Cafe Uno, 2 steps away.", cafe.summary());
+        assertEquals(2, cafe.hops());
+    }
+
+    @Test
+    void pathsEndAtTheImageChainTheirStepsAndRespectTheLimits() {
+        List<SpatialReasoningPath> paths = new ReasoningPathFinder(town, 3, 10).paths(sub, 7);
+        assertFalse(paths.isEmpty());
+        assertTrue(paths.size() <= 10);
+        for (SpatialReasoningPath p : paths) {
+            assertTrue(p.hops() >= 1 && p.hops() <= 3, p.text());
+            assertEquals("image/i1", p.targetKey());
+            assertEquals("street-view image", p.steps().getLast().to());
+            for (int i = 0; i + 1 < p.steps().size(); i++) {
+                assertEquals(p.steps().get(i).to(), p.steps().get(i + 1).from(), p.text());
+            }
+        }
+        // farthest starts come first: the first path has the most hops present
+        int maxHops = paths.stream().mapToInt(SpatialReasoningPath::hops).max().orElseThrow();
+        assertEquals(maxHops, paths.getFirst().hops());
+        List<SpatialReasoningPath> two = new ReasoningPathFinder(town, 1, 2).paths(sub, 7);
+        assertEquals(2, two.size());
+        assertTrue(two.stream().allMatch(p -> p.hops() == 1));
+    }
+
+    @Test
+    void theSameSeedGivesTheSamePaths() {
+        ReasoningPathFinder f = new ReasoningPathFinder(town, 3, 4);
+        assertEquals(f.paths(sub, 11).stream().map(SpatialReasoningPath::text).toList(),
+                f.paths(sub, 11).stream().map(SpatialReasoningPath::text).toList());
+    }
+
+    @Test
+    void rejectsNonsenseLimits() {
+        assertThrows(IllegalArgumentException.class, () -> new ReasoningPathFinder(town, 0, 10));
+        assertThrows(IllegalArgumentException.class, () -> new ReasoningPathFinder(town, 3, 0));
+    }
+}

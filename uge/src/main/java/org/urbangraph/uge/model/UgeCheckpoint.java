@@ -1,0 +1,152 @@
+package org.urbangraph.uge.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.urbangraph.graph.GraphEncoder;
+import org.urbangraph.lora.Lora;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.SafetensorsFile;
+import org.urbangraph.tensor.io.SafetensorsWriter;
+import org.urbangraph.vlm.embed.Qwen2VLPipeline;
+
+/**
+ * A UGE model directory, readable without any training state:
+ * <pre>
+ *   uge.json                     format, stage, backbone location, graph tokens, node cap
+ *   adapter/                     the LoRA adapter in PEFT's format (adapter_config.json, adapter_model.safetensors)
+ *   new_token_rows.safetensors   the graph tokens' input-embedding rows (token strings in the metadata)
+ *   graph_encoder.safetensors    stage 2: the graph encoder (its configuration in the metadata)
+ *   backbone/                    only when the base weights trained: a complete Hugging Face model directory
+ * </pre>
+ * Files are written to temporary names and renamed; {@link #writeModel} into an existing directory replaces it
+ * file by file.
+ */
+public final class UgeCheckpoint {
+    private UgeCheckpoint() {}
+
+    public static final String FORMAT = "uge-model-1";
+
+    static void writeModel(UgeModel m, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        if (m.lora() != null) {
+            m.lora().save(dir.resolve("adapter"));
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", FORMAT);
+        meta.put("tokens", String.join(" ", UgeModel.GRAPH_TOKENS));
+        StringBuilder ids = new StringBuilder();
+        for (long id : m.newTokens().ids()) {
+            ids.append(ids.isEmpty() ? "" : " ").append(id);
+        }
+        meta.put("ids", ids.toString());
+        SafetensorsWriter.write(dir.resolve("new_token_rows.safetensors"),
+                Map.of("weight", m.newTokens().weight().tensor()), meta);
+        if (m.graphEncoder() != null) {
+            m.graphEncoder().save(dir.resolve("graph_encoder.safetensors"));
+        }
+        Path backboneDir = m.backbone().source();
+        String backboneRef = backboneDir == null ? null : backboneDir.toAbsolutePath().toString();
+        if (m.baseTrained()) {
+            writeBackbone(m, dir.resolve("backbone"));
+            backboneRef = "backbone";
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("format", FORMAT);
+        root.put("stage", m.graphEncoder() == null ? 1 : 2);
+        root.put("backbone", backboneRef);
+        root.put("base_trained", m.baseTrained());
+        root.put("max_graph_nodes", m.graphs().maxNodes());
+        ArrayNode tokens = root.putArray("graph_tokens");
+        UgeModel.GRAPH_TOKENS.forEach(tokens::add);
+        writeAtomically(dir.resolve("uge.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+    }
+
+    /** The trained base weights as a full model directory (LoRA layers unwrapped to their base names). */
+    private static void writeBackbone(UgeModel m, Path out) throws IOException {
+        Files.createDirectories(out);
+        Path src = m.backbone().source();
+        for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json",
+                "preprocessor_config.json"}) {
+            if (src != null && Files.isRegularFile(src.resolve(f)) && !src.resolve(f).equals(out.resolve(f))) {
+                Files.copy(src.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Map<String, Tensor> weights = new LinkedHashMap<>();
+        m.model().stateDict().forEach((k, t) -> {
+            if (!k.contains(".lora_A.") && !k.contains(".lora_B.")) {
+                weights.put(k.replace(".base_layer.", "."), t);
+            }
+        });
+        SafetensorsWriter.write(out.resolve("model.safetensors"), weights, Map.of("format", "pt"));
+    }
+
+    static void writeAtomically(Path file, String content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The settings a model directory records. */
+    public record Info(int stage, Path backbone, boolean baseTrained, int maxGraphNodes) {}
+
+    public static Info info(Path dir) throws IOException {
+        Path file = dir.resolve("uge.json");
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(dir + " is not a UGE model directory (no uge.json)");
+        }
+        JsonNode root = new ObjectMapper().readTree(file.toFile());
+        if (!FORMAT.equals(root.path("format").asText())) {
+            throw new IOException(file + ": format '" + root.path("format").asText() + "', expected " + FORMAT);
+        }
+        String b = root.path("backbone").asText(null);
+        Path backbone = b == null ? null : (b.equals("backbone") ? dir.resolve("backbone") : Path.of(b));
+        return new Info(root.path("stage").asInt(1), backbone, root.path("base_trained").asBoolean(false),
+                root.path("max_graph_nodes").asInt(0));
+    }
+
+    /**
+     * Loads a UGE model directory for embedding or further training. {@code backboneOverride}, when not null, replaces
+     * the backbone location the directory records (a model moved to another machine).
+     */
+    public static UgeModel load(Path dir, Path backboneOverride) throws IOException {
+        return load(dir, backboneOverride, false, 0);
+    }
+
+    /**
+     * Loads a UGE model directory; {@code forTraining} makes what trained before trainable again (the adapters,
+     * the graph-token rows, the graph encoder, and the base weights when they trained), with dropouts drawing from
+     * streams seeded by {@code seed}.
+     */
+    public static UgeModel load(Path dir, Path backboneOverride, boolean forTraining, long seed) throws IOException {
+        Info info = info(dir);
+        Path backboneDir = backboneOverride != null && !info.baseTrained() ? backboneOverride : info.backbone();
+        if (backboneDir == null || !Files.isDirectory(backboneDir)) {
+            throw new IOException(dir.resolve("uge.json") + ": backbone directory " + backboneDir
+                    + " not found; pass the backbone model directory explicitly");
+        }
+        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(backboneDir);
+        long[] ids = UgeModel.addGraphTokens(pipe);
+        Lora lora = Files.isDirectory(dir.resolve("adapter"))
+                ? Lora.load(pipe.model(), dir.resolve("adapter"), new org.urbangraph.tensor.nn.Rng(seed)) : null;
+        if (forTraining && info.baseTrained()) {
+            UgeModels.trainBaseExceptEmbeddings(pipe);
+        }
+        NewTokenRows rows = new NewTokenRows(ids, pipe.model().tokenEmbeddings().weight().tensor());
+        SafetensorsFile f = SafetensorsFile.open(dir.resolve("new_token_rows.safetensors"));
+        rows.weight().set(f.tensor("weight"));
+        GraphEncoder ge = Files.isRegularFile(dir.resolve("graph_encoder.safetensors"))
+                ? GraphEncoder.load(dir.resolve("graph_encoder.safetensors")) : null;
+        UgeModel m = new UgeModel(pipe, lora, ge, rows, info.maxGraphNodes(), info.baseTrained());
+        m.train(forTraining);
+        return m;
+    }
+}

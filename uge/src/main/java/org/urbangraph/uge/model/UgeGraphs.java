@@ -1,0 +1,82 @@
+package org.urbangraph.uge.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.urbangraph.graph.GraphEdge;
+import org.urbangraph.graph.GraphInput;
+import org.urbangraph.graph.GraphNode;
+import org.urbangraph.graph.LonLat;
+import org.urbangraph.ugdata.graph.GraphFile;
+import org.urbangraph.vlm.tokenizer.Tokenizer;
+
+/**
+ * UGData subgraph files as graph-encoder inputs: each node's text tokenised by the backbone's tokenizer (no special
+ * tokens, at most 128 tokens, as the authors' node encoder truncates), its (lon, lat), and the file's typed edges in
+ * both directions. The authors hand PyG one direction per networkx edge, so messages only flow one way; UGData's
+ * edges point from images to what they see, which would leave the image node deaf, so UGE sends messages both ways.
+ * Graphs are read and tokenised once and kept (a dataset revisits the same subgraphs every epoch).
+ */
+public final class UgeGraphs {
+
+    public static final int MAX_NODE_TOKENS = 128;
+
+    private final Tokenizer tokenizer;
+    private final int maxNodes;
+    private final Map<Path, GraphInput> cache = new LinkedHashMap<>();
+
+    /**
+     * @param maxNodes keep at most this many nodes (the file's order is BFS from the centre, so the nearest survive);
+     *                 0 keeps all
+     */
+    public UgeGraphs(Tokenizer tokenizer, int maxNodes) {
+        this.tokenizer = tokenizer;
+        this.maxNodes = maxNodes;
+    }
+
+    public int maxNodes() {
+        return maxNodes;
+    }
+
+    public synchronized GraphInput load(Path file) {
+        return cache.computeIfAbsent(file.toAbsolutePath().normalize(), this::read);
+    }
+
+    private GraphInput read(Path file) {
+        GraphFile g;
+        try {
+            g = GraphFile.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read graph " + file + ": " + e.getMessage(), e);
+        }
+        int n = maxNodes > 0 ? Math.min(maxNodes, g.nodes().size()) : g.nodes().size();
+        Map<Integer, Integer> position = new LinkedHashMap<>();
+        List<GraphNode> nodes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            GraphFile.Node node = g.nodes().get(i);
+            int[] ids = tokenizer.encode(node.text(), false);
+            if (ids.length > MAX_NODE_TOKENS) {
+                ids = java.util.Arrays.copyOf(ids, MAX_NODE_TOKENS);
+            }
+            if (ids.length == 0) {
+                throw new IllegalArgumentException(file + ": node " + node.id() + " (" + node.key() + ") has no text");
+            }
+            position.put(node.id(), i);
+            nodes.add(new GraphNode(Integer.toString(node.id()), node.type().name().toLowerCase(java.util.Locale.ROOT),
+                    ids, new LonLat(node.lon(), node.lat())));
+        }
+        List<GraphEdge> edges = new ArrayList<>();
+        for (GraphFile.Edge e : g.edges()) {
+            Integer s = position.get(e.source());
+            Integer t = position.get(e.target());
+            if (s != null && t != null && !s.equals(t)) {
+                edges.add(new GraphEdge(s, t, e.relation().name().toLowerCase(java.util.Locale.ROOT)));
+            }
+        }
+        return GraphInput.of(file.getFileName().toString(), nodes, edges).bidirectional();
+    }
+}

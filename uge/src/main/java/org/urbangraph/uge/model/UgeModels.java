@@ -1,0 +1,58 @@
+package org.urbangraph.uge.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.urbangraph.graph.GraphEncoder;
+import org.urbangraph.graph.GraphEncoderConfig;
+import org.urbangraph.lora.Lora;
+import org.urbangraph.lora.LoraConfig;
+import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.vlm.embed.Qwen2VLPipeline;
+
+/** Building UGE models for each stage, as the authors' recipe sets them up. */
+public final class UgeModels {
+    private UgeModels() {}
+
+    /** UGE caps a subgraph at this many nodes (one token each) unless told otherwise. */
+    public static final int DEFAULT_MAX_GRAPH_NODES = 64;
+
+    /**
+     * Stage 1: the backbone with fresh LoRA adapters (r 16, alpha 32, dropout 0.1 on q_proj and v_proj) and the graph
+     * tokens. With {@code trainBase} (an untrained backbone) the base weights train too, except the token-embedding
+     * table: its 151,936 random rows already give every token a distinct code, and training them would triple the
+     * step time of a tiny model for nothing it needs. Otherwise the base stays frozen, memory-mapped in its dtype.
+     */
+    public static UgeModel stage1(Path backboneDir, boolean trainBase, long seed, int maxGraphNodes) throws IOException {
+        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(backboneDir);
+        long[] ids = UgeModel.addGraphTokens(pipe);
+        Lora lora = Lora.apply(pipe.model(), LoraConfig.uge(backboneDir.toAbsolutePath().toString()), new Rng(seed));
+        if (trainBase) {
+            trainBaseExceptEmbeddings(pipe);
+        }
+        NewTokenRows rows = new NewTokenRows(ids, pipe.model().tokenEmbeddings().weight().tensor());
+        UgeModel m = new UgeModel(pipe, lora, null, rows, maxGraphNodes, trainBase);
+        m.train(true);
+        return m;
+    }
+
+    /** Makes every base weight trainable but the token-embedding table (see {@link #stage1}). */
+    static void trainBaseExceptEmbeddings(Qwen2VLPipeline pipe) {
+        pipe.model().setTrainable(true);
+        pipe.model().tokenEmbeddings().weight().setTrainable(false);
+    }
+
+    /**
+     * Stage 2: a stage-1 model directory with a fresh graph encoder (UGE's settings for the backbone's width unless
+     * {@code encoderConfig} is given).
+     */
+    public static UgeModel stage2(Path stage1Dir, GraphEncoderConfig encoderConfig, long seed) throws IOException {
+        UgeModel s1 = UgeCheckpoint.load(stage1Dir, null, true, seed);
+        GraphEncoderConfig cfg = encoderConfig != null ? encoderConfig
+                : GraphEncoderConfig.uge(s1.model().hiddenSize());
+        GraphEncoder ge = new GraphEncoder(cfg, seed + 1);
+        UgeModel m = new UgeModel(s1.backbone(), s1.lora(), ge, s1.newTokens(), s1.graphs().maxNodes(),
+                s1.baseTrained());
+        m.train(true);
+        return m;
+    }
+}

@@ -1,0 +1,220 @@
+package org.urbangraph.uge.train;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.nn.Parameter;
+import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.tensor.optim.AdamW;
+import org.urbangraph.tensor.optim.GradClip;
+import org.urbangraph.tensor.optim.LrSchedule;
+import org.urbangraph.tensor.optim.ParamGroup;
+import org.urbangraph.uge.model.UgeInput;
+import org.urbangraph.uge.model.UgeModel;
+
+/**
+ * One UGE training stage: instruction-guided contrastive learning on (query, positive[, hard negative]) examples
+ * with InfoNCE over in-batch negatives, AdamW in two parameter groups, linear warm-up then cosine decay, gradient
+ * clipping, optional accumulation and gradient caching, seeded shuffling, resumable checkpoints, a JSONL log with a
+ * console progress bar, and a PNG loss curve at the end.
+ *
+ * <p>A run killed and resumed from its last checkpoint ends with the same bits as one that never stopped: the
+ * checkpoint holds the weights, the optimizer state, the data position and the position of every random stream.
+ */
+public final class UgeTrainer {
+
+    private final UgeModel model;
+    private final List<TrainingExample> data;
+    private final TrainConfig cfg;
+    private final AdamW optimizer;
+    private final Map<String, Parameter> allParams = new LinkedHashMap<>();
+    private final List<Rng> streams;
+    private final TrainerState state;
+    private final int totalSteps;
+    private final LrSchedule schedule;
+    private final TrainLog log;
+    private Path lastCheckpoint;
+
+    /**
+     * @param model the model to train (its trainable parameters are the ones that train)
+     * @param data  the examples, in dataset order (the trainer shuffles them per epoch, seeded)
+     */
+    public UgeTrainer(UgeModel model, List<TrainingExample> data, TrainConfig cfg) throws IOException {
+        if (data.size() < cfg.batchSize()) {
+            throw new IllegalArgumentException("a batch of " + cfg.batchSize() + " needs at least as many examples; the "
+                    + "data has " + data.size());
+        }
+        this.model = model;
+        this.data = List.copyOf(data);
+        this.cfg = cfg;
+        List<ParamGroup> groups = new ArrayList<>();
+        for (Map.Entry<String, Map<String, Parameter>> g : model.parameterGroups().entrySet()) {
+            // UGE stage 2: the graph encoder at the base rate, LoRA and the rest at otherLrFactor of it
+            double lr = cfg.stage() == 2 && !g.getKey().equals("graph_encoder") ? cfg.lr() * cfg.otherLrFactor() : cfg.lr();
+            Map<String, Parameter> trainable = new LinkedHashMap<>();
+            g.getValue().forEach((k, p) -> {
+                if (p.trainable()) {
+                    trainable.put(k, p);
+                }
+            });
+            if (!trainable.isEmpty()) {
+                groups.add(new ParamGroup(g.getKey(), trainable, lr, cfg.weightDecay()));
+                allParams.putAll(trainable);
+            }
+        }
+        this.optimizer = new AdamW(groups);
+        this.streams = new ArrayList<>();
+        if (model.lora() != null) {
+            streams.add(model.lora().rng());
+        }
+        if (model.graphEncoder() != null) {
+            streams.add(model.graphEncoder().rng());
+        }
+        int perEpoch = data.size() / cfg.batchSize();
+        this.totalSteps = cfg.steps() > 0 ? cfg.steps() : cfg.epochs() * perEpoch;
+        this.schedule = LrSchedule.cosineWithWarmup(LrSchedule.warmupSteps(cfg.warmupRatio(), totalSteps), totalSteps);
+        this.state = new TrainerState();
+        Files.createDirectories(cfg.out());
+        this.log = new TrainLog(cfg.out().resolve("train_log.jsonl"));
+    }
+
+    public int totalSteps() {
+        return totalSteps;
+    }
+
+    public TrainerState state() {
+        return state;
+    }
+
+    public Map<String, Parameter> parameters() {
+        return allParams;
+    }
+
+    /**
+     * Continues from the latest complete checkpoint under {@code out/checkpoints}, if there is one: weights,
+     * optimizer, data position and random streams. Returns whether a checkpoint was found.
+     */
+    public boolean resume() throws IOException {
+        Path ckpt = Checkpoints.latest(cfg.out());
+        if (ckpt == null) {
+            return false;
+        }
+        Checkpoints.restore(ckpt, model, optimizer, state, streams);
+        lastCheckpoint = ckpt;
+        log.truncateAfter(state.step);
+        return true;
+    }
+
+    /** Runs the remaining steps; prints progress to {@code console} (may be null). Returns the final model directory. */
+    public Path run(PrintWriter console) throws IOException {
+        model.train(true);
+        Progress progress = new Progress(console, totalSteps, state.step);
+        while (state.step < totalSteps) {
+            List<TrainingExample> batch = nextBatch();
+            long t0 = System.nanoTime();
+            double loss = step(batch);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            state.step++;
+            Map<String, Double> lrs = new LinkedHashMap<>();
+            for (ParamGroup g : optimizer.groups()) {
+                lrs.put(g.name(), g.lr());
+            }
+            state.lastLoss = loss;
+            log.write(state.step, state.epoch, loss, lrs, state.lastGradNorm, batch.size() / seconds);
+            progress.update(state.step, loss);
+            if (cfg.checkpointEvery() > 0 && state.step % cfg.checkpointEvery() == 0 && state.step < totalSteps) {
+                lastCheckpoint = Checkpoints.write(cfg.out(), model, optimizer, state, streams, cfg.keepCheckpoints());
+            }
+        }
+        progress.done();
+        lastCheckpoint = Checkpoints.write(cfg.out(), model, optimizer, state, streams, cfg.keepCheckpoints());
+        Path finalDir = cfg.out().resolve("model");
+        model.save(finalDir);
+        LossCurve.write(log.read(), cfg.out().resolve("loss_curve.png"), "UGE stage " + cfg.stage());
+        model.train(false);
+        return finalDir;
+    }
+
+    /** The next batch of the seeded per-epoch order, moving to the next epoch when fewer than a batch remain. */
+    private List<TrainingExample> nextBatch() {
+        if (state.order == null) {
+            state.order = TrainerState.permutation(data.size(), cfg.seed(), state.epoch);
+        }
+        if (state.cursor + cfg.batchSize() > data.size()) {
+            state.epoch++;
+            state.order = TrainerState.permutation(data.size(), cfg.seed(), state.epoch);
+            state.cursor = 0;
+        }
+        List<TrainingExample> b = new ArrayList<>();
+        for (int i = 0; i < cfg.batchSize(); i++) {
+            b.add(data.get(state.order[state.cursor + i]));
+        }
+        state.cursor += cfg.batchSize();
+        return b;
+    }
+
+    /** Forward, backward, clip, update. Returns the mean loss over micro-batches. */
+    private double step(List<TrainingExample> batch) {
+        int micro = cfg.batchSize() / cfg.accumulation();
+        double total = 0;
+        for (int a = 0; a < cfg.accumulation(); a++) {
+            List<TrainingExample> part = batch.subList(a * micro, (a + 1) * micro);
+            List<UgeInput> queries = new ArrayList<>();
+            List<UgeInput> candidates = new ArrayList<>();
+            for (TrainingExample e : part) {
+                queries.add(e.query());
+                candidates.add(UgeInput.text(e.positive()));
+            }
+            if (cfg.hardNegatives()) {
+                for (TrainingExample e : part) {
+                    if (e.hardNegative() != null) {
+                        candidates.add(UgeInput.text(e.hardNegative()));
+                    }
+                }
+            }
+            long[] targets = InfoNce.diagonal(part.size());
+            double scale = 1.0 / cfg.accumulation();
+            double loss;
+            if (cfg.gradCacheChunk() > 0) {
+                GradCache<UgeInput> gc = new GradCache<>(model::embed, cfg.gradCacheChunk(), streams);
+                loss = gc.step(queries, candidates, (q, c) -> InfoNce.loss(q, c, targets, cfg.tau()).mul(scale));
+            } else {
+                Tensor l = InfoNce.loss(model.embed(queries), model.embed(candidates), targets, cfg.tau()).mul(scale);
+                loss = l.item();
+                if (Double.isFinite(loss)) {
+                    l.backward();
+                }
+            }
+            if (!Double.isFinite(loss)) {
+                optimizer.zeroGrad();
+                throw new TrainingDivergedException("the loss", loss, state.step + 1, ids(part), lastCheckpoint);
+            }
+            total += loss;
+        }
+        double norm = cfg.maxGradNorm() > 0 ? GradClip.clip(allParams.values(), cfg.maxGradNorm())
+                : GradClip.globalNorm(allParams.values());
+        if (!Double.isFinite(norm)) {
+            optimizer.zeroGrad();
+            throw new TrainingDivergedException("the gradient norm", norm, state.step + 1, ids(batch), lastCheckpoint);
+        }
+        state.lastGradNorm = norm;
+        schedule.apply(optimizer, state.step);
+        optimizer.step();
+        optimizer.zeroGrad();
+        return total;
+    }
+
+    private static List<String> ids(List<TrainingExample> b) {
+        List<String> out = new ArrayList<>();
+        for (TrainingExample e : b) {
+            out.add(e.id());
+        }
+        return out;
+    }
+}

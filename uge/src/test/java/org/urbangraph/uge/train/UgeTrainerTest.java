@@ -1,0 +1,122 @@
+package org.urbangraph.uge.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.tensor.NoGrad;
+import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.nn.Parameter;
+import org.urbangraph.uge.TinyWorld;
+import org.urbangraph.uge.model.UgeCheckpoint;
+import org.urbangraph.uge.model.UgeModel;
+import org.urbangraph.uge.model.UgeModels;
+import org.urbangraph.ugdata.dataset.UgDataset;
+
+/** Training on a tiny backbone and a small Monaco build: learning happens, resumes are exact, divergence stops. */
+class UgeTrainerTest {
+
+    static List<TrainingExample> stage1() throws Exception {
+        return TrainingExample.of(UgDataset.open(TinyWorld.monaco()).stage1());
+    }
+
+    @Test
+    void lossFallsOnAFixedSmallBatch(@TempDir Path out) throws Exception {
+        List<TrainingExample> data = stage1().subList(0, 4);
+        UgeModel m = UgeModels.stage1(TinyWorld.backbone(), true, 1, 24);
+        TrainConfig cfg = TrainConfig.uge(1, 4, 30, 3, out).withLr(2e-3).withWarmup(0).withTau(0.05);
+        UgeTrainer t = new UgeTrainer(m, data, cfg);
+        t.run(null);
+        List<String> lines = Files.readAllLines(out.resolve("train_log.jsonl"));
+        assertEquals(30, lines.size());
+        ObjectMapper json = new ObjectMapper();
+        double first = json.readTree(lines.get(0)).get("loss").asDouble();
+        double last = 0;
+        for (String l : lines.subList(25, 30)) {
+            last += json.readTree(l).get("loss").asDouble() / 5;
+        }
+        assertTrue(last < 0.5 * first, "loss fell from " + first + " to " + last);
+        assertTrue(Files.size(out.resolve("loss_curve.png")) > 1000, "a loss curve was drawn");
+        assertTrue(Files.isRegularFile(out.resolve("model").resolve("uge.json")));
+        assertTrue(Files.isRegularFile(out.resolve("model").resolve("backbone").resolve("model.safetensors")),
+                "the trained base weights are saved with the model");
+    }
+
+    @Test
+    void resumingFromACheckpointEndsWithTheSameBits(@TempDir Path tmp) throws Exception {
+        List<TrainingExample> data = stage1();
+        TrainConfig a = TrainConfig.uge(1, 4, 6, 11, tmp.resolve("straight")).withCheckpointEvery(2).withLr(1e-3);
+        UgeModel ma = UgeModels.stage1(TinyWorld.backbone(), true, 2, 24);
+        UgeTrainer ta = new UgeTrainer(ma, data, a);
+        ta.run(null);
+
+        // the same run, as if it had died after writing its step-4 checkpoint (later files removed), then resumed by a
+        // fresh trainer in a fresh model (a real kill of a running process is tested with `ug train`)
+        Path out = tmp.resolve("resumed");
+        TrainConfig c = TrainConfig.uge(1, 4, 6, 11, out).withCheckpointEvery(2).withLr(1e-3);
+        new UgeTrainer(UgeModels.stage1(TinyWorld.backbone(), true, 2, 24), data, c).run(null);
+        Checkpoints.deleteTree(out.resolve("checkpoints").resolve("step-000006"));
+        Checkpoints.deleteTree(out.resolve("model"));
+        Files.writeString(out.resolve("checkpoints").resolve("latest"), "step-000006\n");
+        UgeModel mc = UgeModels.stage1(TinyWorld.backbone(), true, 2, 24);
+        UgeTrainer tc = new UgeTrainer(mc, data, c);
+        assertTrue(tc.resume(), "a checkpoint was found");
+        assertEquals(4, tc.state().step());
+        tc.run(null);
+        assertSameWeights(ta.parameters(), tc.parameters());
+        assertEquals(6, Files.readAllLines(out.resolve("train_log.jsonl")).size(), "the log has each step once");
+    }
+
+    static void assertSameWeights(Map<String, Parameter> a, Map<String, Parameter> b) {
+        assertEquals(a.keySet(), b.keySet());
+        for (String k : a.keySet()) {
+            assertArrayEquals(a.get(k).tensor().toFloatArray(), b.get(k).tensor().toFloatArray(), k);
+        }
+    }
+
+    @Test
+    void aNonFiniteLossStopsTheRunNamingTheStepAndTheCheckpoint(@TempDir Path out) throws Exception {
+        List<TrainingExample> data = stage1();
+        UgeModel m = UgeModels.stage1(TinyWorld.backbone(), false, 4, 24);
+        UgeTrainer t = new UgeTrainer(m, data, TrainConfig.uge(1, 4, 3, 1, out).withCheckpointEvery(1));
+        // poison one LoRA weight after the first checkpoint
+        t.run(null);
+        UgeTrainer t2 = new UgeTrainer(m, data, TrainConfig.uge(1, 4, 5, 1, out).withCheckpointEvery(1));
+        assertTrue(t2.resume());
+        try (NoGrad g = NoGrad.enter()) {
+            Parameter p = m.lora().parameters().values().iterator().next();
+            p.tensor().copyFrom(Tensor.full(Double.NaN, p.shape()));
+        }
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t2.run(null));
+        assertEquals(4, e.step());
+        assertEquals(4, e.batch().size());
+        assertNotNull(e.lastGoodCheckpoint());
+        assertTrue(e.getMessage().contains("step-000003"), e.getMessage());
+    }
+
+    @Test
+    void stageTwoStartsFromStageOneAndTrainsTheGraphEncoderFaster(@TempDir Path tmp) throws Exception {
+        UgeModel s1 = UgeModels.stage1(TinyWorld.backbone(), true, 1, 24);
+        new UgeTrainer(s1, stage1(), TrainConfig.uge(1, 4, 2, 1, tmp.resolve("s1"))).run(null);
+        UgeModel s2 = UgeModels.stage2(tmp.resolve("s1").resolve("model"), null, 9);
+        List<TrainingExample> data = TrainingExample.of(UgDataset.open(TinyWorld.monaco()).stage2());
+        UgeTrainer t = new UgeTrainer(s2, data, TrainConfig.uge(2, 4, 2, 1, tmp.resolve("s2")).withWarmup(0));
+        t.run(null);
+        var log = new ObjectMapper().readTree(Files.readAllLines(tmp.resolve("s2").resolve("train_log.jsonl")).get(0));
+        double ge = log.get("lr").get("graph_encoder").asDouble();
+        double rest = log.get("lr").get("lora").asDouble();
+        assertEquals(10 * rest, ge, 1e-12, "graph encoder at the base rate, the rest at a tenth");
+        UgeModel loaded = UgeCheckpoint.load(tmp.resolve("s2").resolve("model"), null);
+        assertNotNull(loaded.graphEncoder());
+        assertEquals(2, UgeCheckpoint.info(tmp.resolve("s2").resolve("model")).stage());
+    }
+}
