@@ -30,7 +30,8 @@ final class AttentionOps {
     }
 
     private static Launch masks(Launch l, AttentionMask mask) {
-        return l.arg(mask.causal() ? 1 : 0)
+        // bit 0: causal; the bits above: the sliding window (0 = none), unpacked at the top of each kernel
+        return l.arg((mask.causal() ? 1 : 0) | mask.window() << 1)
                 .optView(mask.keyPadding()).arg(mask.keyPadding() != null ? 1 : 0)
                 .optView(mask.querySegments()).optView(mask.keySegments())
                 .arg(mask.querySegments() != null ? 1 : 0);

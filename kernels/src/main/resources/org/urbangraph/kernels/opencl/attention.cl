@@ -9,7 +9,8 @@
 // rows of every query head that shares the key head (grouped-query attention), in a fixed order, so no atomics.
 //
 // Masks (all combine): causal with the key range shifted by Lk - Lq, key padding [B, Lk] (0 = never attended),
-// query / key segment ids [B, Lq] / [B, Lk] (a query sees keys of its own segment only).
+// query / key segment ids [B, Lq] / [B, Lk] (a query sees keys of its own segment only), and a sliding window
+// (query i sees key j only if j > i + shift - window; the host passes it in the bits above the causal flag).
 
 #ifndef DMAX
 #define DMAX 64
@@ -75,6 +76,8 @@ kernel void attn_fwd(int Hq, int Hk, int Lq, int Lk, int D, int Dv, float scale,
     int hk = h / (Hq / Hk);
     int active = i < Lq;
     int shift = Lk - Lq;
+    int window = causal >> 1;  // the host packs the sliding window into the bits above the causal flag
+    causal &= 1;
     float qv[DMAX];
     float acc[DMAX];
     float sc[BK];
@@ -99,7 +102,8 @@ kernel void attn_fwd(int Hq, int Hk, int Lq, int Lk, int D, int Dv, float scale,
             for (int jj = 0; jj < BK; jj++) {
                 int j = j0 + jj;
                 float s = -INFINITY;
-                if (kok[jj] && (!causal || j <= i + shift) && (!hasSeg || kseg[jj] == qseg)) {
+                if (kok[jj] && (!causal || j <= i + shift) && (window <= 0 || j > i + shift - window)
+                    && (!hasSeg || kseg[jj] == qseg)) {
                     float dot = 0.0f;
                     for (int c = 0; c < DMAX; c++) {
                         dot = mad(qv[c], Ks[jj][c], dot);
@@ -175,6 +179,8 @@ kernel void attn_bwd_dq(int Hq, int Hk, int Lq, int Lk, int D, int Dv, float sca
     int hk = h / (Hq / Hk);
     int active = i < Lq;
     int shift = Lk - Lq;
+    int window = causal >> 1;  // the host packs the sliding window into the bits above the causal flag
+    causal &= 1;
     float qv[DMAX];
     float dov[DMAX];
     float g[DMAX];
@@ -198,7 +204,8 @@ kernel void attn_bwd_dq(int Hq, int Hk, int Lq, int Lk, int D, int Dv, float sca
         if (active && li > -INFINITY) {
             for (int jj = 0; jj < BK; jj++) {
                 int j = j0 + jj;
-                if (!(kok[jj] && (!causal || j <= i + shift) && (!hasSeg || kseg[jj] == qseg))) {
+                if (!(kok[jj] && (!causal || j <= i + shift) && (window <= 0 || j > i + shift - window)
+                      && (!hasSeg || kseg[jj] == qseg))) {
                     continue;
                 }
                 float dot = 0.0f;
@@ -242,6 +249,8 @@ kernel void attn_bwd_dkdv(int Hq, int Hk, int Lq, int Lk, int D, int Dv, float s
     int hk = bh % Hk;
     int group = Hq / Hk;
     int shift = Lk - Lq;
+    int window = causal >> 1;  // the host packs the sliding window into the bits above the causal flag
+    causal &= 1;
     int active = j < Lk;
     if (active && hasKp) {
         active = ld_l(kp, kpd.dtype, at2(&kpd, b, j)) != 0;
@@ -274,7 +283,8 @@ kernel void attn_bwd_dkdv(int Hq, int Hk, int Lq, int Lk, int D, int Dv, float s
             if (active) {
                 for (int ii = 0; ii < BK; ii++) {
                     int i = i0 + ii;
-                    if (i >= Lq || lq[ii] == -INFINITY || (causal && j > i + shift) || (hasSeg && qseg[ii] != kseg)) {
+                    if (i >= Lq || lq[ii] == -INFINITY || (causal && j > i + shift) || (window > 0 && j <= i + shift - window)
+                        || (hasSeg && qseg[ii] != kseg)) {
                         continue;
                     }
                     float dot = 0.0f;
