@@ -1,0 +1,56 @@
+package org.urbangraph.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.testkit.Fixtures;
+
+/**
+ * The main job end to end at a few steps: every bundled city built, both stages trained, UGBench run for the three
+ * variants on training and held-out cities, the table printed and the report written where the output says.
+ */
+class QuickstartCommandTest {
+
+    @Test
+    void runsEveryStageAndSaysWhereTheReportIs(@TempDir Path out) throws Exception {
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setOut(new PrintWriter(stdout));
+        cl.setErr(new PrintWriter(stderr));
+        int code = cl.execute("quickstart", "--out", out.toString(), "--views", "10", "--stage1-steps", "3",
+                "--stage2-steps", "3", "--batch-size", "4", "--bench-max", "4", "--tokenizer",
+                Fixtures.path("tokenizer", "qwen2").toString());
+        assertEquals(0, code, stderr.toString());
+        String text = stdout.toString();
+        assertTrue(text.contains("Report: " + out.resolve("report").resolve("report.html").toAbsolutePath()), text);
+        assertTrue(text.contains("Copenhagen (held-out)") && text.contains("Monaco (train)"), text);
+        assertTrue(stderr.toString().contains("base weights train too"), "the run says the base trains too");
+        JsonNode rows = new ObjectMapper().readTree(out.resolve("report").resolve("results.json").toFile()).get("rows");
+        Set<String> variants = new HashSet<>();
+        Set<String> splits = new HashSet<>();
+        for (JsonNode r : rows) {
+            variants.add(r.get("variant").asText());
+            splits.add(r.get("split").asText());
+            double h1 = r.get("hit@1").asDouble();
+            assertTrue(h1 >= 0 && h1 <= 1 && r.get("mrr").asDouble() >= h1, r.toString());
+        }
+        assertEquals(Set.of("untrained", "stage 1", "stage 1+2"), variants);
+        assertEquals(Set.of("train", "held-out"), splits);
+        for (String city : new String[] {"monaco", "andorra", "liechtenstein", "copenhagen"}) {
+            assertTrue(Files.isRegularFile(out.resolve("data").resolve(city).resolve("manifest.json")), city);
+        }
+        assertTrue(Files.isRegularFile(out.resolve("stage2").resolve("model").resolve("graph_encoder.safetensors")));
+        assertTrue(Files.size(out.resolve("report").resolve("report.html")) > 10_000);
+    }
+}
