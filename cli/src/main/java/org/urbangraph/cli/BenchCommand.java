@@ -91,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
     int maxPerTask;
 
     @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "1000",
-            description = "Bootstrap resamples for the 95 % intervals (default: ${DEFAULT-VALUE}).")
+            description = "Bootstrap resamples for the 95 %% intervals (default: ${DEFAULT-VALUE}).")
     int bootstrap;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
@@ -120,6 +120,12 @@ public final class BenchCommand implements Callable<Integer> {
         }
         if (!adapters.isEmpty() && model == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--adapter needs the --model it adapts");
+        }
+        for (Path a : adapters) {
+            if (!java.nio.file.Files.isRegularFile(a.resolve("uge.json"))) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--adapter " + a + " is not a UGE model "
+                        + "directory (no uge.json); ug train writes one to <its --out>/model");
+            }
         }
         for (String b : baselines) {
             if (!BASELINES.contains(b)) {
