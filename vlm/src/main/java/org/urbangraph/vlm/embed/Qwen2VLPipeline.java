@@ -3,25 +3,22 @@ package org.urbangraph.vlm.embed;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.urbangraph.tensor.NoGrad;
-import org.urbangraph.tensor.Tensor;
-import org.urbangraph.vlm.MultimodalBatch;
+import org.urbangraph.vlm.VlmLoader;
 import org.urbangraph.vlm.chat.ChatMessage;
 import org.urbangraph.vlm.chat.Qwen2VLChatFormat;
 import org.urbangraph.vlm.image.Qwen2VLImageProcessor;
 import org.urbangraph.vlm.image.RgbImage;
+import org.urbangraph.vlm.qwen2vl.Qwen2VLConfig;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLForConditionalGeneration;
 import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
  * A Qwen2-VL / Qwen2.5-VL model directory ready to embed: the model, its tokenizer, the chat layout UGE trains with
  * and the image processor from {@code preprocessor_config.json}. Inputs become left-padded batches, as the
- * embedding API expects.
+ * embedding API expects. UGE trains and embeds through this class.
  */
-public final class Qwen2VLPipeline {
+public final class Qwen2VLPipeline implements EmbeddingPipeline {
 
     private final Qwen2VLForConditionalGeneration model;
     private final Tokenizer tokenizer;
@@ -60,17 +57,31 @@ public final class Qwen2VLPipeline {
         return new Qwen2VLPipeline(model, tok, new Qwen2VLImageProcessor(cfg), dir);
     }
 
+    @Override
+    public VlmLoader.Family family() {
+        return model.config().variant() == Qwen2VLConfig.Variant.QWEN2_5_VL ? VlmLoader.Family.QWEN2_5_VL
+                : VlmLoader.Family.QWEN2_VL;
+    }
+
     /** The model directory this pipeline was loaded from, or null. */
+    @Override
     public Path source() {
         return source;
     }
 
+    @Override
     public Qwen2VLForConditionalGeneration model() {
         return model;
     }
 
+    @Override
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    @Override
+    public long padId() {
+        return padId;
     }
 
     public Qwen2VLChatFormat chat() {
@@ -85,6 +96,7 @@ public final class Qwen2VLPipeline {
      * A query as UGE writes it: one user turn holding the images (as {@code <image>} tags, in front) and the text,
      * an opened assistant turn, nothing after it. The embedding is pooled at that last token.
      */
+    @Override
     public EncodedInput encodeQuery(List<RgbImage> images, String text) {
         StringBuilder content = new StringBuilder();
         for (int i = 0; i < images.size(); i++) {
@@ -107,69 +119,44 @@ public final class Qwen2VLPipeline {
                                        int[] graphNodes) {
         Qwen2VLChatFormat.Media media = (images == null ? Qwen2VLChatFormat.Media.NONE
                 : Qwen2VLChatFormat.Media.images(images.imageTokens())).withGraphs(graphNodes);
-        int[] ids = chat.encodeForEmbedding(messages, media);
-        return images == null ? EncodedInput.text(ids)
-                : new EncodedInput(ids, images.pixelValues(), images.rowSize(), images.grids());
+        return encoded(chat.encodeForEmbedding(messages, media), images);
     }
 
     /**
      * A prompt written out in full: each {@code <|vision_start|><|image_pad|><|vision_end|>} is expanded for the next
      * image, exactly as the Hugging Face processor does.
      */
+    @Override
     public EncodedInput encodePrompt(String prompt, List<RgbImage> images) {
+        int placeholders = imagePlaceholders(prompt);
+        if (placeholders != images.size()) {
+            throw new IllegalArgumentException("the prompt has " + placeholders + " " + Qwen2VLChatFormat.IMAGE_PAD
+                    + " placeholders but " + images.size() + " images were given");
+        }
         Qwen2VLImageProcessor.Output px = images.isEmpty() ? null : processor.preprocess(images);
         Qwen2VLChatFormat.Media media = px == null ? Qwen2VLChatFormat.Media.NONE
                 : Qwen2VLChatFormat.Media.images(px.imageTokens());
-        int[] ids = chat.encodePrompt(prompt, media);
-        return px == null ? EncodedInput.text(ids) : new EncodedInput(ids, px.pixelValues(), px.rowSize(), px.grids());
+        return encoded(chat.encodePrompt(prompt, media), px);
     }
 
-    /** Left-pads inputs into one batch; images keep the order of the inputs. */
-    public MultimodalBatch batch(List<EncodedInput> inputs) {
-        int len = inputs.stream().mapToInt(i -> i.ids().length).max().orElseThrow();
-        long[][] ids = new long[inputs.size()][len];
-        long[][] mask = new long[inputs.size()][len];
-        List<int[]> grids = new ArrayList<>();
-        int rows = 0;
-        int rowSize = 0;
-        for (int r = 0; r < inputs.size(); r++) {
-            EncodedInput in = inputs.get(r);
-            int pad = len - in.ids().length;
-            Arrays.fill(ids[r], 0, pad, padId);
-            for (int i = 0; i < in.ids().length; i++) {
-                ids[r][pad + i] = in.ids()[i];
-                mask[r][pad + i] = 1;
-            }
-            for (Qwen2VLImageProcessor.Grid g : in.grids()) {
-                grids.add(new int[] {g.t(), g.h(), g.w()});
-            }
-            rows += in.rows();
-            if (in.rows() > 0) {
-                rowSize = in.rowSize();
-            }
+    /** Each {@code <|image_pad|>} of a written-out prompt takes one image. */
+    @Override
+    public int imagePlaceholders(String prompt) {
+        int n = 0;
+        String pad = Qwen2VLChatFormat.IMAGE_PAD;
+        for (int at = prompt.indexOf(pad); at >= 0; at = prompt.indexOf(pad, at + pad.length())) {
+            n++;
         }
-        if (rows == 0) {
-            return MultimodalBatch.textOnly(ids, mask);
-        }
-        float[] pixels = new float[rows * rowSize];
-        int at = 0;
-        for (EncodedInput in : inputs) {
-            System.arraycopy(in.pixelRows(), 0, pixels, at, in.pixelRows().length);
-            at += in.pixelRows().length;
-        }
-        return new MultimodalBatch(ids, mask, Tensor.of(pixels, rows, rowSize), grids.toArray(new int[0][]));
+        return n;
     }
 
-    /** L2-normalised embeddings [n][hidden] of the inputs, as one left-padded batch. */
-    public float[][] embed(List<EncodedInput> inputs) {
-        try (NoGrad g = NoGrad.enter()) {
-            float[] flat = model.embed(batch(inputs)).toFloatArray();
-            int h = model.hiddenSize();
-            float[][] out = new float[inputs.size()][];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = Arrays.copyOfRange(flat, i * h, (i + 1) * h);
-            }
-            return out;
-        }
+    @Override
+    public String imagePlaceholder() {
+        return Qwen2VLChatFormat.VISION_START + Qwen2VLChatFormat.IMAGE_PAD + Qwen2VLChatFormat.VISION_END;
+    }
+
+    private static EncodedInput encoded(int[] ids, Qwen2VLImageProcessor.Output px) {
+        return px == null ? EncodedInput.text(ids)
+                : new EncodedInput(ids, px.pixelValues(), new int[] {px.rowSize()}, px.gridThw());
     }
 }

@@ -6,58 +6,28 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
-import org.urbangraph.testkit.Fixtures;
 
 /**
  * Phi-3-Vision's tokenizer (the Llama-2 vocabulary plus Phi-3-V's added tokens with mixed rstrip flags) against
  * its 50 cases and decode-only lists.
  *
- * <p>The files are not in this repository: whether the Llama-2 vocabulary may be redistributed under the
- * Llama 2 Community License is unsettled. They are read from {@code -Dug.llama2.tokenizer.dir}, by default
- * {@code ../shared/tokenizer/llama2} next to the repository (or the nearest {@code shared/} further up), and the
- * test is skipped when that folder is absent.
+ * <p>The files are not in this repository; {@link Llama2Files} says where they are read from and why, and the
+ * tests skip when they are absent.
  */
 class Llama2TokenizerTest {
-    static final String PROPERTY = "ug.llama2.tokenizer.dir";
-
     private static Tokenizer tokenizer;
     private static JsonNode cases;
 
-    static Path directory() {
-        String configured = System.getProperty(PROPERTY);
-        if (configured != null && !configured.isBlank()) {
-            return Path.of(configured);
-        }
-        // fixtures/ sits at the repository root; shared/ is its sibling on developer machines (a worktree may
-        // sit deeper, so the nearest shared/ above the root counts too).
-        Path root = Fixtures.root().toAbsolutePath().getParent();
-        Path fallback = root.resolveSibling("shared").resolve("tokenizer").resolve("llama2");
-        for (Path dir = root.getParent(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("shared").resolve("tokenizer").resolve("llama2");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        return fallback;
-    }
-
-    static String missingMessage(Path dir) {
-        return "Llama-2 tokenizer files not found in " + dir + " (set -D" + PROPERTY + "=DIR): they are kept out of "
-                + "the repository because the Llama 2 Community License's redistribution terms for the Llama-2 "
-                + "vocabulary are unsettled";
-    }
-
     @BeforeAll
     static void load() throws IOException {
-        Path dir = directory();
-        if (Files.isRegularFile(dir.resolve("tokenizer.json")) && Files.isRegularFile(dir.resolve("cases.json"))) {
+        if (Llama2Files.present()) {
+            Path dir = Llama2Files.directory();
             tokenizer = Tokenizer.load(dir);
             cases = TokenizerCases.read(dir.resolve("cases.json"));
         }
@@ -65,7 +35,7 @@ class Llama2TokenizerTest {
 
     /** Each test skips itself, so that the report lists every skipped test with the reason. */
     private static void assumeFiles() {
-        assumeTrue(tokenizer != null, missingMessage(directory()));
+        assumeTrue(tokenizer != null, Llama2Files.missingMessage());
     }
 
     @TestFactory

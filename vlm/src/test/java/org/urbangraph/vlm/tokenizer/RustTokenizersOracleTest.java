@@ -73,8 +73,8 @@ class RustTokenizersOracleTest {
 
     @Test
     void llama2MatchesRust() throws Exception {
-        Path dir = Llama2TokenizerTest.directory();
-        assumeTrue(Files.isRegularFile(dir.resolve("tokenizer.json")), Llama2TokenizerTest.missingMessage(dir));
+        Path dir = Llama2Files.directory();
+        assumeTrue(Files.isRegularFile(dir.resolve("tokenizer.json")), Llama2Files.missingMessage());
         try (HuggingFaceTokenizer rust = rust(dir.resolve("tokenizer.json"))) {
             compare(Tokenizer.load(dir), rust, "llama2", 400, 20251129L);
         }

@@ -1,0 +1,161 @@
+package org.urbangraph.vlm.embed;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.image.Phi3VImageProcessor;
+import org.urbangraph.vlm.image.RgbImage;
+import org.urbangraph.vlm.phi3v.Phi3VForCausalLM;
+import org.urbangraph.vlm.phi3v.Phi3VProcessor;
+import org.urbangraph.vlm.tokenizer.Tokenizer;
+
+/**
+ * A Phi-3-Vision model directory ready to embed. Queries use Phi-3-V's chat template (its
+ * {@code tokenizer_config.json}: {@code '<|' + role + '|>\n' + content + '<|end|>\n'} per message, then
+ * {@code '<|assistant|>\n'}) with the images as {@code <|image_1|>\n}, {@code <|image_2|>\n}, ... in front of the
+ * text, as the model card writes them:
+ *
+ * <pre>
+ * &lt;|user|&gt;\n&lt;|image_1|&gt;\n{text}&lt;|end|&gt;\n&lt;|assistant|&gt;\n
+ * </pre>
+ *
+ * Every prompt goes through {@link Phi3VProcessor} ({@code processing_phi3_v.py}): split on the image tags, each
+ * chunk tokenised on its own with its own {@code <s>}, image N inserted as {@code -N} once per image token. The
+ * embedding is pooled at the last token ({@code <|assistant|>}, which swallows the newline after it).
+ *
+ * <p>The reference hard-codes 336-pixel crops for CLIP ViT-L/14-336; here the crop size is the vision tower's
+ * {@code image_size}, which is 336 for every released model and lets tiny test models pair with the processor.
+ */
+public final class Phi3VPipeline implements EmbeddingPipeline {
+
+    private final Phi3VForCausalLM model;
+    private final Tokenizer tokenizer;
+    private final Phi3VImageProcessor processor;
+    private final long padId;
+    private final Path source;
+
+    /**
+     * @param source the model directory the parts were loaded from (null if built in memory)
+     * @throws IllegalArgumentException if the tokenizer does not fit the model's table or the processor's crops do
+     *                                  not fit the vision tower
+     */
+    public Phi3VPipeline(Phi3VForCausalLM model, Tokenizer tokenizer, Phi3VImageProcessor processor, Path source) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.processor = processor;
+        this.source = source;
+        int vocab = model.config().text().vocabSize();
+        if (tokenizer.size() > vocab) {
+            throw new IllegalArgumentException(tokenizer.source() + ": the tokenizer has " + tokenizer.size()
+                    + " tokens but the model's embedding table (" + model.config().source() + ") has " + vocab + " rows");
+        }
+        int s = model.config().vision().imageSize();
+        if (processor.config().cropSize() != s) {
+            throw new IllegalArgumentException("the image processor cuts " + processor.config().cropSize()
+                    + "-pixel crops but the vision tower takes " + s + " (" + model.config().source() + ")");
+        }
+        this.padId = tokenizer.padTokenId().orElse(tokenizer.unkTokenId().orElse(0));
+    }
+
+    /**
+     * Loads model, tokenizer ({@code tokenizer.json}) and image processor ({@code preprocessor_config.json}, or the
+     * processor class's defaults without one) from a hub model directory.
+     */
+    public static Phi3VPipeline load(Path dir) throws IOException {
+        Phi3VForCausalLM model = Phi3VForCausalLM.load(dir);
+        Tokenizer tok = Tokenizer.load(dir);
+        Path pp = dir.resolve("preprocessor_config.json");
+        Phi3VImageProcessor.Config cfg = Files.isRegularFile(pp) ? Phi3VImageProcessor.Config.read(pp)
+                : Phi3VImageProcessor.Config.fromJson(JsonNodeFactory.instance.objectNode(), "Phi3VImageProcessor");
+        cfg = cfg.withCropSize(model.config().vision().imageSize());
+        return new Phi3VPipeline(model, tok, new Phi3VImageProcessor(cfg), dir);
+    }
+
+    @Override
+    public VlmLoader.Family family() {
+        return VlmLoader.Family.PHI3_V;
+    }
+
+    @Override
+    public Path source() {
+        return source;
+    }
+
+    @Override
+    public Phi3VForCausalLM model() {
+        return model;
+    }
+
+    @Override
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Phi3VImageProcessor processor() {
+        return processor;
+    }
+
+    @Override
+    public long padId() {
+        return padId;
+    }
+
+    /** {@code <|user|>\n<|image_1|>\n...{text}<|end|>\n<|assistant|>\n}. */
+    @Override
+    public EncodedInput encodeQuery(List<RgbImage> images, String text) {
+        StringBuilder prompt = new StringBuilder("<|user|>\n");
+        for (int i = 1; i <= images.size(); i++) {
+            prompt.append("<|image_").append(i).append("|>\n");
+        }
+        prompt.append(text == null ? "" : text).append("<|end|>\n<|assistant|>\n");
+        return encodePrompt(prompt.toString(), images);
+    }
+
+    @Override
+    public EncodedInput encodePrompt(String prompt, List<RgbImage> images) {
+        int placeholders = imagePlaceholders(prompt);
+        if (placeholders != images.size()) {
+            throw new IllegalArgumentException("the prompt has " + placeholders + " <|image_N|> placeholders but "
+                    + images.size() + " images were given");
+        }
+        Phi3VImageProcessor.Output px = images.isEmpty() ? null
+                : processor.preprocess(images, model.config().tokensPerCropSide());
+        long[] ids = Phi3VProcessor.inputIds(prompt, px == null ? new int[0] : px.imageTokens(), chunk -> {
+            int[] t = tokenizer.encode(chunk);
+            long[] w = new long[t.length];
+            for (int i = 0; i < t.length; i++) {
+                w[i] = t[i];
+            }
+            return w;
+        });
+        int[] out = new int[ids.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.toIntExact(ids[i]);
+        }
+        if (px == null) {
+            return EncodedInput.text(out);
+        }
+        return new EncodedInput(out, px.pixelValues(), new int[] {px.slots(), 3, px.cropSize(), px.cropSize()},
+                px.imageSizes());
+    }
+
+    /** The {@code <|image_N|>} tags of a prompt. */
+    @Override
+    public int imagePlaceholders(String prompt) {
+        Matcher m = Phi3VProcessor.IMAGE_TAG.matcher(prompt);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    @Override
+    public String imagePlaceholder() {
+        return "<|image_N|>";
+    }
+}
