@@ -9,8 +9,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.urbangraph.vlm.embed.EmbeddingPipeline;
+import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.EncodedInput;
-import org.urbangraph.vlm.embed.Qwen2VLPipeline;
 import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
 import picocli.CommandLine;
@@ -21,14 +22,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ug embed}: embeddings of images and texts (or of prompts written out in full), one JSON object per input,
- * through the same pipeline the library and UGE use.
+ * through the same pipeline the library and UGE use. Plain backbones of every family (Qwen2-VL, Qwen2.5-VL,
+ * LLaVA-NeXT, Phi-3-V) go through {@link EmbeddingPipelines}; UGE models ({@code --adapter}) are Qwen2-VL only.
  */
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = {"Prints the L2-normalised last-token embedding of each input, one JSON object per line.",
             "Each --image is one input (the image followed by --instruction), each --text is one input (after "
-                + "--instruction, if given). With --prompt, each prompt is one input: it is written out in full "
-                + "with its special tokens, each <|vision_start|><|image_pad|><|vision_end|> takes the next --image, "
-                + "and all prompts form one left-padded batch."})
+                + "--instruction, if given), in the model family's own chat layout. With --prompt, each prompt is "
+                + "one input: it is written out in full with its special tokens, each image placeholder takes the "
+                + "next --image (Qwen2-VL: <|vision_start|><|image_pad|><|vision_end|>; LLaVA-NeXT: <image>; "
+                + "Phi-3-V: <|image_1|>, <|image_2|>, ... numbered within each prompt), and all prompts form one "
+                + "left-padded batch."})
 public final class EmbedCommand implements Callable<Integer> {
 
     @Spec
@@ -98,24 +102,31 @@ public final class EmbedCommand implements Callable<Integer> {
         for (Path p : images) {
             decoded.add(Images.read(p));
         }
-        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(model);
+        EmbeddingPipeline pipe = EmbeddingPipelines.load(model);
         List<EncodedInput> inputs = new ArrayList<>();
         List<String> described = new ArrayList<>();
         if (!prompts.isEmpty()) {
-            int next = 0;
-            for (String prompt : prompts) {
-                int n = count(prompt, "<|image_pad|>");
-                if (next + n > decoded.size()) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "the prompts hold more "
-                            + "<|image_pad|> placeholders than the " + decoded.size() + " --image files given");
-                }
-                inputs.add(pipe.encodePrompt(prompt, decoded.subList(next, next + n)));
-                described.add(null);
-                next += n;
+            int[] placeholders = new int[prompts.size()];
+            int total = 0;
+            for (int i = 0; i < placeholders.length; i++) {
+                placeholders[i] = pipe.imagePlaceholders(prompts.get(i));
+                total += placeholders[i];
             }
-            if (next != decoded.size()) {
+            if (total != decoded.size()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), decoded.size() + " --image files but the "
-                        + "prompts hold " + next + " <|image_pad|> placeholders");
+                        + "prompts hold " + total + " image placeholders (" + pipe.imagePlaceholder() + " for "
+                        + pipe.family().modelType() + "); each placeholder takes the next --image");
+            }
+            int next = 0;
+            for (int i = 0; i < placeholders.length; i++) {
+                try {
+                    inputs.add(pipe.encodePrompt(prompts.get(i), decoded.subList(next, next + placeholders[i])));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--prompt " + (i + 1) + ": "
+                            + e.getMessage());
+                }
+                described.add(null);
+                next += placeholders[i];
             }
         } else {
             for (int i = 0; i < decoded.size(); i++) {
@@ -220,13 +231,5 @@ public final class EmbedCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
-    }
-
-    private static int count(String s, String token) {
-        int n = 0;
-        for (int at = s.indexOf(token); at >= 0; at = s.indexOf(token, at + token.length())) {
-            n++;
-        }
-        return n;
     }
 }

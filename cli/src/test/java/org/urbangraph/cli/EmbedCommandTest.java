@@ -1,6 +1,7 @@
 package org.urbangraph.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,6 +25,8 @@ import org.urbangraph.tensor.nn.Init;
 import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.testkit.Approx;
 import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.Qwen2VLPipeline;
 import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLConfig;
@@ -105,7 +108,8 @@ class EmbedCommandTest {
         assertEquals(64, out.get(0).get("dim").asInt());
         assertEquals(imageA.toString(), out.get(0).get("image").asText());
         assertEquals("Quiet street near a park.", out.get(2).get("text").asText());
-        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(model);
+        Qwen2VLPipeline pipe = assertInstanceOf(Qwen2VLPipeline.class, EmbeddingPipelines.load(model));
+        assertEquals(VlmLoader.Family.QWEN2_VL, pipe.family());
         float[] alone = pipe.embed(List.of(pipe.encodeQuery(List.of(Images.read(imageB)),
                 "Where was this photo taken?")))[0];
         Approx.assertClose("image b alone vs in the batch", alone, vector(out.get(1)), 1e-5, 0);

@@ -2,6 +2,7 @@ package org.urbangraph.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,9 +18,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.vlm.tokenizer.Llama2Files;
 import picocli.CommandLine;
 
-/** {@code ug tokenize}, run in process, against the recorded tokenizer cases. */
+/**
+ * {@code ug tokenize}, run in process, against the recorded tokenizer cases of Qwen2-VL, LLaVA-1.6-Mistral and (where
+ * its files are present, see {@link Llama2Files}) Phi-3-Vision.
+ */
 class TokenizeCommandTest {
     private record Result(int exit, String out, String err) {}
 
@@ -71,6 +76,37 @@ class TokenizeCommandTest {
         assertEquals(0, r.exit(), r.err());
         assertEquals(expected, r.out().lines().toList());
         assertEquals(48, expected.size());
+    }
+
+    /** Every case of a tokenizer folder through standard input; the ids include the BOS the post-processor adds. */
+    private static void allCasesThroughStandardInput(Path dir, int expectedCases) throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode cases = mapper.readTree(dir.resolve("cases.json").toFile()).path("cases");
+        StringBuilder stdin = new StringBuilder();
+        List<String> expected = new ArrayList<>();
+        for (JsonNode c : cases) {
+            stdin.append(mapper.writeValueAsString(c.path("text").asText())).append('\n');
+            expected.add(mapper.writeValueAsString(c.path("ids")));
+        }
+        assertEquals(expectedCases, expected.size());
+        Result r = run(stdin.toString(), "tokenize", "--model", dir.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertEquals(expected, r.out().lines().toList());
+    }
+
+    /** LLaVA-1.6-Mistral's tokenizer (SentencePiece-style BPE with byte fallback): all 50 recorded cases. */
+    @Test
+    void mistralCasesThroughStandardInput() throws Exception {
+        allCasesThroughStandardInput(Fixtures.path("tokenizer", "mistral"), 50);
+    }
+
+    /** Phi-3-Vision's own tokenizer (Llama-2 vocabulary, Phi-3-V's added tokens): all 50 recorded cases. */
+    @Test
+    void llama2Phi3CasesThroughStandardInput() throws Exception {
+        assumeTrue(Llama2Files.present(), Llama2Files.missingMessage());
+        allCasesThroughStandardInput(Llama2Files.directory(), 50);
+        Result r = run(null, "tokenize", "--model", Llama2Files.directory().toString(), "--text", "Hello world!");
+        assertEquals("[1,15043,3186,29991]", r.out().strip());
     }
 
     @Test
