@@ -129,6 +129,12 @@ class Qwen2VLGoldenTest {
         model.loadWeights(WeightSource.open(dir.resolve("model.bf16.safetensors")));
         assertEquals(org.urbangraph.kernels.DType.BF16,
                 model.languageModel().embedTokens().weight().tensor().dtype(), "weights stay BF16");
+        for (var e : model.namedParameters().entrySet()) {
+            var buf = e.getValue().tensor().buffer();
+            org.junit.jupiter.api.Assertions.assertTrue(buf instanceof org.urbangraph.kernels.HostBuffer hb
+                    && hb.segment().isNative() && hb.segment().isMapped(), e.getKey()
+                    + " is a view of the memory-mapped file, not a heap copy");
+        }
         SafetensorsFile ref = SafetensorsFile.open(dir.resolve("reference.safetensors"));
         SafetensorsFile bf = SafetensorsFile.open(dir.resolve("reference_bf16_weights.safetensors"));
         try (NoGrad g = NoGrad.enter()) {
