@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
-import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.vlm.GoldenCases;
@@ -37,41 +36,17 @@ class GeneratorTest {
 
     /** Greedy decoding by recomputing the whole sequence each step (no cache). */
     static long[] greedyWithoutCache(MultimodalBatch p, int row, int steps) {
-        long[] ids = p.inputIds()[row].clone();
-        long[] mask = p.attentionMask()[row].clone();
-        long[] out = new long[0];
         int[][] grids = p.imageGrids();
-        boolean hasImage = Arrays.stream(ids).anyMatch(id -> id == model.config().imageTokenId());
-        int[][] rowGrids = null;
-        if (hasImage) {
-            // the golden batch puts image a in row 0 and image b in row 1
-            rowGrids = grids.length == 2 && p.batchSize() == 2 ? new int[][] {grids[row]} : grids;
-        }
-        try (NoGrad g = NoGrad.enter()) {
-            for (int s = 0; s < steps; s++) {
-                MultimodalBatch b = hasImage
-                        ? new MultimodalBatch(new long[][] {ids}, new long[][] {mask}, pixelsFor(p, row), rowGrids)
-                        : MultimodalBatch.textOnly(new long[][] {ids}, new long[][] {mask});
-                var hidden = model.forward(b, false).lastHiddenState();
-                float[] logits = model.logits(hidden.narrow(1, ids.length - 1, 1)).toFloatArray();
-                int best = 0;
-                for (int i = 1; i < logits.length; i++) {
-                    if (logits[i] > logits[best]) {
-                        best = i;
-                    }
-                }
-                if (STOP.contains((long) best)) {
-                    break;
-                }
-                out = Arrays.copyOf(out, out.length + 1);
-                out[out.length - 1] = best;
-                ids = Arrays.copyOf(ids, ids.length + 1);
-                ids[ids.length - 1] = best;
-                mask = Arrays.copyOf(mask, mask.length + 1);
-                mask[mask.length - 1] = 1;
-            }
-        }
-        return out;
+        boolean hasImage = Arrays.stream(p.inputIds()[row]).anyMatch(id -> id == model.config().imageTokenId());
+        // the golden batch puts image a in row 0 and image b in row 1
+        int[][] rowGrids = !hasImage ? null : grids.length == 2 && p.batchSize() == 2 ? new int[][] {grids[row]} : grids;
+        return GreedyByRecomputation.decode(p.inputIds()[row], p.attentionMask()[row], steps, STOP, (ids, mask) -> {
+            MultimodalBatch b = hasImage
+                    ? new MultimodalBatch(new long[][] {ids}, new long[][] {mask}, pixelsFor(p, row), rowGrids)
+                    : MultimodalBatch.textOnly(new long[][] {ids}, new long[][] {mask});
+            var hidden = model.forward(b, false).lastHiddenState();
+            return model.logits(hidden.narrow(1, ids.length - 1, 1)).toFloatArray();
+        });
     }
 
     static org.urbangraph.tensor.Tensor pixelsFor(MultimodalBatch p, int row) {

@@ -3,13 +3,11 @@ package org.urbangraph.vlm.llava;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.testkit.Fixtures;
@@ -17,6 +15,7 @@ import org.urbangraph.vlm.GoldenCases;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.generation.GenerationOptions;
 import org.urbangraph.vlm.generation.Generator;
+import org.urbangraph.vlm.generation.GreedyByRecomputation;
 
 /**
  * Cached generation on LLaVA-NeXT picks exactly the tokens that a full forward pass over the growing sequence
@@ -48,31 +47,10 @@ class LlavaNextGenerationTest {
     }
 
     static long[] greedyWithoutCache(MultimodalBatch p, int r, int steps) {
-        long[] ids = p.inputIds()[r].clone();
-        long[] mask = p.attentionMask()[r].clone();
-        long[] out = new long[0];
-        try (NoGrad g = NoGrad.enter()) {
-            for (int s = 0; s < steps; s++) {
-                Tensor hidden = model.encode(row(p, r, ids, mask), null);
-                float[] logits = model.logits(hidden.narrow(1, ids.length - 1, 1)).toFloatArray();
-                int best = 0;
-                for (int i = 1; i < logits.length; i++) {
-                    if (logits[i] > logits[best]) {
-                        best = i;
-                    }
-                }
-                if (STOP.contains((long) best)) {
-                    break;
-                }
-                out = Arrays.copyOf(out, out.length + 1);
-                out[out.length - 1] = best;
-                ids = Arrays.copyOf(ids, ids.length + 1);
-                ids[ids.length - 1] = best;
-                mask = Arrays.copyOf(mask, mask.length + 1);
-                mask[mask.length - 1] = 1;
-            }
-        }
-        return out;
+        return GreedyByRecomputation.decode(p.inputIds()[r], p.attentionMask()[r], steps, STOP, (ids, mask) -> {
+            Tensor hidden = model.encode(row(p, r, ids, mask), null);
+            return model.logits(hidden.narrow(1, ids.length - 1, 1)).toFloatArray();
+        });
     }
 
     @ParameterizedTest

@@ -26,6 +26,7 @@ import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.config.ConfigException;
 import org.urbangraph.vlm.generation.GenerationOptions;
 import org.urbangraph.vlm.generation.Generator;
+import org.urbangraph.vlm.generation.GreedyByRecomputation;
 import org.urbangraph.vlm.image.Phi3VImageProcessor;
 import org.urbangraph.vlm.image.RgbImage;
 
@@ -113,35 +114,14 @@ class Phi3VModelTest {
     }
 
     static long[] greedyByRecomputation(Phi3VForCausalLM m, MultimodalBatch p, int row, int steps, Set<Long> stop) {
-        long[] ids = p.inputIds()[row].clone();
-        long[] mask = p.attentionMask()[row].clone();
-        long[] out = new long[0];
-        try (NoGrad g = NoGrad.enter()) {
-            for (int s = 0; s < steps; s++) {
-                MultimodalBatch b = row < 2
-                        ? new MultimodalBatch(new long[][] {ids}, new long[][] {mask},
-                                p.pixelValues().narrow(0, row, 1), new int[][] {p.imageGrids()[row]})
-                        : MultimodalBatch.textOnly(new long[][] {ids}, new long[][] {mask});
-                Tensor h = m.encode(b, null);
-                float[] logits = m.logits(h.narrow(1, ids.length - 1, 1)).toFloatArray();
-                int best = 0;
-                for (int i = 1; i < logits.length; i++) {
-                    if (logits[i] > logits[best]) {
-                        best = i;
-                    }
-                }
-                if (stop.contains((long) best)) {
-                    break;
-                }
-                out = Arrays.copyOf(out, out.length + 1);
-                out[out.length - 1] = best;
-                ids = Arrays.copyOf(ids, ids.length + 1);
-                ids[ids.length - 1] = best;
-                mask = Arrays.copyOf(mask, mask.length + 1);
-                mask[mask.length - 1] = 1;
-            }
-        }
-        return out;
+        return GreedyByRecomputation.decode(p.inputIds()[row], p.attentionMask()[row], steps, stop, (ids, mask) -> {
+            MultimodalBatch b = row < 2
+                    ? new MultimodalBatch(new long[][] {ids}, new long[][] {mask},
+                            p.pixelValues().narrow(0, row, 1), new int[][] {p.imageGrids()[row]})
+                    : MultimodalBatch.textOnly(new long[][] {ids}, new long[][] {mask});
+            Tensor h = m.encode(b, null);
+            return m.logits(h.narrow(1, ids.length - 1, 1)).toFloatArray();
+        });
     }
 
     @Test
