@@ -762,6 +762,16 @@ public abstract class BackendParityTest {
         }
     }
 
+    @Test
+    void gatv2LogitsForwardAndBackward() {
+        new GraphParityCases(this).gatv2Logits();
+    }
+
+    @Test
+    void edgeAggregateForwardAndBackward() {
+        new GraphParityCases(this).edgeAggregate();
+    }
+
     // ---- random numbers and optimizer ------------------------------------------------------------------------
 
     @Test
