@@ -123,6 +123,10 @@ class GradientTest {
                 In.random(62, 4, 5));
         check("linear", x -> Functional.linear(x[0], x[1], x[2]), In.random(63, 2, 3, 6), In.random(64, 4, 6),
                 In.random(65, 4));
+        check("linear without bias, strided input", x -> Functional.linear(x[0].mT(), x[1], null),
+                In.random(155, 6, 5), In.random(156, 4, 6));
+        check("linear of a weight view", x -> Functional.linear(x[0], x[1].reshape(3, 4), x[2]),
+                In.random(157, 7, 4), In.random(158, 12), In.random(159, 3));
         check("matmul permuted batch", x -> x[0].permute(1, 0, 2).matmul(x[1]), In.random(66, 3, 2, 4),
                 In.random(67, 2, 4, 3));
     }
