@@ -13,6 +13,9 @@ import org.urbangraph.kernels.View;
 public final class LinAlg {
     private LinAlg() {}
 
+    /** A weight with at most 1/16 as many inputs as outputs gets its gradient through x^T @ g (see {@link #linear}). */
+    private static final int NARROW_WEIGHT = 16;
+
     public static Tensor matmul(Tensor a, Tensor b) {
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException("matmul needs operands of rank >= 2, got " + Arrays.toString(a.shape())
@@ -72,7 +75,13 @@ public final class LinAlg {
             if (weight.requiresGrad()) {
                 Tensor g2 = foldRows(g, rows, out);
                 Tensor x2 = foldRows(x.dtype().isFloat() ? x : x.to(DType.F32), rows, in);
-                dw = gemm(g2.mT().unsqueeze(0), x2.unsqueeze(0), 1, out, in).view(out, in);
+                if ((long) in * NARROW_WEIGHT <= out) {
+                    // a weight with few inputs (lin_edge: 64 -> 6144): g^T @ x would pack all of g transposed, while
+                    // x^T @ g packs the narrow x, and its small [in, out] result is cheap to transpose
+                    dw = gemm(x2.mT().unsqueeze(0), g2.unsqueeze(0), 1, in, out).view(in, out).mT().contiguous();
+                } else {
+                    dw = gemm(g2.mT().unsqueeze(0), x2.unsqueeze(0), 1, out, in).view(out, in);
+                }
             }
             Tensor db = bias != null && bias.requiresGrad() ? Pointwise.sumTo(g, bias.shape()) : null;
             return new Tensor[] {dx, dw, db};

@@ -127,6 +127,8 @@ class GradientTest {
                 In.random(155, 6, 5), In.random(156, 4, 6));
         check("linear of a weight view", x -> Functional.linear(x[0], x[1].reshape(3, 4), x[2]),
                 In.random(157, 7, 4), In.random(158, 12), In.random(159, 3));
+        check("linear with a narrow weight (2 inputs, 33 outputs)", x -> Functional.linear(x[0], x[1], x[2]),
+                In.random(160, 5, 2), In.random(161, 33, 2), In.random(162, 33));
         check("matmul permuted batch", x -> x[0].permute(1, 0, 2).matmul(x[1]), In.random(66, 3, 2, 4),
                 In.random(67, 2, 4, 3));
     }
