@@ -47,7 +47,7 @@ import org.urbangraph.testkit.Approx;
  * weights) are widened exactly by both sides, so they keep the F32 rule. Copies, fills, selections, comparisons,
  * integer arithmetic and uniform random numbers must match bit for bit. Every output buffer starts filled with NaN
  * (or -7 for integers), so a kernel that reads its output shows, and the gaps around a padded output must come back
- * untouched.
+ * untouched. The graph-attention cases live in {@link GraphParityCases}.
  */
 public abstract class BackendParityTest {
 

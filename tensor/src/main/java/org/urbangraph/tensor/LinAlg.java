@@ -65,7 +65,7 @@ public final class LinAlg {
                 Pointwise.sameBackend(x, bias);
                 be.copy(Pointwise.broadcastView(bias, c.shape()), c.view());
             }
-            be.gemm(unitStride(x2).unsqueeze(0).view(), weight.mT().unsqueeze(0).view(), c.view(), 1f,
+            be.gemm(unitStride(x2).unsqueeze(0).view(), unitStride(weight.mT()).unsqueeze(0).view(), c.view(), 1f,
                     bias != null ? 1f : 0f);
             y = c.view(shape);
         }

@@ -66,18 +66,19 @@ final class CpuGraph {
     }
 
     /** Runs {@code body} over blocks of nodes [from, to). */
-    private void forNodeBlocks(int nodes, long work, NodeBlock body) {
+    private void forNodeBlocks(int nodes, long work, Block body) {
         int per = nodesPerBlock(nodes, work);
         pool.run(nodeBlocks(nodes, work), t -> body.run(t, t * per, Math.min(nodes, (t + 1) * per)));
     }
 
     @FunctionalInterface
-    private interface NodeBlock {
+    /** A task over the blocks [from, to) of nodes or edges. */
+    private interface Block {
         void run(int task, int from, int to);
     }
 
     /** Runs {@code body} over blocks of edges [from, to). */
-    private void forEdgeBlocks(int edges, int width, NodeBlock body) {
+    private void forEdgeBlocks(int edges, int width, Block body) {
         int per = (int) Math.max(1, WORK_PER_TASK / Math.max(1, width));
         pool.run((edges + per - 1) / per, t -> body.run(t, t * per, Math.min(edges, (t + 1) * per)));
     }
