@@ -2,6 +2,7 @@ package org.urbangraph.graph;
 
 import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.Indexing;
+import org.urbangraph.tensor.MessagePassing;
 import org.urbangraph.tensor.Pointwise;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Linear;
@@ -91,33 +92,32 @@ public final class GATv2Conv extends MessagePassingLayer {
                 trace, prefix);
     }
 
-    /** The layer's math on given tensors; {@code dropout} > 0 applies attention dropout with that seed. */
+    /**
+     * The layer's math on given tensors; {@code dropout} > 0 applies attention dropout with that seed. The edge terms
+     * are never materialised per edge: the logits and the aggregation are fused kernels ({@link MessagePassing}), so
+     * the only [E', H * C] tensor is lin_edge's output. A recording trace gets the same tensors the layer computes.
+     */
     static Tensor propagate(Weights w, int heads, int channels, Tensor x, LoopedEdgeIndex edges, Tensor edgeAttr,
                             double dropout, long seed, Trace trace, String prefix) {
         int n = x.size(0);
-        Tensor xl = Functional.linear(x, w.linL(), w.linLBias());
-        Tensor xr = Functional.linear(x, w.linR(), w.linRBias());
-        trace.put(prefix + ".x_l", xl.view(n, heads, channels));
-        trace.put(prefix + ".x_r", xr.view(n, heads, channels));
+        int m = edges.numMessages();
+        Tensor xl = trace.put(prefix + ".x_l", Functional.linear(x, w.linL(), w.linLBias()).view(n, heads, channels));
+        Tensor xr = trace.put(prefix + ".x_r", Functional.linear(x, w.linR(), w.linRBias()).view(n, heads, channels));
         if (trace.enabled()) {
             trace.put(prefix + ".edge_index_with_loops", edges.edgeIndex());
         }
-
-        Tensor xj = Indexing.indexSelect(xl, 0, edges.source);
-        Tensor e = Pointwise.add(Indexing.indexSelect(xr, 0, edges.target), xj);
+        Tensor edgeTerm = null;
         if (edgeAttr != null) {
             Tensor looped = trace.put(prefix + ".edge_attr_with_loops", edges.withLoops(edgeAttr));
-            e = Pointwise.add(e, Functional.linear(looped, w.linEdge(), null));
+            edgeTerm = Functional.linear(looped, w.linEdge(), null).view(m, heads, channels);
         }
-        int m = edges.numMessages();
-        Tensor act = Pointwise.leakyRelu(e, NEGATIVE_SLOPE).view(m, heads, channels);
-        Tensor logits = trace.put(prefix + ".att_logits", Pointwise.mul(act, w.att()).sum(-1, false));
+        Tensor logits = trace.put(prefix + ".att_logits", MessagePassing.gatv2Logits(xl, xr, edgeTerm, edges.source,
+                edges.target, w.att(), NEGATIVE_SLOPE));
         Tensor alpha = trace.put(prefix + ".alpha", Indexing.segmentSoftmax(logits, edges.target, n, SOFTMAX_EPS));
         if (dropout > 0) {
             alpha = Functional.dropout(alpha, dropout, true, seed);
         }
-        Tensor messages = Pointwise.mul(xj.view(m, heads, channels), alpha.unsqueeze(-1));
-        Tensor summed = Indexing.segmentSum(messages, edges.target, n);
-        return Pointwise.add(summed.mean(1, false), w.bias());
+        Tensor mean = MessagePassing.edgeAggregate(xl, alpha, edges.source, edges.target, n, true);
+        return Pointwise.add(mean, w.bias());
     }
 }

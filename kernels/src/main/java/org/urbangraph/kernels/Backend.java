@@ -148,6 +148,44 @@ public interface Backend {
     /** Gradient of {@link #segmentSoftmax} from its output y. */
     void segmentSoftmaxBackward(View y, View dy, View segment, int segments, View dx);
 
+    // ---- graph attention (fused edge kernels) -------------------------------------------------------------
+
+    /**
+     * The attention logits of GATv2, without materialising the [E, H, C] edge tensor:
+     * {@code logits[e, h] = sum_c leaky_relu(xl[src[e], h, c] + xr[dst[e], h, c] + p[e, h, c]) * att[h, c]} with
+     * leaky_relu(z) = z > 0 ? z : negativeSlope * z. xl [Ns, H, C], xr [Nt, H, C], p [E, H, C] (the projected edge
+     * features; null for a layer without them), att [H, C], src and dst [E] (I32/I64, checked against Ns and Nt
+     * before anything is written; bad ids throw as {@link #indexSelect} does), logits [E, H].
+     */
+    void gatv2Logits(View xl, View xr, View p, View src, View dst, View att, float negativeSlope, View logits);
+
+    /**
+     * Gradients of {@link #gatv2Logits} from {@code dLogits} [E, H], recomputing the edge sums instead of storing
+     * them. dxl [Ns, H, C] and dxr [Nt, H, C] sum, for each node, over the edges that leave it (dxl) or enter it (dxr)
+     * in increasing edge order; a node without such an edge gets 0. dp [E, H, C] is the gradient of each edge's p
+     * row, dAtt [H, C] sums over all edges. Each output may be null when it is not wanted; the others are written,
+     * not accumulated into.
+     */
+    void gatv2LogitsBackward(View xl, View xr, View p, View src, View dst, View att, float negativeSlope, View dLogits,
+                             View dxl, View dxr, View dp, View dAtt);
+
+    /**
+     * Weighted message aggregation over edges (a sparse-dense product): {@code out[t, h, :] = sum over the edges e
+     * with dst[e] = t, in increasing e, of weight[e, h] * x[src[e], h, :]}, or with {@code meanHeads} the mean of
+     * that over the heads, {@code out[t, :]}. x [Ns, H, C], weight [E, H], src and dst [E] (checked against Ns and
+     * Nt), out [Nt, H, C] or [Nt, C]; a node without incoming edges gets 0.
+     */
+    void edgeAggregate(View x, View weight, View src, View dst, boolean meanHeads, View out);
+
+    /**
+     * Gradients of {@link #edgeAggregate} from dOut (out's shape): {@code dWeight[e, h] = <dOut[dst[e], h], x[src[e],
+     * h]>} (over the channels; divided by H with {@code meanHeads}, where dOut has no head dimension) and dx [Ns, H, C],
+     * the sum over the edges leaving each node, in increasing edge order, of weight[e, h] * dOut[dst[e], h] (0 for a
+     * node without outgoing edges). Either output may be null; the other is written.
+     */
+    void edgeAggregateBackward(View x, View weight, View src, View dst, boolean meanHeads, View dOut, View dx,
+                               View dWeight);
+
     // ---- random numbers and optimizer ---------------------------------------------------------------------
 
     /**

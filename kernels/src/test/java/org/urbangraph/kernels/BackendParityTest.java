@@ -47,7 +47,7 @@ import org.urbangraph.testkit.Approx;
  * weights) are widened exactly by both sides, so they keep the F32 rule. Copies, fills, selections, comparisons,
  * integer arithmetic and uniform random numbers must match bit for bit. Every output buffer starts filled with NaN
  * (or -7 for integers), so a kernel that reads its output shows, and the gaps around a padded output must come back
- * untouched.
+ * untouched. The graph-attention cases live in {@link GraphParityCases}.
  */
 public abstract class BackendParityTest {
 
@@ -760,6 +760,16 @@ public abstract class BackendParityTest {
             backend().segmentSoftmaxBackward(y.dev(), dy.dev(), segment.dev(), segments, dx.dev());
             checkNormwise("segment_softmax backward " + Arrays.toString(shape), dx);
         }
+    }
+
+    @Test
+    void gatv2LogitsForwardAndBackward() {
+        new GraphParityCases(this).gatv2Logits();
+    }
+
+    @Test
+    void edgeAggregateForwardAndBackward() {
+        new GraphParityCases(this).edgeAggregate();
     }
 
     // ---- random numbers and optimizer ------------------------------------------------------------------------

@@ -122,10 +122,9 @@ public final class Functional {
 
     // ---- linear and dropout ---------------------------------------------------------------------------------
 
-    /** x @ weight^T + bias, with weight [out, in] in its stored dtype. */
+    /** x @ weight^T + bias, with weight [out, in] in its stored dtype (bias may be null); see {@link LinAlg#linear}. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        Tensor y = LinAlg.matmul(x, weight.mT());
-        return bias == null ? y : Pointwise.add(y, bias);
+        return LinAlg.linear(x, weight, bias);
     }
 
     /**

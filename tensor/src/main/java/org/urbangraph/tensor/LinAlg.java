@@ -13,6 +13,9 @@ import org.urbangraph.kernels.View;
 public final class LinAlg {
     private LinAlg() {}
 
+    /** A weight with at most 1/16 as many inputs as outputs gets its gradient through x^T @ g (see {@link #linear}). */
+    private static final int NARROW_WEIGHT = 16;
+
     public static Tensor matmul(Tensor a, Tensor b) {
         if (a.rank() < 2 || b.rank() < 2) {
             throw new IllegalArgumentException("matmul needs operands of rank >= 2, got " + Arrays.toString(a.shape())
@@ -28,6 +31,61 @@ public final class LinAlg {
         return Autograd.record(out, "matmul", g -> new Tensor[] {
             a.requiresGrad() ? Pointwise.sumTo(matmulNoGradBroadcast(g, b.mT()), a.shape()) : null,
             b.requiresGrad() ? weightGrad(a, g, b) : null}, a, b);
+    }
+
+    /**
+     * {@code x [..., in] @ weight^T + bias} for a weight [out, in] in its stored dtype (the bias may be null): one GEMM
+     * whose output starts as the broadcast bias, so no separate add pass over the output. The backward gives
+     * {@code dx = g @ weight}, the weight's gradient as {@code g^T @ x} directly in the weight's own [out, in] layout
+     * (through {@code matmul(x, weight.mT())} it came out transposed, and accumulating it cost a strided copy), and
+     * the bias's as column sums of g.
+     */
+    static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        if (weight.rank() != 2 || x.rank() < 1 || x.size(-1) != weight.size(1)) {
+            throw new IllegalArgumentException("linear of " + Arrays.toString(x.shape()) + " with a weight of shape "
+                    + Arrays.toString(weight.shape()) + (weight.name() != null ? " (" + weight.name() + ")" : "")
+                    + ": expected a weight [out, " + x.size(-1) + "]");
+        }
+        int in = weight.size(1);
+        int out = weight.size(0);
+        if (bias != null && (bias.rank() != 1 || bias.size(0) != out)) {
+            throw new IllegalArgumentException("linear: bias of shape " + Arrays.toString(bias.shape())
+                    + " for a weight of shape " + Arrays.toString(weight.shape()) + ", expected [" + out + "]");
+        }
+        int rows = (int) (x.numel() / Math.max(1, in));
+        int[] shape = x.shape();
+        shape[shape.length - 1] = out;
+        Tensor y;
+        try (NoGrad g = NoGrad.enter()) {
+            Backend be = Pointwise.sameBackend(x, weight);
+            DType ct = Pointwise.floatType(x, weight, bias);
+            Tensor x2 = foldRows(x.dtype() == ct ? x : x.to(ct), rows, in);
+            Tensor c = Tensor.empty(be, ct, 1, rows, out);
+            if (bias != null) {
+                Pointwise.sameBackend(x, bias);
+                be.copy(Pointwise.broadcastView(bias, c.shape()), c.view());
+            }
+            be.gemm(unitStride(x2).unsqueeze(0).view(), unitStride(weight.mT()).unsqueeze(0).view(), c.view(), 1f,
+                    bias != null ? 1f : 0f);
+            y = c.view(shape);
+        }
+        return Autograd.record(y, "linear", g -> {
+            Tensor dx = x.requiresGrad() ? matmulWeight(g, weight) : null;
+            Tensor dw = null;
+            if (weight.requiresGrad()) {
+                Tensor g2 = foldRows(g, rows, out);
+                Tensor x2 = foldRows(x.dtype().isFloat() ? x : x.to(DType.F32), rows, in);
+                if ((long) in * NARROW_WEIGHT <= out) {
+                    // a weight with few inputs (lin_edge: 64 -> 6144): g^T @ x would pack all of g transposed, while
+                    // x^T @ g packs the narrow x, and its small [in, out] result is cheap to transpose
+                    dw = gemm(x2.mT().unsqueeze(0), g2.unsqueeze(0), 1, in, out).view(in, out).mT().contiguous();
+                } else {
+                    dw = gemm(g2.mT().unsqueeze(0), x2.unsqueeze(0), 1, out, in).view(out, in);
+                }
+            }
+            Tensor db = bias != null && bias.requiresGrad() ? Pointwise.sumTo(g, bias.shape()) : null;
+            return new Tensor[] {dx, dw, db};
+        }, x, weight, bias);
     }
 
     /** x [..., M, K] @ w [K, N]: the leading dims fold into rows. */

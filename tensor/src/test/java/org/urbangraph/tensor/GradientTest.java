@@ -123,6 +123,12 @@ class GradientTest {
                 In.random(62, 4, 5));
         check("linear", x -> Functional.linear(x[0], x[1], x[2]), In.random(63, 2, 3, 6), In.random(64, 4, 6),
                 In.random(65, 4));
+        check("linear without bias, strided input", x -> Functional.linear(x[0].mT(), x[1], null),
+                In.random(155, 6, 5), In.random(156, 4, 6));
+        check("linear of a weight view", x -> Functional.linear(x[0], x[1].reshape(3, 4), x[2]),
+                In.random(157, 7, 4), In.random(158, 12), In.random(159, 3));
+        check("linear with a narrow weight (2 inputs, 33 outputs)", x -> Functional.linear(x[0], x[1], x[2]),
+                In.random(160, 5, 2), In.random(161, 33, 2), In.random(162, 33));
         check("matmul permuted batch", x -> x[0].permute(1, 0, 2).matmul(x[1]), In.random(66, 3, 2, 4),
                 In.random(67, 2, 4, 3));
     }
@@ -179,6 +185,33 @@ class GradientTest {
         Tensor seg = Creation.fromArray(new long[] {0, 2, 2, 1, 0, 2, 3}, 7);
         check("segment_sum", x -> Indexing.segmentSum(x[0], seg, 5), In.random(93, 7, 3));
         check("segment_softmax", x -> Indexing.segmentSoftmax(x[0], seg, 5, 1e-16), In.random(94, 7, 4));
+    }
+
+    // ---- fused graph attention ----------------------------------------------------------------------------
+
+    /** 9 edges on 5 nodes: a self-loop (2 -> 2), a repeated edge (3 -> 1 twice), no edge into node 3. */
+    private static final Tensor SRC = Creation.fromArray(new long[] {0, 1, 2, 2, 3, 3, 1, 4, 0}, 9);
+    private static final Tensor DST = Creation.fromArray(new long[] {1, 2, 2, 0, 1, 1, 4, 4, 2}, 9);
+
+    @Test
+    void gatv2Logits() {
+        check("gatv2_logits", x -> MessagePassing.gatv2Logits(x[0], x[1], x[2], SRC, DST, x[3], 0.2),
+                In.random(140, 5, 2, 3), In.random(141, 5, 2, 3), In.random(142, 9, 2, 3), In.random(143, 2, 3));
+        check("gatv2_logits without edge term, att [1, H, C], strided x_r",
+                x -> MessagePassing.gatv2Logits(x[0], x[1].transpose(1, 2), null, SRC, DST, x[2], 0.2),
+                In.random(144, 5, 2, 3), In.random(145, 5, 3, 2), In.random(146, 1, 2, 3));
+        Tensor xr = Creation.fromArrayF64(GradCheck.values(147, 30, 0.1, 2.0), 5, 2, 3);
+        check("gatv2_logits, x_r constant", x -> MessagePassing.gatv2Logits(x[0], xr, x[1], SRC, DST, x[2], 0.3),
+                In.random(148, 5, 2, 3), In.random(149, 9, 2, 3), In.random(150, 2, 3));
+    }
+
+    @Test
+    void edgeAggregate() {
+        check("edge_aggregate", x -> MessagePassing.edgeAggregate(x[0], x[1], SRC, DST, 5, false),
+                In.random(151, 5, 2, 3), In.random(152, 9, 2));
+        check("edge_aggregate, mean of heads, strided x",
+                x -> MessagePassing.edgeAggregate(x[0].transpose(1, 2), x[1], SRC, DST, 6, true),
+                In.random(153, 5, 3, 2), In.random(154, 9, 2));
     }
 
     // ---- views and copies ---------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ public final class CpuBackend implements Backend {
     private final CpuRotary rotary;
     private final CpuAttention attention;
     private final CpuIndexing indexing;
+    private final CpuGraph graph;
 
     private CpuBackend(int threads) {
         this.pool = new CpuPool(threads);
@@ -42,6 +43,7 @@ public final class CpuBackend implements Backend {
         this.rotary = new CpuRotary(pool);
         this.attention = new CpuAttention(pool);
         this.indexing = new CpuIndexing(pool, elementwise);
+        this.graph = new CpuGraph(pool);
     }
 
     /** The shared instance, with {@code ug.threads} threads (all cores when unset). */
@@ -236,6 +238,30 @@ public final class CpuBackend implements Backend {
     @Override
     public void segmentSoftmaxBackward(View y, View dy, View segment, int segments, View dx) {
         indexing.segmentSoftmaxBackward(y, dy, segment, segments, dx);
+    }
+
+    // ---- graph attention -------------------------------------------------------------------------------------
+
+    @Override
+    public void gatv2Logits(View xl, View xr, View p, View src, View dst, View att, float negativeSlope, View logits) {
+        graph.gatv2Logits(xl, xr, p, src, dst, att, negativeSlope, logits);
+    }
+
+    @Override
+    public void gatv2LogitsBackward(View xl, View xr, View p, View src, View dst, View att, float negativeSlope,
+                                    View dLogits, View dxl, View dxr, View dp, View dAtt) {
+        graph.gatv2LogitsBackward(xl, xr, p, src, dst, att, negativeSlope, dLogits, dxl, dxr, dp, dAtt);
+    }
+
+    @Override
+    public void edgeAggregate(View x, View weight, View src, View dst, boolean meanHeads, View out) {
+        graph.edgeAggregate(x, weight, src, dst, meanHeads, out);
+    }
+
+    @Override
+    public void edgeAggregateBackward(View x, View weight, View src, View dst, boolean meanHeads, View dOut, View dx,
+                                      View dWeight) {
+        graph.edgeAggregateBackward(x, weight, src, dst, meanHeads, dOut, dx, dWeight);
     }
 
     // ---- random numbers and optimizer ------------------------------------------------------------------------

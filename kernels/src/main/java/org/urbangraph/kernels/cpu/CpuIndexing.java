@@ -25,7 +25,7 @@ final class CpuIndexing {
     }
 
     /** The ids of a 1-D index, each checked against [0, bound). */
-    private static int[] ids(View index, int bound, String what) {
+    static int[] ids(View index, int bound, String what) {
         int n = index.size(0);
         int[] out = new int[n];
         MemorySegment s = seg(index);

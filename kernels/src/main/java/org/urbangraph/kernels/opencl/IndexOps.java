@@ -33,7 +33,7 @@ final class IndexOps {
     }
 
     /** Registers the error that a bad id at some position of {@code index} raises. */
-    private int indexError(String op, View index, int bound) {
+    int indexError(String op, View index, int bound) {
         return rt.errors().register(pos -> new IndexOutOfBoundsException(op + ": index " + readId(index, pos)
                 + " at position " + pos + " is outside [0, " + bound + ")"));
     }
@@ -134,7 +134,7 @@ final class IndexOps {
     }
 
     /** Keys (index[p] << 32 | p) of a 1-D index, checked against [0, n) and sorted on the device. */
-    private ClBuffer sortedKeysOf1d(View index, long m, int n, String op) {
+    ClBuffer sortedKeysOf1d(View index, long m, int n, String op) {
         long padded = Long.highestOneBit(Math.max(1, m - 1)) << 1;
         ClBuffer keys = rt.allocate(padded * 8, false);
         int code = indexError(op, index, n);

@@ -23,7 +23,7 @@ import org.urbangraph.kernels.View;
  * build options (see {@link ProgramCache}).
  *
  * <p>This class only dispatches: the kernels' host code lives in {@link ElementwiseOps}, {@link RowOps},
- * {@link GemmOp}, {@link AttentionOps} and {@link IndexOps}.
+ * {@link GemmOp}, {@link AttentionOps}, {@link IndexOps} and {@link GraphOps}.
  */
 public final class OpenClBackend implements Backend {
 
@@ -33,6 +33,7 @@ public final class OpenClBackend implements Backend {
     private final GemmOp gemm;
     private final AttentionOps attention;
     private final IndexOps index;
+    private final GraphOps graph;
 
     private OpenClBackend(ClRuntime rt) {
         this.rt = rt;
@@ -41,6 +42,7 @@ public final class OpenClBackend implements Backend {
         this.gemm = new GemmOp(rt);
         this.attention = new AttentionOps(rt);
         this.index = new IndexOps(rt);
+        this.graph = new GraphOps(rt, index);
     }
 
     /**
@@ -256,6 +258,30 @@ public final class OpenClBackend implements Backend {
     @Override
     public void segmentSoftmaxBackward(View y, View dy, View segment, int segments, View dx) {
         index.segmentSoftmaxBackward(y, dy, segment, segments, dx);
+    }
+
+    // ---- graph attention ----------------------------------------------------------------------------------
+
+    @Override
+    public void gatv2Logits(View xl, View xr, View p, View src, View dst, View att, float negativeSlope, View logits) {
+        graph.gatv2Logits(xl, xr, p, src, dst, att, negativeSlope, logits);
+    }
+
+    @Override
+    public void gatv2LogitsBackward(View xl, View xr, View p, View src, View dst, View att, float negativeSlope,
+                                    View dLogits, View dxl, View dxr, View dp, View dAtt) {
+        graph.gatv2LogitsBackward(xl, xr, p, src, dst, att, negativeSlope, dLogits, dxl, dxr, dp, dAtt);
+    }
+
+    @Override
+    public void edgeAggregate(View x, View weight, View src, View dst, boolean meanHeads, View out) {
+        graph.edgeAggregate(x, weight, src, dst, meanHeads, out);
+    }
+
+    @Override
+    public void edgeAggregateBackward(View x, View weight, View src, View dst, boolean meanHeads, View dOut, View dx,
+                                      View dWeight) {
+        graph.edgeAggregateBackward(x, weight, src, dst, meanHeads, dOut, dx, dWeight);
     }
 
     // ---- random numbers and optimizer ---------------------------------------------------------------------

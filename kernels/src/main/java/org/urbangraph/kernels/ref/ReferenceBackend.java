@@ -20,7 +20,8 @@ import org.urbangraph.kernels.View;
  * right ({@code -Dug.backend=reference}). It must stay obviously correct: no tiling, no threads, no tricks.
  *
  * <p>This file is long because it holds one small method per kernel of {@link Backend}; the loops of the
- * heavier kernels (attention, norms) live in {@link RefAttention} and {@link RefNorms}.
+ * heavier kernels (attention, norms, graph attention) live in {@link RefAttention}, {@link RefNorms} and
+ * {@link RefGraph}.
  */
 public final class ReferenceBackend implements Backend {
 
@@ -348,6 +349,30 @@ public final class ReferenceBackend implements Backend {
     @Override
     public void segmentSoftmaxBackward(View y, View dy, View segment, int segments, View dx) {
         RefIndexing.segmentSoftmaxBackward(y, dy, segment, segments, dx);
+    }
+
+    // ---- graph attention ------------------------------------------------------------------------------------
+
+    @Override
+    public void gatv2Logits(View xl, View xr, View p, View src, View dst, View att, float negativeSlope, View logits) {
+        RefGraph.gatv2Logits(xl, xr, p, src, dst, att, negativeSlope, logits);
+    }
+
+    @Override
+    public void gatv2LogitsBackward(View xl, View xr, View p, View src, View dst, View att, float negativeSlope,
+                                    View dLogits, View dxl, View dxr, View dp, View dAtt) {
+        RefGraph.gatv2LogitsBackward(xl, xr, p, src, dst, att, negativeSlope, dLogits, dxl, dxr, dp, dAtt);
+    }
+
+    @Override
+    public void edgeAggregate(View x, View weight, View src, View dst, boolean meanHeads, View out) {
+        RefGraph.edgeAggregate(x, weight, src, dst, meanHeads, out);
+    }
+
+    @Override
+    public void edgeAggregateBackward(View x, View weight, View src, View dst, boolean meanHeads, View dOut, View dx,
+                                      View dWeight) {
+        RefGraph.edgeAggregateBackward(x, weight, src, dst, meanHeads, dOut, dx, dWeight);
     }
 
     // ---- random numbers and optimizer -----------------------------------------------------------------------

@@ -119,6 +119,40 @@ class CpuDeterminismTest {
     }
 
     @Test
+    void graphAttentionBitsDoNotDependOnThreads() {
+        int n = 700;
+        int e = 5000;
+        int h = 4;
+        int c = 45;
+        View xl = random(10, n, h, c);
+        View xr = random(11, n, h, c);
+        View p = random(12, e, h, c);
+        View att = random(13, h, c);
+        View dl = random(14, e, h);
+        View src = JitStabilityTest.ids(e, n, 15);
+        View dst = JitStabilityTest.ids(e, n, 16);
+        float[][] results = new float[2][];
+        CpuBackend[] backends = {ONE, THREE};
+        for (int i = 0; i < 2; i++) {
+            View logits = zeros(e, h);
+            backends[i].gatv2Logits(xl, xr, p, src, dst, att, 0.2f, logits);
+            View dxl = zeros(n, h, c);
+            View dxr = zeros(n, h, c);
+            View dp = zeros(e, h, c);
+            View dAtt = zeros(h, c);
+            backends[i].gatv2LogitsBackward(xl, xr, p, src, dst, att, 0.2f, dl, dxl, dxr, dp, dAtt);
+            View out = zeros(n, c);
+            backends[i].edgeAggregate(xl, dl, src, dst, true, out);
+            View dx = zeros(n, h, c);
+            View dw = zeros(e, h);
+            backends[i].edgeAggregateBackward(xl, dl, src, dst, true, random(17, n, c), dx, dw);
+            results[i] = JitStabilityTest.concat(read(logits), read(dxl), read(dxr), read(dp), read(dAtt), read(out),
+                    read(dx), read(dw));
+        }
+        assertArrayEquals(results[0], results[1], "graph attention kernels with 1 and 3 threads");
+    }
+
+    @Test
     void threadSettingIsReadAndChecked() {
         System.setProperty(CpuBackend.THREADS_PROPERTY, "3");
         assertEquals(3, CpuBackend.threadsSetting());

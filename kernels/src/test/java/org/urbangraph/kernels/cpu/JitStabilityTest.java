@@ -79,6 +79,69 @@ class JitStabilityTest {
         });
     }
 
+    static View ids(int n, int bound, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] v = new int[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = r.nextInt(bound);
+        }
+        return View.contiguous(new HostBuffer(MemorySegment.ofArray(v)), DType.I32, 0, n);
+    }
+
+    @Test
+    void graphAttentionKernelsAreJitStable() {
+        CpuBackend be = CpuBackend.defaultInstance();
+        int n = 9;
+        int e = 31;
+        int h = 3;
+        int c = 37;
+        float[] xl = random(n * h * c, 8);
+        float[] xr = random(n * h * c, 9);
+        float[] p = random(e * h * c, 10);
+        float[] att = random(h * c, 11);
+        float[] dl = random(e * h, 12);
+        View src = ids(e, n, 13);
+        View dst = ids(e, n, 14);
+        stable("gatv2 logits", () -> {
+            float[] out = new float[e * h];
+            be.gatv2Logits(view(xl, n, h, c), view(xr, n, h, c), view(p, e, h, c), src, dst, view(att, h, c), 0.2f,
+                    view(out, e, h));
+            return out;
+        });
+        stable("gatv2 logits backward", () -> {
+            float[] dxl = new float[n * h * c];
+            float[] dxr = new float[n * h * c];
+            float[] dp = new float[e * h * c];
+            float[] dAtt = new float[h * c];
+            be.gatv2LogitsBackward(view(xl, n, h, c), view(xr, n, h, c), view(p, e, h, c), src, dst, view(att, h, c),
+                    0.2f, view(dl, e, h), view(dxl, n, h, c), view(dxr, n, h, c), view(dp, e, h, c), view(dAtt, h, c));
+            return concat(dxl, dxr, dp, dAtt);
+        });
+        stable("edge aggregate and backward", () -> {
+            float[] out = new float[n * c];
+            float[] dx = new float[n * h * c];
+            float[] dw = new float[e * h];
+            be.edgeAggregate(view(xl, n, h, c), view(dl, e, h), src, dst, true, view(out, n, c));
+            be.edgeAggregateBackward(view(xl, n, h, c), view(dl, e, h), src, dst, true, view(xr, n, c), view(dx, n, h, c),
+                    view(dw, e, h));
+            return concat(out, dx, dw);
+        });
+    }
+
+    static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] a : parts) {
+            n += a.length;
+        }
+        float[] out = new float[n];
+        int at = 0;
+        for (float[] a : parts) {
+            System.arraycopy(a, 0, out, at, a.length);
+            at += a.length;
+        }
+        return out;
+    }
+
     @Test
     void expMatchesTheExactValueWithinOneUlpAndItsScalarTwin() {
         for (float x = -90f; x < 90f; x += 0.0137f) {
