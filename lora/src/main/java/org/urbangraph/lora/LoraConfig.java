@@ -39,6 +39,15 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return new LoraConfig(16, 32, 0.1, List.of("q_proj", "v_proj"), null, false, baseModel, null);
     }
 
+    /**
+     * These settings on other targets: a list of names / suffixes, or (when {@code regex} is not null) a full-match
+     * regular expression; exactly one of them.
+     */
+    public LoraConfig withTargets(List<String> modules, String regex) {
+        return new LoraConfig(r, alpha, dropout, modules == null ? null : List.copyOf(modules), regex, useRslora,
+                baseModelNameOrPath, taskType);
+    }
+
     /** alpha / r, or alpha / sqrt(r) with rsLoRA. */
     public double scaling() {
         return useRslora ? alpha / Math.sqrt(r) : alpha / r;

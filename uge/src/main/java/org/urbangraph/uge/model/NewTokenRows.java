@@ -14,14 +14,21 @@ import org.urbangraph.tensor.nn.Parameter;
  * {@code <|graph_pad|>}, {@code <|graph_end|>}). They live beside the frozen table rather than in it, so only these
  * rows train, and ids beyond the table's rows work too. A row starts as the table's row for that id when the table
  * has one, else as the mean of the table.
+ *
+ * <p>Most released vocabularies are padded past their tokenizer (Qwen2-VL: 151,936 rows for 151,657 tokens;
+ * Phi-3-V and llava-v1.6-mistral-7b-hf: 32,064 rows for about 32,000), so the new ids fall on unused rows of the
+ * table. A table without spare rows (Mistral's own 32,000) is neither grown nor copied: {@link #lookupIds} hands the
+ * backbone's lookup a valid id at those positions, and {@link #apply} writes the trainable rows over them.
  */
 public final class NewTokenRows extends Module {
 
     private final long[] ids;
+    private final int tableRows;
     private final Parameter weight;
 
     public NewTokenRows(long[] ids, Tensor table) {
         this.ids = ids.clone();
+        this.tableRows = table.size(0);
         int h = table.size(1);
         float[] init = new float[ids.length * h];
         try (NoGrad g = NoGrad.enter()) {
@@ -51,6 +58,32 @@ public final class NewTokenRows extends Module {
             }
         }
         return false;
+    }
+
+    /**
+     * The ids the backbone's table lookup may take: these tokens' ids beyond the table become {@code substitute} (a
+     * row that exists; {@link #apply} overwrites those positions anyway). The same array when every id is in range.
+     */
+    public long[][] lookupIds(long[][] tokenIds, long substitute) {
+        if (substitute < 0 || substitute >= tableRows) {
+            throw new IllegalArgumentException("substitute id " + substitute + " is not a row of the " + tableRows
+                    + "-row table");
+        }
+        long[][] out = tokenIds;
+        for (int r = 0; r < tokenIds.length; r++) {
+            for (int i = 0; i < tokenIds[r].length; i++) {
+                if (tokenIds[r][i] >= tableRows && contains(tokenIds[r][i])) {
+                    if (out == tokenIds) {
+                        out = new long[tokenIds.length][];
+                        for (int k = 0; k < out.length; k++) {
+                            out[k] = tokenIds[k].clone();
+                        }
+                    }
+                    out[r][i] = substitute;
+                }
+            }
+        }
+        return out;
     }
 
     /** Overwrites the embeddings [B, L, H] at positions holding one of these tokens with its trainable row. */

@@ -15,12 +15,13 @@ import org.urbangraph.lora.Lora;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.tensor.io.SafetensorsWriter;
-import org.urbangraph.vlm.embed.Qwen2VLPipeline;
+import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.vlm.VlmLoader;
 
 /**
  * A UGE model directory, readable without any training state:
  * <pre>
- *   uge.json                     format, stage, backbone location, graph tokens, node cap
+ *   uge.json                     format, stage, backbone location and family, graph tokens, node cap
  *   adapter/                     the LoRA adapter in PEFT's format (adapter_config.json, adapter_model.safetensors)
  *   new_token_rows.safetensors   the graph tokens' input-embedding rows (token strings in the metadata)
  *   graph_encoder.safetensors    stage 2: the graph encoder (its configuration in the metadata)
@@ -52,7 +53,7 @@ public final class UgeCheckpoint {
         if (m.graphEncoder() != null) {
             m.graphEncoder().save(dir.resolve("graph_encoder.safetensors"));
         }
-        Path backboneDir = m.backbone().source();
+        Path backboneDir = m.backbone().pipeline().source();
         String backboneRef = backboneDir == null ? null : backboneDir.toAbsolutePath().toString();
         if (m.baseTrained()) {
             writeBackbone(m, dir.resolve("backbone"));
@@ -63,6 +64,7 @@ public final class UgeCheckpoint {
         root.put("format", FORMAT);
         root.put("stage", m.graphEncoder() == null ? 1 : 2);
         root.put("backbone", backboneRef);
+        root.put("backbone_family", m.backbone().family().modelType());
         root.put("base_trained", m.baseTrained());
         root.put("max_graph_nodes", m.graphs().maxNodes());
         ArrayNode tokens = root.putArray("graph_tokens");
@@ -73,7 +75,7 @@ public final class UgeCheckpoint {
     /** The trained base weights as a full model directory (LoRA layers unwrapped to their base names). */
     private static void writeBackbone(UgeModel m, Path out) throws IOException {
         Files.createDirectories(out);
-        Path src = m.backbone().source();
+        Path src = m.backbone().pipeline().source();
         for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json",
                 "preprocessor_config.json"}) {
             if (src != null && Files.isRegularFile(src.resolve(f)) && !src.resolve(f).equals(out.resolve(f))) {
@@ -81,7 +83,7 @@ public final class UgeCheckpoint {
             }
         }
         Map<String, Tensor> weights = new LinkedHashMap<>();
-        m.model().stateDict().forEach((k, t) -> {
+        m.backbone().module().stateDict().forEach((k, t) -> {
             if (!k.contains(".lora_A.") && !k.contains(".lora_B.")) {
                 weights.put(k.replace(".base_layer.", "."), t);
             }
@@ -95,8 +97,11 @@ public final class UgeCheckpoint {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The settings a model directory records. */
-    public record Info(int stage, Path backbone, boolean baseTrained, int maxGraphNodes) {}
+    /**
+     * The settings a model directory records. {@code backboneFamily} is the backbone's {@code model_type}, or null in
+     * a directory written before the family was recorded (those were all Qwen2-VL).
+     */
+    public record Info(int stage, Path backbone, String backboneFamily, boolean baseTrained, int maxGraphNodes) {}
 
     public static Info info(Path dir) throws IOException {
         Path file = dir.resolve("uge.json");
@@ -109,8 +114,8 @@ public final class UgeCheckpoint {
         }
         String b = root.path("backbone").asText(null);
         Path backbone = b == null ? null : (b.equals("backbone") ? dir.resolve("backbone") : Path.of(b));
-        return new Info(root.path("stage").asInt(1), backbone, root.path("base_trained").asBoolean(false),
-                root.path("max_graph_nodes").asInt(0));
+        return new Info(root.path("stage").asInt(1), backbone, root.path("backbone_family").asText(null),
+                root.path("base_trained").asBoolean(false), root.path("max_graph_nodes").asInt(0));
     }
 
     /**
@@ -133,20 +138,45 @@ public final class UgeCheckpoint {
             throw new IOException(dir.resolve("uge.json") + ": backbone directory " + backboneDir
                     + " not found; pass the backbone model directory explicitly");
         }
-        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(backboneDir);
-        long[] ids = UgeModel.addGraphTokens(pipe);
+        requireFamily(dir, info, backboneDir);
+        UgeBackbone backbone = UgeBackbone.load(backboneDir);
+        long[] ids = UgeModel.addGraphTokens(backbone.pipeline());
         Lora lora = Files.isDirectory(dir.resolve("adapter"))
-                ? Lora.load(pipe.model(), dir.resolve("adapter"), new org.urbangraph.tensor.nn.Rng(seed)) : null;
+                ? Lora.load(backbone.module(), dir.resolve("adapter"), new Rng(seed)) : null;
         if (forTraining && info.baseTrained()) {
-            UgeModels.trainBaseExceptEmbeddings(pipe);
+            UgeModels.trainBaseExceptEmbeddings(backbone);
         }
-        NewTokenRows rows = new NewTokenRows(ids, pipe.model().tokenEmbeddings().weight().tensor());
+        NewTokenRows rows = new NewTokenRows(ids, backbone.model().tokenEmbeddings().weight().tensor());
         SafetensorsFile f = SafetensorsFile.open(dir.resolve("new_token_rows.safetensors"));
+        requireSameIds(f, ids, backboneDir);
         rows.weight().set(f.tensor("weight"));
         GraphEncoder ge = Files.isRegularFile(dir.resolve("graph_encoder.safetensors"))
                 ? GraphEncoder.load(dir.resolve("graph_encoder.safetensors")) : null;
-        UgeModel m = new UgeModel(pipe, lora, ge, rows, info.maxGraphNodes(), info.baseTrained());
+        UgeModel m = new UgeModel(backbone, lora, ge, rows, info.maxGraphNodes(), info.baseTrained());
         m.train(forTraining);
         return m;
+    }
+
+    /** The backbone directory must hold the family the model was trained on. */
+    private static void requireFamily(Path dir, Info info, Path backboneDir) throws IOException {
+        String found = VlmLoader.family(backboneDir).modelType();
+        if (info.backboneFamily() != null && !info.backboneFamily().equals(found)) {
+            throw new IOException(dir.resolve("uge.json") + ": the model was trained on a " + info.backboneFamily()
+                    + " backbone, but " + backboneDir + " holds a " + found + " model; pass the " + info.backboneFamily()
+                    + " backbone it was trained on");
+        }
+    }
+
+    /** The graph tokens must get the ids they had in training (another tokenizer would give them other rows). */
+    private static void requireSameIds(SafetensorsFile f, long[] ids, Path backboneDir) throws IOException {
+        String stored = f.metadata().get("ids");
+        StringBuilder now = new StringBuilder();
+        for (long id : ids) {
+            now.append(now.isEmpty() ? "" : " ").append(id);
+        }
+        if (stored != null && !stored.equals(now.toString())) {
+            throw new IOException(f.path() + ": the graph tokens had ids " + stored + " in training, but the tokenizer of "
+                    + backboneDir + " gives them " + now + "; use the backbone the model was trained on");
+        }
     }
 }

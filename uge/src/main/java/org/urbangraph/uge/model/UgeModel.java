@@ -14,21 +14,19 @@ import org.urbangraph.lora.Lora;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Parameter;
 import org.urbangraph.vlm.MultimodalBatch;
-import org.urbangraph.vlm.chat.ChatMessage;
+import org.urbangraph.vlm.VisionLanguageModel;
 import org.urbangraph.vlm.chat.Qwen2VLChatFormat;
+import org.urbangraph.vlm.embed.EmbeddingPipeline;
 import org.urbangraph.vlm.embed.EncodedInput;
-import org.urbangraph.vlm.embed.Qwen2VLPipeline;
-import org.urbangraph.vlm.image.Qwen2VLImageProcessor;
-import org.urbangraph.vlm.qwen2vl.Qwen2VLForConditionalGeneration;
 
 /**
- * The UGE model: a vision-language backbone with LoRA adapters, trainable rows for the graph tokens, and (stage 2)
+ * The UGE model: a vision-language backbone of any family {@link UgeBackbone} lays out, with LoRA adapters, trainable rows for the graph tokens, and (stage 2)
  * the graph encoder whose node embeddings replace the {@code <|graph_pad|>} input embeddings. Its output is the
  * L2-normalised hidden state of each input's last token.
  *
  * <pre>
  *   UgeInput (text with &lt;image&gt;/&lt;graph&gt; tags, files)
- *     -> chat layout, image pads, one graph pad per node -> token ids (left-padded batch)
+ *     -> the family's chat layout, image placeholders, one graph pad per node -> token ids (left-padded batch)
  *     -> backbone input embeddings (image features spliced)
  *        -> graph token rows (trainable) -> node embeddings at graph pads (each row its own graph)
  *     -> decoder -> last token -> L2 -> embedding
@@ -40,51 +38,47 @@ public final class UgeModel {
     public static final List<String> GRAPH_TOKENS = List.of(Qwen2VLChatFormat.GRAPH_START, Qwen2VLChatFormat.GRAPH_PAD,
             Qwen2VLChatFormat.GRAPH_END);
 
-    private final Qwen2VLPipeline backbone;
+    private final UgeBackbone backbone;
     private final Lora lora;
     private final GraphEncoder graphEncoder;
     private final NewTokenRows newTokens;
     private final long graphPadId;
     private final UgeGraphs graphs;
-    private final ImageCache images;
     private final boolean baseTrained;
 
-    public UgeModel(Qwen2VLPipeline backbone, Lora lora, GraphEncoder graphEncoder, NewTokenRows newTokens,
+    public UgeModel(UgeBackbone backbone, Lora lora, GraphEncoder graphEncoder, NewTokenRows newTokens,
                     int maxGraphNodes, boolean baseTrained) {
         this.backbone = backbone;
         this.lora = lora;
         this.graphEncoder = graphEncoder;
         this.newTokens = newTokens;
-        this.graphPadId = backbone.tokenizer().tokenToId(Qwen2VLChatFormat.GRAPH_PAD);
+        this.graphPadId = backbone.pipeline().tokenizer().tokenToId(Qwen2VLChatFormat.GRAPH_PAD);
         if (graphPadId < 0) {
             throw new IllegalArgumentException("the tokenizer has no " + Qwen2VLChatFormat.GRAPH_PAD
                     + "; call UgeModel.addGraphTokens first");
         }
-        this.graphs = new UgeGraphs(backbone.tokenizer(), maxGraphNodes);
-        this.images = new ImageCache(backbone.processor(), 1024);
+        this.graphs = new UgeGraphs(backbone.pipeline().tokenizer(), maxGraphNodes);
         this.baseTrained = baseTrained;
     }
 
-    /** Adds UGE's graph tokens to the backbone's tokenizer (if absent) and returns their ids. */
-    public static long[] addGraphTokens(Qwen2VLPipeline backbone) {
+    /**
+     * Adds UGE's graph tokens to the backbone's tokenizer (if absent) and returns their ids: the next free ids, which
+     * fall on spare rows of a padded table and past the end of one without spare rows ({@link NewTokenRows}).
+     */
+    public static long[] addGraphTokens(EmbeddingPipeline backbone) {
         int[] ids = backbone.tokenizer().addSpecialTokens(GRAPH_TOKENS.toArray(new String[0]));
-        int rows = backbone.model().config().text().vocabSize();
         long[] out = new long[ids.length];
         for (int i = 0; i < ids.length; i++) {
             out[i] = ids[i];
-            if (ids[i] >= rows) {
-                throw new IllegalArgumentException("the graph token " + GRAPH_TOKENS.get(i) + " got id " + ids[i]
-                        + " but the model's embedding table has only " + rows + " rows");
-            }
         }
         return out;
     }
 
-    public Qwen2VLPipeline backbone() {
+    public UgeBackbone backbone() {
         return backbone;
     }
 
-    public Qwen2VLForConditionalGeneration model() {
+    public VisionLanguageModel model() {
         return backbone.model();
     }
 
@@ -110,7 +104,7 @@ public final class UgeModel {
 
     /** Train or eval mode for every part (dropout). */
     public void train(boolean on) {
-        backbone.model().train(on);
+        backbone.module().train(on);
         if (graphEncoder != null) {
             graphEncoder.train(on);
         }
@@ -129,7 +123,7 @@ public final class UgeModel {
         }
         rest.put("new_token_rows.weight", newTokens.weight());
         if (baseTrained) {
-            backbone.model().namedParameters().forEach((k, p) -> {
+            backbone.module().namedParameters().forEach((k, p) -> {
                 if (p.trainable() && !k.contains(".lora_A.") && !k.contains(".lora_B.")) {
                     rest.put("base." + k, p);
                 }
@@ -148,13 +142,12 @@ public final class UgeModel {
     public List<EncodedInput> encode(List<UgeInput> inputs) {
         List<EncodedInput> out = new ArrayList<>();
         for (UgeInput in : inputs) {
-            Qwen2VLImageProcessor.Output px = in.images().isEmpty() ? null : images.preprocess(in.images());
             int[] nodes = new int[in.graphs().size()];
             for (int g = 0; g < nodes.length; g++) {
                 requireGraphEncoder(in);
                 nodes[g] = graphs.load(in.graphs().get(g)).numNodes();
             }
-            out.add(backbone.encodeMessages(List.of(ChatMessage.user(in.content())), px, nodes));
+            out.add(backbone.encode(in, nodes));
         }
         return out;
     }
@@ -169,11 +162,15 @@ public final class UgeModel {
     /** L2-normalised embeddings [n, H] of the inputs, recorded for backward when gradients are on. */
     public Tensor embed(List<UgeInput> inputs) {
         List<EncodedInput> encoded = encode(inputs);
-        MultimodalBatch batch = backbone.batch(encoded);
+        MultimodalBatch batch = backbone.pipeline().batch(encoded);
+        long[][] ids = batch.inputIds();
+        long[][] lookup = newTokens.lookupIds(ids, backbone.pipeline().padId());
+        MultimodalBatch forward = lookup == ids ? batch
+                : new MultimodalBatch(lookup, batch.attentionMask(), batch.pixelValues(), batch.imageGrids());
         List<Tensor> rowNodes = graphNodes(inputs);
-        return backbone.model().embed(batch, embeds -> {
-            Tensor e = newTokens.apply(embeds, batch.inputIds());
-            return rowNodes == null ? e : GraphInjection.inject(e, batch.inputIds(), graphPadId, rowNodes);
+        return backbone.model().embed(forward, embeds -> {
+            Tensor e = newTokens.apply(embeds, ids);
+            return rowNodes == null ? e : GraphInjection.inject(e, ids, graphPadId, rowNodes);
         });
     }
 

@@ -7,7 +7,6 @@ import org.urbangraph.graph.GraphEncoderConfig;
 import org.urbangraph.lora.Lora;
 import org.urbangraph.lora.LoraConfig;
 import org.urbangraph.tensor.nn.Rng;
-import org.urbangraph.vlm.embed.Qwen2VLPipeline;
 
 /** Building UGE models for each stage, as the authors' recipe sets them up. */
 public final class UgeModels {
@@ -17,28 +16,31 @@ public final class UgeModels {
     public static final int DEFAULT_MAX_GRAPH_NODES = 64;
 
     /**
-     * Stage 1: the backbone with fresh LoRA adapters (r 16, alpha 32, dropout 0.1 on q_proj and v_proj) and the graph
-     * tokens. With {@code trainBase} (an untrained backbone) the base weights train too, except the token-embedding
-     * table: its 151,936 random rows already give every token a distinct code, and training them would triple the
-     * step time of a tiny model for nothing it needs. Otherwise the base stays frozen, memory-mapped in its dtype.
+     * Stage 1: the backbone (any family {@link UgeBackbone} knows, from the directory's {@code config.json}) with fresh
+     * LoRA adapters (r 16, alpha 32, dropout 0.1 on the family's targets: {@code q_proj} and {@code v_proj} of the
+     * decoder, Phi-3's fused {@code qkv_proj}) and the graph tokens. With {@code trainBase} (an untrained backbone) the
+     * base weights train too, except the token-embedding table: its random rows already give every token a distinct
+     * code, and training them would triple the step time of a tiny model for nothing it needs. Otherwise the base
+     * stays frozen, memory-mapped in its dtype.
      */
     public static UgeModel stage1(Path backboneDir, boolean trainBase, long seed, int maxGraphNodes) throws IOException {
-        Qwen2VLPipeline pipe = Qwen2VLPipeline.load(backboneDir);
-        long[] ids = UgeModel.addGraphTokens(pipe);
-        Lora lora = Lora.apply(pipe.model(), LoraConfig.uge(backboneDir.toAbsolutePath().toString()), new Rng(seed));
+        UgeBackbone backbone = UgeBackbone.load(backboneDir);
+        long[] ids = UgeModel.addGraphTokens(backbone.pipeline());
+        Lora lora = Lora.apply(backbone.module(), backbone.loraConfig(backboneDir.toAbsolutePath().toString()),
+                new Rng(seed));
         if (trainBase) {
-            trainBaseExceptEmbeddings(pipe);
+            trainBaseExceptEmbeddings(backbone);
         }
-        NewTokenRows rows = new NewTokenRows(ids, pipe.model().tokenEmbeddings().weight().tensor());
-        UgeModel m = new UgeModel(pipe, lora, null, rows, maxGraphNodes, trainBase);
+        NewTokenRows rows = new NewTokenRows(ids, backbone.model().tokenEmbeddings().weight().tensor());
+        UgeModel m = new UgeModel(backbone, lora, null, rows, maxGraphNodes, trainBase);
         m.train(true);
         return m;
     }
 
     /** Makes every base weight trainable but the token-embedding table (see {@link #stage1}). */
-    static void trainBaseExceptEmbeddings(Qwen2VLPipeline pipe) {
-        pipe.model().setTrainable(true);
-        pipe.model().tokenEmbeddings().weight().setTrainable(false);
+    static void trainBaseExceptEmbeddings(UgeBackbone backbone) {
+        backbone.module().setTrainable(true);
+        backbone.model().tokenEmbeddings().weight().setTrainable(false);
     }
 
     /**

@@ -130,27 +130,50 @@ public final class LlavaNextPipeline implements EmbeddingPipeline {
     /** {@code [INST] <image>\n...{text} [/INST]}: the images first, one line each, then the text. */
     @Override
     public EncodedInput encodeQuery(List<RgbImage> images, String text) {
-        StringBuilder prompt = new StringBuilder("[INST] ");
+        StringBuilder content = new StringBuilder();
         for (int i = 0; i < images.size(); i++) {
-            prompt.append(imageToken).append('\n');
+            content.append(imageTag(i));
         }
-        prompt.append(text == null ? "" : text).append(" [/INST]");
-        return encodePrompt(prompt.toString(), images);
+        content.append(text == null ? "" : text);
+        return encodePrompt(userTurn(content.toString()), images);
+    }
+
+    /** One user turn holding {@code content} (image tags included), ending where the embedding is pooled. */
+    public String userTurn(String content) {
+        return "[INST] " + content + " [/INST]";
+    }
+
+    /** The tag of the image at {@code index} (from 0) in a user turn: the image token on a line of its own. */
+    public String imageTag(int index) {
+        return imageToken + "\n";
     }
 
     @Override
     public EncodedInput encodePrompt(String prompt, List<RgbImage> images) {
+        return encodePrompt(prompt, images.isEmpty() ? null : preprocess(images));
+    }
+
+    /** The images as this model's processor prepares them, for {@link #encodePrompt(String, LlavaNextImageProcessor.Output)}. */
+    public LlavaNextImageProcessor.Output preprocess(List<RgbImage> images) {
+        return processor.preprocess(images);
+    }
+
+    /**
+     * A written-out prompt with its images already preprocessed (null for none), so that a caller that sees the same
+     * image again (a trainer, every epoch) prepares it once.
+     */
+    public EncodedInput encodePrompt(String prompt, LlavaNextImageProcessor.Output px) {
         int[] ids = tokenizer.encode(prompt);
         int placeholders = count(ids);
-        if (placeholders != images.size()) {
+        int given = px == null ? 0 : px.images();
+        if (placeholders != given) {
             throw new IllegalArgumentException("the prompt has " + placeholders + " " + imageToken
-                    + " placeholders but " + images.size() + " images were given");
+                    + " placeholders but " + given + " images were given");
         }
-        if (images.isEmpty()) {
+        if (px == null) {
             return EncodedInput.text(ids);
         }
-        LlavaNextImageProcessor.Output px = processor.preprocess(images);
-        int[] tokens = new int[images.size()];
+        int[] tokens = new int[px.images()];
         int patch = model.config().vision().patchSize();
         for (int i = 0; i < tokens.length; i++) {
             int[] hw = px.imageSizes()[i];

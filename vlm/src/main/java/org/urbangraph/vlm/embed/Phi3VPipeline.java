@@ -107,23 +107,45 @@ public final class Phi3VPipeline implements EmbeddingPipeline {
     /** {@code <|user|>\n<|image_1|>\n...{text}<|end|>\n<|assistant|>\n}. */
     @Override
     public EncodedInput encodeQuery(List<RgbImage> images, String text) {
-        StringBuilder prompt = new StringBuilder("<|user|>\n");
-        for (int i = 1; i <= images.size(); i++) {
-            prompt.append("<|image_").append(i).append("|>\n");
+        StringBuilder content = new StringBuilder();
+        for (int i = 0; i < images.size(); i++) {
+            content.append(imageTag(i));
         }
-        prompt.append(text == null ? "" : text).append("<|end|>\n<|assistant|>\n");
-        return encodePrompt(prompt.toString(), images);
+        content.append(text == null ? "" : text);
+        return encodePrompt(userTurn(content.toString()), images);
+    }
+
+    /** One user turn holding {@code content} (image tags included) and the opened assistant turn. */
+    public String userTurn(String content) {
+        return "<|user|>\n" + content + "<|end|>\n<|assistant|>\n";
+    }
+
+    /** The tag of the image at {@code index} (from 0) in a user turn: {@code <|image_N|>} (N from 1) on its own line. */
+    public String imageTag(int index) {
+        return "<|image_" + (index + 1) + "|>\n";
     }
 
     @Override
     public EncodedInput encodePrompt(String prompt, List<RgbImage> images) {
+        return encodePrompt(prompt, images.isEmpty() ? null : preprocess(images));
+    }
+
+    /** The images as this model's processor prepares them, for {@link #encodePrompt(String, Phi3VImageProcessor.Output)}. */
+    public Phi3VImageProcessor.Output preprocess(List<RgbImage> images) {
+        return processor.preprocess(images, model.config().tokensPerCropSide());
+    }
+
+    /**
+     * A written-out prompt with its images already preprocessed (null for none), so that a caller that sees the same
+     * image again (a trainer, every epoch) prepares it once.
+     */
+    public EncodedInput encodePrompt(String prompt, Phi3VImageProcessor.Output px) {
         int placeholders = imagePlaceholders(prompt);
-        if (placeholders != images.size()) {
+        int given = px == null ? 0 : px.images();
+        if (placeholders != given) {
             throw new IllegalArgumentException("the prompt has " + placeholders + " <|image_N|> placeholders but "
-                    + images.size() + " images were given");
+                    + given + " images were given");
         }
-        Phi3VImageProcessor.Output px = images.isEmpty() ? null
-                : processor.preprocess(images, model.config().tokensPerCropSide());
         long[] ids = Phi3VProcessor.inputIds(prompt, px == null ? new int[0] : px.imageTokens(), chunk -> {
             int[] t = tokenizer.encode(chunk);
             long[] w = new long[t.length];
