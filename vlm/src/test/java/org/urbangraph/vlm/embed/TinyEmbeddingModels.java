@@ -55,11 +55,19 @@ public final class TinyEmbeddingModels {
     }
 
     public static Path llavaNext(Path dir, long seed) throws IOException {
+        return llavaNext(dir, seed, 32064);
+    }
+
+    /**
+     * The LLaVA-NeXT directory with {@code vocabRows} embedding rows (at least the tokenizer's 32,002): 32,064 as
+     * released, or 32,002 for a table without spare rows.
+     */
+    public static Path llavaNext(Path dir, long seed, int vocabRows) throws IOException {
         Files.createDirectories(dir);
         ObjectNode cfg = (ObjectNode) JSON.readTree(Fixtures.golden("llava_next_mistral", "config.json").toFile());
         cfg.put("image_token_index", 32000);
         cfg.put("pad_token_id", 32001);
-        ((ObjectNode) cfg.get("text_config")).put("vocab_size", 32064);
+        ((ObjectNode) cfg.get("text_config")).put("vocab_size", vocabRows);
         Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
         Files.copy(Fixtures.golden("llava_next_mistral", "preprocessor_config.json"),
                 dir.resolve("preprocessor_config.json"));
