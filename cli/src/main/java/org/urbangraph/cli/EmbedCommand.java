@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code ug embed}: embeddings of images and texts (or of prompts written out in full), one JSON object per input,
  * through the same pipeline the library and UGE use. Plain backbones of every family (Qwen2-VL, Qwen2.5-VL,
- * LLaVA-NeXT, Phi-3-V) go through {@link EmbeddingPipelines}; UGE models ({@code --adapter}) are Qwen2-VL only.
+ * LLaVA-NeXT, Phi-3-V) go through {@link EmbeddingPipelines}; UGE models ({@code --adapter}) of every family through
+ * {@link org.urbangraph.uge.embed.UgeEmbedder}, in the chat layout they were trained with.
  */
 @Command(name = "embed", mixinStandardHelpOptions = true,
         description = {"Prints the L2-normalised last-token embedding of each input, one JSON object per line.",
@@ -57,7 +58,8 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Option(names = "--adapter", paramLabel = "DIR",
             description = "A UGE model directory (from ug train): embed with its LoRA adapter, graph-token rows and "
-                    + "graph encoder. --model is then the backbone (ignored when the UGE directory holds its own).")
+                    + "graph encoder. --model is then the backbone (ignored when the UGE directory holds its own); "
+                    + "it must be of the family the model was trained on.")
     Path adapter;
 
     @Option(names = "--graph", paramLabel = "FILE",

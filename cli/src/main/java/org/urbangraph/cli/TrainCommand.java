@@ -43,7 +43,8 @@ public final class TrainCommand implements Callable<Integer> {
     List<Path> data;
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = "Stage 1: a Qwen2-VL model directory. Stage 2: the stage-1 run's model directory.")
+            description = "Stage 1: a backbone model directory (Qwen2-VL, Qwen2.5-VL, LLaVA-NeXT or Phi-3-V; the "
+                    + "family comes from its config.json). Stage 2: the stage-1 run's model directory.")
     Path model;
 
     @Option(names = "--tiny", description = "Stage 1 only: start from a tiny untrained Qwen2-VL-architecture backbone "
@@ -120,6 +121,9 @@ public final class TrainCommand implements Callable<Integer> {
         err.println("ug train: stage " + stage + " on " + examples.size() + " examples from " + data.size()
                 + " dataset(s)");
         UgeModel m = build(err);
+        var lora = m.lora().config();
+        err.println("ug train: " + m.backbone().family().modelType() + " backbone; LoRA r " + lora.r() + " on "
+                + (lora.targetRegex() != null ? lora.targetRegex() : String.join(", ", lora.targetModules())));
         TrainConfig cfg = new TrainConfig(stage, batchSize, accumulation, gradCache, steps, steps > 0 ? 0 : epochs, lr,
                 0.1, warmup, 0.1, 1.0, tau, !noHardNegatives, seed, checkpointEvery, 10, 2, out);
         UgeTrainer trainer = new UgeTrainer(m, examples, cfg);

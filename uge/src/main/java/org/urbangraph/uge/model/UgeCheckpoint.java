@@ -138,6 +138,9 @@ public final class UgeCheckpoint {
             throw new IOException(dir.resolve("uge.json") + ": backbone directory " + backboneDir
                     + " not found; pass the backbone model directory explicitly");
         }
+        if (backboneOverride != null) {
+            requireFamily(dir, info, backboneOverride);
+        }
         requireFamily(dir, info, backboneDir);
         UgeBackbone backbone = UgeBackbone.load(backboneDir);
         long[] ids = UgeModel.addGraphTokens(backbone.pipeline());
