@@ -16,7 +16,7 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
 /**
  * A Qwen2-VL / Qwen2.5-VL model directory ready to embed: the model, its tokenizer, the chat layout UGE trains with
  * and the image processor from {@code preprocessor_config.json}. Inputs become left-padded batches, as the
- * embedding API expects. UGE trains and embeds through this class.
+ * embedding API expects. UGE lays its inputs out through {@link #encodeMessages(List, Qwen2VLImageProcessor.Output, int[])}.
  */
 public final class Qwen2VLPipeline implements EmbeddingPipeline {
 
