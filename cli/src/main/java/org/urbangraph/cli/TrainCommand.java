@@ -121,9 +121,10 @@ public final class TrainCommand implements Callable<Integer> {
         err.println("ug train: stage " + stage + " on " + examples.size() + " examples from " + data.size()
                 + " dataset(s)");
         UgeModel m = build(err);
-        var lora = m.lora().config();
-        err.println("ug train: " + m.backbone().family().modelType() + " backbone; LoRA r " + lora.r() + " on "
-                + (lora.targetRegex() != null ? lora.targetRegex() : String.join(", ", lora.targetModules())));
+        var lora = m.lora() == null ? null : m.lora().config();
+        err.println("ug train: " + m.backbone().family().modelType() + " backbone; " + (lora == null ? "no LoRA"
+                : "LoRA r " + lora.r() + " on " + (lora.targetRegex() != null ? lora.targetRegex()
+                : String.join(", ", lora.targetModules()))));
         TrainConfig cfg = new TrainConfig(stage, batchSize, accumulation, gradCache, steps, steps > 0 ? 0 : epochs, lr,
                 0.1, warmup, 0.1, 1.0, tau, !noHardNegatives, seed, checkpointEvery, 10, 2, out);
         UgeTrainer trainer = new UgeTrainer(m, examples, cfg);
