@@ -51,8 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
     List<Path> data = new ArrayList<>();
 
     @Option(names = "--model", paramLabel = "DIR",
-            description = "A Hugging Face Qwen2-VL / Qwen2.5-VL model directory (config.json, safetensors, "
-                    + "tokenizer.json).")
+            description = "A Hugging Face model directory (config.json, safetensors, tokenizer.json) of any "
+                    + "supported family: Qwen2-VL, Qwen2.5-VL, LLaVA-NeXT, Phi-3-V.")
     Path model;
 
     @Option(names = "--adapter", paramLabel = "DIR",

@@ -1,7 +1,6 @@
 package org.urbangraph.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,8 +85,9 @@ class TrainFamiliesCommandTest {
         err = new StringWriter();
         int code = run(new StringWriter(), err, "embed", "--model", FamilyBackbones.phi3V().toString(), "--adapter",
                 tmp.resolve("s1").resolve("model").toString(), "--text", "x");
-        assertNotEquals(0, code);
-        assertTrue(err.toString().contains("trained on a llava_next backbone") && err.toString().contains("phi3_v"),
-                err.toString());
+        assertEquals(1, code, "bad input exits with 1");
+        assertTrue(err.toString().startsWith("ug embed: ") && err.toString().contains("trained on a llava_next backbone")
+                && err.toString().contains("phi3_v"), err.toString());
+        assertTrue(!err.toString().contains("\tat org."), "bad input gets its message, not a stack trace: " + err);
     }
 }

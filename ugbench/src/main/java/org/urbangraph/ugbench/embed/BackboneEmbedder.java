@@ -16,14 +16,17 @@ import java.util.List;
 import java.util.TreeSet;
 import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.embed.Embedder;
+import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.embed.EmbeddingPipeline;
+import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.EncodedInput;
-import org.urbangraph.vlm.embed.Qwen2VLPipeline;
 import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
 
 /**
- * A raw Qwen2-VL / Qwen2.5-VL backbone, zero-shot: the L2-normalised last-token embedding of the chat layout UGE
- * trains with (image tags first, then the instruction and the text). It has no graph encoder, so it ignores
+ * A raw backbone of any family the {@code vlm} module loads (Qwen2-VL, Qwen2.5-VL, LLaVA-NeXT, Phi-3-V), zero-shot: the
+ * L2-normalised last-token embedding of the family's query layout, the one UGE trains with (the images first, then
+ * the instruction and the text). It has no graph encoder, so it ignores
  * {@link EmbedInput#graph()}; UGBench therefore does not run the image+graph mode with it and its report says so.
  *
  * <p>The id names the model directory and a fingerprint of its files (config, tokenizer, image processor settings and
@@ -33,19 +36,32 @@ public final class BackboneEmbedder implements Embedder {
     /** Changes when the prompt layout changes, so cached vectors of the old layout are not reused. */
     static final String PROMPT_LAYOUT = "qwen2vl-chat-v1";
 
-    private final Qwen2VLPipeline pipeline;
+    private final EmbeddingPipeline pipeline;
     private final String id;
 
-    public BackboneEmbedder(Qwen2VLPipeline pipeline, String id) {
+    public BackboneEmbedder(EmbeddingPipeline pipeline, String id) {
         this.pipeline = pipeline;
         this.id = id;
     }
 
-    /** Loads a Hugging Face model directory. */
+    /** Loads a Hugging Face model directory of any supported family (read from its {@code config.json}). */
     public static BackboneEmbedder load(Path modelDir) throws IOException {
-        String id = "qwen2vl-backbone-" + modelDir.toAbsolutePath().normalize().getFileName() + "-"
-                + fingerprint(modelDir).substring(0, 16);
-        return new BackboneEmbedder(Qwen2VLPipeline.load(modelDir), id);
+        EmbeddingPipeline pipeline = EmbeddingPipelines.load(modelDir);
+        String id = idPrefix(pipeline.family()) + "-backbone-" + modelDir.toAbsolutePath().normalize().getFileName()
+                + "-" + fingerprint(modelDir).substring(0, 16);
+        return new BackboneEmbedder(pipeline, id);
+    }
+
+    /**
+     * The family in the cache id. Qwen2-VL and Qwen2.5-VL keep the "qwen2vl" of the first releases, so their cached
+     * vectors stay valid; the fingerprint tells the two apart.
+     */
+    static String idPrefix(VlmLoader.Family family) {
+        return switch (family) {
+            case QWEN2_VL, QWEN2_5_VL -> "qwen2vl";
+            case LLAVA_NEXT -> "llava_next";
+            case PHI3_V -> "phi3_v";
+        };
     }
 
     @Override

@@ -17,12 +17,16 @@ import org.urbangraph.testkit.Approx;
 import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.model.TinyBackbone;
+import org.urbangraph.vlm.embed.EmbeddingPipeline;
+import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.Qwen2VLPipeline;
+import org.urbangraph.vlm.embed.TinyEmbeddingModels;
 import org.urbangraph.vlm.image.Images;
 
 /**
- * The zero-shot backbone embedder gives what the Qwen2-VL pipeline gives for the same chat layout, ignores graphs, and
- * has an id that changes with the model's files.
+ * The zero-shot backbone embedder gives what the family's pipeline gives for the same query layout (Qwen2-VL, and
+ * LLaVA-NeXT and Phi-3-V through the same code), ignores graphs, and has an id that names the family and changes with
+ * the model's files.
  */
 class BackboneEmbedderTest {
     @TempDir
@@ -53,6 +57,28 @@ class BackboneEmbedderTest {
         assertEquals(TinyBackbone.HIDDEN, embedder.dimension());
         assertEquals(1.0, Vectors.dot(batch[0], batch[0]), 1e-5);
         assertTrue(Math.abs(Vectors.dot(batch[0], batch[1])) < 0.999, "different inputs, different vectors");
+    }
+
+    @Test
+    void otherFamiliesEmbedLikeTheirPipelines() throws Exception {
+        Path llava = TinyEmbeddingModels.llavaNext(tmp.resolve("llava"), 7);
+        Path phi3 = TinyEmbeddingModels.phi3V(tmp.resolve("phi3"), 8, TinyEmbeddingModels.Phi3Tokenizer.best());
+        for (Path dir : List.of(llava, phi3)) {
+            BackboneEmbedder e = BackboneEmbedder.load(dir);
+            EmbeddingPipeline pipe = EmbeddingPipelines.load(dir);
+            String prefix = BackboneEmbedder.idPrefix(pipe.family()) + "-backbone-";
+            assertTrue(e.id().startsWith(prefix), e.id());
+            EmbedInput image = new EmbedInput(IMAGE, null, "A cafe", "Where was this street view taken?");
+            float[][] got = e.embed(List.of(image, EmbedInput.text("A cafe")));
+            float[] refImage = pipe.embed(List.of(pipe.encodeQuery(List.of(Images.read(IMAGE)),
+                    "Where was this street view taken?\nA cafe")))[0];
+            float[] refText = pipe.embed(List.of(pipe.encodeQuery(List.of(), "A cafe")))[0];
+            Approx.assertClose(dir + " image input", refImage, got[0], 1e-5, 0);
+            Approx.assertClose(dir + " text input", refText, got[1], 1e-5, 0);
+            assertEquals(pipe.model().hiddenSize(), e.dimension());
+            assertEquals(1.0, Vectors.dot(got[1], got[1]), 1e-5);
+        }
+        assertEquals("llava_next", BackboneEmbedder.idPrefix(EmbeddingPipelines.load(llava).family()));
     }
 
     @Test

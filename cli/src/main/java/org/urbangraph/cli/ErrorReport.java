@@ -1,0 +1,53 @@
+package org.urbangraph.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * How a command that fails reports it. Bad input (a file that is missing or malformed, a model directory of the wrong
+ * kind, an impossible setting) is the user's to fix: they get one line per cause, naming the command, and exit code
+ * 1, without a Java stack trace. Anything else is a defect and keeps its stack trace. {@code -Dug.debug=true} or the
+ * environment variable {@code UG_DEBUG=1} prints the stack trace in every case.
+ */
+final class ErrorReport implements IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
+        PrintWriter err = cl.getErr();
+        if (!isInputError(e) || debug()) {
+            e.printStackTrace(err);
+            err.flush();
+            return 1;
+        }
+        err.println(cl.getCommandName().equals("ug") ? "ug: " + message(e) : "ug " + cl.getCommandName() + ": "
+                + message(e));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            String m = message(c);
+            if (!message(e).contains(m)) {
+                err.println("  caused by: " + m);
+            }
+        }
+        err.println("  (set UG_DEBUG=1 for the stack trace)");
+        err.flush();
+        return 1;
+    }
+
+    /** Exceptions that describe bad input rather than a defect. */
+    static boolean isInputError(Throwable e) {
+        return e instanceof IllegalArgumentException || e instanceof IllegalStateException || e instanceof IOException
+                || e instanceof UncheckedIOException || e.getClass().getName().startsWith("org.urbangraph.");
+    }
+
+    private static String message(Throwable t) {
+        return t.getMessage() == null || t.getMessage().isBlank() ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    private static boolean debug() {
+        String env = System.getenv("UG_DEBUG");
+        return Boolean.getBoolean("ug.debug") || (env != null && !env.isBlank() && !env.equals("0"));
+    }
+}
