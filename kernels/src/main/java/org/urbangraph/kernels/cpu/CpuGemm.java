@@ -47,12 +47,24 @@ final class CpuGemm {
     private final ThreadLocal<float[]> packedA = new ThreadLocal<>();
     private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
+    private final DotGemm dot;
+    private final Path path;
+
+    /** Which products go to the unpacked {@link DotGemm}: those its shape rules select, or (tests) all or none. */
+    enum Path { BY_SHAPE, ALWAYS_DOT, NEVER_DOT }
+
     CpuGemm(CpuPool pool) {
+        this(pool, Path.BY_SHAPE);
+    }
+
+    CpuGemm(CpuPool pool, Path path) {
         this.pool = pool;
+        this.dot = new DotGemm(pool);
+        this.path = path;
     }
 
     /** One matrix of a batched operand: its memory, first element, strides along the two matrix dimensions. */
-    private record Mat(MemorySegment seg, DType dtype, long offset, long rowStride, long colStride) {
+    record Mat(MemorySegment seg, DType dtype, long offset, long rowStride, long colStride) {
         static Mat of(View v, int p) {
             return new Mat(CpuMem.seg(v), v.dtype(), v.offset() + p * v.strides()[0], v.strides()[1],
                     v.strides()[2]);
@@ -101,6 +113,11 @@ final class CpuGemm {
     }
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
+        if (path != Path.NEVER_DOT && DotGemm.applies(a, b, k)
+                && (path == Path.ALWAYS_DOT || DotGemm.suits(m, k))) {
+            dot.multiply(a, b, c, m, n, k, alpha, beta, parallel);
+            return;
+        }
         int threads = parallel ? pool.threads() : 1;
         int kBlocks = (k + KC - 1) / KC;
         for (int jc = 0; jc < n; jc += NC) {
@@ -283,26 +300,72 @@ final class CpuGemm {
                     CpuMem.load(s, t, col0 + p * ks, 1, NR, bp, base + p * NR);
                 }
             } else if (ks == 1) {
-                // columns contiguous in k (a [N, K] weight seen transposed): widen each column, then interleave
-                float[] col = Scratch.get(Scratch.F, kc);
-                for (int j = 0; j < NR; j++) {
-                    if (j < nr) {
-                        CpuMem.load(s, t, col0 + j * ns, 1, kc, col, 0);
-                        for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = col[p];
-                        }
-                    } else {
-                        for (int p = 0; p < kc; p++) {
-                            bp[base + p * NR + j] = 0f;
-                        }
-                    }
-                }
+                packTransposed(s, t, col0, ns, kc, nr, bp, base);
             } else {
                 for (int p = 0; p < kc; p++) {
                     for (int j = 0; j < NR; j++) {
                         bp[base + p * NR + j] = j < nr ? CpuMem.get(s, t, col0 + p * ks + j * ns) : 0f;
                     }
                 }
+            }
+        }
+    }
+
+    /** Switch between the two transposing loops while they are measured against each other. */
+    static final boolean GATHER = Boolean.getBoolean("ug.gemm.gather");
+
+    /**
+     * One NR-wide panel of a B whose columns are contiguous in k (an [N, K] weight seen transposed, as every Linear
+     * layer's forward sees it): columns col0, col0 + ns, ... each kc long. The panel wants NR consecutive columns per
+     * k, so this is a transpose of an NR x kc block. An F32 weight in a float[] is read in place; any other storage
+     * (BF16, F16, a mapped file, an edge panel) is first widened row by row into a scratch block with vector loads.
+     * The transpose then reads LANES rows at a time and writes the panel in order, LANES floats per k: each store
+     * fills consecutive floats of one panel row, where the former column-at-a-time scatter wrote one float per
+     * 64-byte panel row and paid a store per element twice over (into the scratch column, then into the panel).
+     */
+    private static void packTransposed(MemorySegment s, DType t, long col0, long ns, int kc, int nr, float[] bp,
+                                       int base) {
+        float[] src = t == DType.F32 && nr == NR ? CpuMem.floats(s) : null;
+        int s0;
+        int ld;
+        if (src != null) {
+            s0 = Math.toIntExact(s.address() / 4 + col0);
+            ld = Math.toIntExact(ns);
+        } else {
+            src = Scratch.get(Scratch.F, NR * kc);
+            for (int j = 0; j < NR; j++) {
+                if (j < nr) {
+                    CpuMem.load(s, t, col0 + j * ns, 1, kc, src, j * kc);
+                } else {
+                    java.util.Arrays.fill(src, j * kc, (j + 1) * kc, 0f);
+                }
+            }
+            s0 = 0;
+            ld = kc;
+        }
+        if (GATHER) {
+            int[] rows = new int[LANES];
+            for (int i = 0; i < LANES; i++) {
+                rows[i] = i * ld;
+            }
+            for (int h = 0; h < NR; h += LANES) {
+                int first = s0 + h * ld;
+                for (int p = 0, o = base + h; p < kc; p++, o += NR) {
+                    FloatVector.fromArray(F, src, first + p, rows, 0).intoArray(bp, o);
+                }
+            }
+            return;
+        }
+        for (int h = 0; h < NR; h += 4) {
+            int r0 = s0 + h * ld;
+            int r1 = r0 + ld;
+            int r2 = r1 + ld;
+            int r3 = r2 + ld;
+            for (int p = 0, o = base + h; p < kc; p++, o += NR) {
+                bp[o] = src[r0 + p];
+                bp[o + 1] = src[r1 + p];
+                bp[o + 2] = src[r2 + p];
+                bp[o + 3] = src[r3 + p];
             }
         }
     }
