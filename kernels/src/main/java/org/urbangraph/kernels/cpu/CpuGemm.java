@@ -47,24 +47,12 @@ final class CpuGemm {
     private final ThreadLocal<float[]> packedA = new ThreadLocal<>();
     private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
-    private final DotGemm dot;
-    private final Path path;
-
-    /** Which products go to the unpacked {@link DotGemm}: those its shape rules select, or (tests) all or none. */
-    enum Path { BY_SHAPE, ALWAYS_DOT, NEVER_DOT }
-
     CpuGemm(CpuPool pool) {
-        this(pool, Path.BY_SHAPE);
-    }
-
-    CpuGemm(CpuPool pool, Path path) {
         this.pool = pool;
-        this.dot = new DotGemm(pool);
-        this.path = path;
     }
 
     /** One matrix of a batched operand: its memory, first element, strides along the two matrix dimensions. */
-    record Mat(MemorySegment seg, DType dtype, long offset, long rowStride, long colStride) {
+    private record Mat(MemorySegment seg, DType dtype, long offset, long rowStride, long colStride) {
         static Mat of(View v, int p) {
             return new Mat(CpuMem.seg(v), v.dtype(), v.offset() + p * v.strides()[0], v.strides()[1],
                     v.strides()[2]);
@@ -113,11 +101,6 @@ final class CpuGemm {
     }
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
-        if (path != Path.NEVER_DOT && DotGemm.applies(a, b, k)
-                && (path == Path.ALWAYS_DOT || DotGemm.suits(m, k))) {
-            dot.multiply(a, b, c, m, n, k, alpha, beta, parallel);
-            return;
-        }
         int threads = parallel ? pool.threads() : 1;
         int kBlocks = (k + KC - 1) / KC;
         for (int jc = 0; jc < n; jc += NC) {
@@ -311,17 +294,15 @@ final class CpuGemm {
         }
     }
 
-    /** Switch between the two transposing loops while they are measured against each other. */
-    static final boolean GATHER = Boolean.getBoolean("ug.gemm.gather");
-
     /**
      * One NR-wide panel of a B whose columns are contiguous in k (an [N, K] weight seen transposed, as every Linear
      * layer's forward sees it): columns col0, col0 + ns, ... each kc long. The panel wants NR consecutive columns per
      * k, so this is a transpose of an NR x kc block. An F32 weight in a float[] is read in place; any other storage
      * (BF16, F16, a mapped file, an edge panel) is first widened row by row into a scratch block with vector loads.
-     * The transpose then reads LANES rows at a time and writes the panel in order, LANES floats per k: each store
-     * fills consecutive floats of one panel row, where the former column-at-a-time scatter wrote one float per
-     * 64-byte panel row and paid a store per element twice over (into the scratch column, then into the panel).
+     * The transpose then reads four rows at a time and writes four consecutive floats of each panel row, where the
+     * former column-at-a-time scatter wrote one float per 64-byte panel row and paid a store per element twice over
+     * (into a scratch column, then into the panel). Measured (GemmBenchmark, transposed, one thread): 298 x 1536 x 8960
+     * F32 157 -> 121 ms. A vector gather per panel row (8 rows at a time) was no faster on AVX2.
      */
     private static void packTransposed(MemorySegment s, DType t, long col0, long ns, int kc, int nr, float[] bp,
                                        int base) {
@@ -342,19 +323,6 @@ final class CpuGemm {
             }
             s0 = 0;
             ld = kc;
-        }
-        if (GATHER) {
-            int[] rows = new int[LANES];
-            for (int i = 0; i < LANES; i++) {
-                rows[i] = i * ld;
-            }
-            for (int h = 0; h < NR; h += LANES) {
-                int first = s0 + h * ld;
-                for (int p = 0, o = base + h; p < kc; p++, o += NR) {
-                    FloatVector.fromArray(F, src, first + p, rows, 0).intoArray(bp, o);
-                }
-            }
-            return;
         }
         for (int h = 0; h < NR; h += 4) {
             int r0 = s0 + h * ld;

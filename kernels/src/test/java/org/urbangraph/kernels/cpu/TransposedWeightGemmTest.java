@@ -14,13 +14,12 @@ import org.urbangraph.kernels.View;
 import org.urbangraph.testkit.Approx;
 
 /**
- * The two GEMM paths a Linear layer's forward can take, c = alpha * a @ W^T + beta * c with W [N, K] as stored: the
- * unpacked dot-product path ({@link DotGemm}, few rows) and the packed path with its transposing pack of W (many rows),
- * each forced here whatever the shape, against a double-precision reference, on odd sizes, padded rows of a and W,
- * and W in F32 and BF16, on the heap and in native memory (as a mapped weight file is). The suite of
- * BackendParityTest reaches only the path the row count selects.
+ * The GEMM of a Linear layer's forward, c = alpha * a @ W^T + beta * c with W [N, K] as stored, whose packing
+ * transposes NR-row blocks of W: against a double-precision reference on odd sizes (partial panels, k over one KC
+ * block), padded rows of a and W, W in F32 and BF16, on the heap (read in place) and in native memory (as a mapped
+ * weight file is, widened through scratch); the same bits for one and two threads and before and after the JIT.
  */
-class CpuGemmPathsTest {
+class TransposedWeightGemmTest {
 
     /** m, k, n: single rows and columns, partial register tiles, k with and without a vector tail, k over one KC. */
     private static final int[][] SHAPES = {{1, 16, 1}, {1, 9, 2}, {5, 33, 3}, {7, 257, 19}, {33, 300, 65},
@@ -75,15 +74,15 @@ class CpuGemmPathsTest {
         return new Case(m, k, n, lda, ldw, a, w, c0, dtype, nativeW, accumulate ? -1.5f : 1f, accumulate ? 0.75f : 0f);
     }
 
-    /** Runs the case through a CpuGemm that takes the given path; returns c. */
-    private static float[] run(Case t, CpuPool pool, CpuGemm.Path path, MemorySegment wseg) {
+    /** Runs the case through the CPU GEMM on the given pool; returns c. */
+    private static float[] run(Case t, CpuPool pool, MemorySegment wseg) {
         float[] c = t.c0().clone();
         View a = new View(new HostBuffer(MemorySegment.ofArray(t.a())), DType.F32, 2, new int[] {1, t.m(), t.k()},
                 new long[] {0, t.lda(), 1});
         View b = new View(new HostBuffer(wseg), t.dtype(), 1, new int[] {1, t.k(), t.n()},
                 new long[] {0, 1, t.ldw()});
         View cv = View.contiguous(new HostBuffer(MemorySegment.ofArray(c)), DType.F32, 0, 1, t.m(), t.n());
-        new CpuGemm(pool, path).gemm(a, b, cv, t.alpha(), t.beta());
+        new CpuGemm(pool).gemm(a, b, cv, t.alpha(), t.beta());
         return c;
     }
 
@@ -109,7 +108,7 @@ class CpuGemmPathsTest {
     }
 
     @Test
-    void dotAndPackedPathsMatchTheReference() {
+    void transposedWeightsMatchTheReference() {
         long seed = 1;
         for (int[] s : SHAPES) {
             for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
@@ -119,8 +118,8 @@ class CpuGemmPathsTest {
                         MemorySegment wseg = weight(t.w(), dtype, nativeW);
                         String what = s[0] + "x" + s[1] + "x" + s[2] + " W " + dtype + (nativeW ? " native" : " heap")
                                 + (accumulate ? " alpha -1.5 beta 0.75" : "");
-                        check("dot path, " + what, t, run(t, POOL2, CpuGemm.Path.ALWAYS_DOT, wseg));
-                        check("packed path, " + what, t, run(t, POOL2, CpuGemm.Path.NEVER_DOT, wseg));
+                        check(what + ", 1 thread", t, run(t, POOL1, wseg));
+                        check(what + ", 2 threads", t, run(t, POOL2, wseg));
                     }
                 }
             }
@@ -128,21 +127,21 @@ class CpuGemmPathsTest {
     }
 
     @Test
-    void dotPathGivesTheSameBitsForOneAndTwoThreads() {
+    void sameBitsForOneAndTwoThreads() {
         Case t = make(new int[] {130, 300, 67}, DType.BF16, false, true, 77);
         MemorySegment wseg = weight(t.w(), DType.BF16, false);
-        assertArrayEquals(run(t, POOL1, CpuGemm.Path.ALWAYS_DOT, wseg), run(t, POOL2, CpuGemm.Path.ALWAYS_DOT, wseg),
-                "dot path with 1 and 2 threads");
+        assertArrayEquals(run(t, POOL1, wseg), run(t, POOL2, wseg),
+                "1 and 2 threads, W widened");
         Case f = make(new int[] {9, 1536, 130}, DType.F32, false, false, 78);
         MemorySegment fseg = weight(f.w(), DType.F32, false);
-        assertArrayEquals(run(f, POOL1, CpuGemm.Path.ALWAYS_DOT, fseg), run(f, POOL2, CpuGemm.Path.ALWAYS_DOT, fseg),
-                "dot path with 1 and 2 threads, W in place");
+        assertArrayEquals(run(f, POOL1, fseg), run(f, POOL2, fseg),
+                "1 and 2 threads, W in place");
     }
 
     @Test
-    void dotPathIsJitStable() {
+    void jitStable() {
         Case t = make(new int[] {7, 43, 5}, DType.F32, false, false, 91);
         MemorySegment wseg = weight(t.w(), DType.F32, false);
-        JitStabilityTest.stable("dot-path gemm", () -> run(t, POOL1, CpuGemm.Path.ALWAYS_DOT, wseg));
+        JitStabilityTest.stable("transposed-weight gemm", () -> run(t, POOL1, wseg));
     }
 }
