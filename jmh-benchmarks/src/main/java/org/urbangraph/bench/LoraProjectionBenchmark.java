@@ -30,7 +30,7 @@ import org.urbangraph.tensor.nn.Rng;
  * the frozen projection.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar
- * LoraProjectionBenchmark}
+ * LoraProjectionBenchmark}. The PyTorch peer is {@code jmh-benchmarks/peers/lora_projection_peer.py}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -41,7 +41,8 @@ import org.urbangraph.vlm.text.DecoderConfig;
  * step for the full model and 4.3 s for the cut (1 thread: 41.0 s and 8.1 s).
  *
  * <p>Run: {@code java -Xmx22g --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar
- * LoraTrainingStepBenchmark -p threads=2}
+ * LoraTrainingStepBenchmark -p threads=2}. The plain-PyTorch peer on this machine is
+ * {@code jmh-benchmarks/peers/lora_step_peer.py}; figures in {@code jmh-benchmarks/README.md}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

@@ -34,7 +34,8 @@ import org.urbangraph.vlm.text.DecoderConfig;
  * so the mode is single-shot. Peak resident memory is printed at tear-down.
  *
  * <p>Run: {@code java -Xmx20g --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar
- * Qwen2VL2bBenchmark -p threads=2}
+ * Qwen2VL2bBenchmark -p threads=2}. The PyTorch peer at the same shapes is
+ * {@code jmh-benchmarks/peers/qwen2vl_2b_peer.py}; figures side by side in {@code jmh-benchmarks/README.md}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

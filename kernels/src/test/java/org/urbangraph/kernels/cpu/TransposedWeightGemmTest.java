@@ -1,0 +1,147 @@
+package org.urbangraph.kernels.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.HostAccess;
+import org.urbangraph.kernels.HostBuffer;
+import org.urbangraph.kernels.View;
+import org.urbangraph.testkit.Approx;
+
+/**
+ * The GEMM of a Linear layer's forward, c = alpha * a @ W^T + beta * c with W [N, K] as stored, whose packing
+ * transposes NR-row blocks of W: against a double-precision reference on odd sizes (partial panels, k over one KC
+ * block), padded rows of a and W, W in F32 and BF16, on the heap (read in place) and in native memory (as a mapped
+ * weight file is, widened through scratch); the same bits for one and two threads and before and after the JIT.
+ */
+class TransposedWeightGemmTest {
+
+    /** m, k, n: single rows and columns, partial register tiles, k with and without a vector tail, k over one KC. */
+    private static final int[][] SHAPES = {{1, 16, 1}, {1, 9, 2}, {5, 33, 3}, {7, 257, 19}, {33, 300, 65},
+        {130, 17, 5}, {4, 64, 34}};
+
+    private static final CpuPool POOL1 = new CpuPool(1);
+    private static final CpuPool POOL2 = new CpuPool(2);
+    private static final Arena ARENA = Arena.ofShared();
+
+    @AfterAll
+    static void close() {
+        ARENA.close();
+    }
+
+    private static float[] random(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) (r.nextDouble() * 4 - 2);
+        }
+        return v;
+    }
+
+    /** W [n, k] with rows ldw apart, in dtype, on the heap or in native memory; w holds the values it stores. */
+    private static MemorySegment weight(float[] w, DType dtype, boolean nativeMemory) {
+        MemorySegment seg = nativeMemory ? ARENA.allocate((long) w.length * dtype.size(), 8)
+                : HostBuffer.allocate(dtype, w.length).segment();
+        for (int i = 0; i < w.length; i++) {
+            if (dtype == DType.BF16) {
+                short h = HostAccess.floatToBf16(w[i]);
+                w[i] = Float.intBitsToFloat(h << 16);
+                seg.set(CpuMem.I16, 2L * i, h);
+            } else {
+                seg.set(CpuMem.F32, 4L * i, w[i]);
+            }
+        }
+        return seg;
+    }
+
+    private record Case(int m, int k, int n, int lda, int ldw, float[] a, float[] w, float[] c0, DType dtype,
+                        boolean nativeW, float alpha, float beta) {}
+
+    private static Case make(int[] s, DType dtype, boolean nativeW, boolean accumulate, long seed) {
+        int m = s[0];
+        int k = s[1];
+        int n = s[2];
+        int lda = k + 5;
+        int ldw = k + 3;
+        float[] a = random(2 + m * lda, seed);
+        float[] w = random(1 + n * ldw, seed + 1);
+        float[] c0 = accumulate ? random(m * n, seed + 2) : new float[m * n];
+        return new Case(m, k, n, lda, ldw, a, w, c0, dtype, nativeW, accumulate ? -1.5f : 1f, accumulate ? 0.75f : 0f);
+    }
+
+    /** Runs the case through the CPU GEMM on the given pool; returns c. */
+    private static float[] run(Case t, CpuPool pool, MemorySegment wseg) {
+        float[] c = t.c0().clone();
+        View a = new View(new HostBuffer(MemorySegment.ofArray(t.a())), DType.F32, 2, new int[] {1, t.m(), t.k()},
+                new long[] {0, t.lda(), 1});
+        View b = new View(new HostBuffer(wseg), t.dtype(), 1, new int[] {1, t.k(), t.n()},
+                new long[] {0, 1, t.ldw()});
+        View cv = View.contiguous(new HostBuffer(MemorySegment.ofArray(c)), DType.F32, 0, 1, t.m(), t.n());
+        new CpuGemm(pool).gemm(a, b, cv, t.alpha(), t.beta());
+        return c;
+    }
+
+    private static void check(String what, Case t, float[] c) {
+        double[] ref = new double[c.length];
+        double[] scale = new double[c.length];
+        for (int i = 0; i < t.m(); i++) {
+            for (int j = 0; j < t.n(); j++) {
+                double s = 0;
+                double mag = 0;
+                for (int p = 0; p < t.k(); p++) {
+                    double x = t.a()[2 + i * t.lda() + p];
+                    double y = t.w()[1 + j * t.ldw() + p];
+                    s += x * y;
+                    mag += Math.abs(x * y);
+                }
+                double c0 = t.c0()[i * t.n() + j];
+                ref[i * t.n() + j] = t.alpha() * s + t.beta() * c0;
+                scale[i * t.n() + j] = Math.abs(t.alpha()) * mag + Math.abs(t.beta() * c0);
+            }
+        }
+        Approx.assertCloseScaled(what, ref, Approx.toDouble(c), scale, 1e-5, 0);
+    }
+
+    @Test
+    void transposedWeightsMatchTheReference() {
+        long seed = 1;
+        for (int[] s : SHAPES) {
+            for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+                for (boolean nativeW : new boolean[] {false, true}) {
+                    for (boolean accumulate : new boolean[] {false, true}) {
+                        Case t = make(s, dtype, nativeW, accumulate, seed += 3);
+                        MemorySegment wseg = weight(t.w(), dtype, nativeW);
+                        String what = s[0] + "x" + s[1] + "x" + s[2] + " W " + dtype + (nativeW ? " native" : " heap")
+                                + (accumulate ? " alpha -1.5 beta 0.75" : "");
+                        check(what + ", 1 thread", t, run(t, POOL1, wseg));
+                        check(what + ", 2 threads", t, run(t, POOL2, wseg));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void sameBitsForOneAndTwoThreads() {
+        Case t = make(new int[] {130, 300, 67}, DType.BF16, false, true, 77);
+        MemorySegment wseg = weight(t.w(), DType.BF16, false);
+        assertArrayEquals(run(t, POOL1, wseg), run(t, POOL2, wseg),
+                "1 and 2 threads, W widened");
+        Case f = make(new int[] {9, 1536, 130}, DType.F32, false, false, 78);
+        MemorySegment fseg = weight(f.w(), DType.F32, false);
+        assertArrayEquals(run(f, POOL1, fseg), run(f, POOL2, fseg),
+                "1 and 2 threads, W in place");
+    }
+
+    @Test
+    void jitStable() {
+        Case t = make(new int[] {7, 43, 5}, DType.F32, false, false, 91);
+        MemorySegment wseg = weight(t.w(), DType.F32, false);
+        JitStabilityTest.stable("transposed-weight gemm", () -> run(t, POOL1, wseg));
+    }
+}
