@@ -43,8 +43,11 @@ public final class LoraLinear extends Module implements Projection {
         if (merged()) {
             return y;
         }
-        Tensor update = loraB.forward(loraA.forward(dropout.forward(x)));
-        return y.add(update.mul(scaling));
+        // scaling is applied to the rank-r activation, r / out of the work of scaling the update (and of its
+        // backward); PEFT scales the update, which differs by at most rounding, and not at all for a power-of-two
+        // scaling such as UGE's alpha 32 / r 16
+        Tensor down = loraA.forward(dropout.forward(x));
+        return y.add(loraB.forward(down.mul(scaling)));
     }
 
     public Linear base() {
