@@ -1,8 +1,8 @@
 package org.urbangraph.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.urbangraph.kernels.BackendParityTest.abs;
-import static org.urbangraph.kernels.BackendParityTest.values;
+import static org.urbangraph.kernels.ParityChecks.abs;
+import static org.urbangraph.kernels.ParityChecks.values;
 import static org.urbangraph.kernels.ParityData.REF;
 
 import org.urbangraph.kernels.ParityData.Layout;
