@@ -29,7 +29,7 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
  * own {@code image_grid_pinpoints}, tile size and the tower's patch size). The pixels of an input are its images' real
  * tiles only (the processor's zero padding tiles are dropped), which the model accepts as [tiles, 3, S, S].
  */
-public final class LlavaNextPipeline implements EmbeddingPipeline {
+public final class LlavaNextPipeline implements UserTurnPipeline {
 
     private final LlavaNextForConditionalGeneration model;
     private final Tokenizer tokenizer;
@@ -127,23 +127,14 @@ public final class LlavaNextPipeline implements EmbeddingPipeline {
         return padId;
     }
 
-    /** {@code [INST] <image>\n...{text} [/INST]}: the images first, one line each, then the text. */
-    @Override
-    public EncodedInput encodeQuery(List<RgbImage> images, String text) {
-        StringBuilder content = new StringBuilder();
-        for (int i = 0; i < images.size(); i++) {
-            content.append(imageTag(i));
-        }
-        content.append(text == null ? "" : text);
-        return encodePrompt(userTurn(content.toString()), images);
-    }
-
     /** One user turn holding {@code content} (image tags included), ending where the embedding is pooled. */
+    @Override
     public String userTurn(String content) {
         return "[INST] " + content + " [/INST]";
     }
 
     /** The tag of the image at {@code index} (from 0) in a user turn: the image token on a line of its own. */
+    @Override
     public String imageTag(int index) {
         return imageToken + "\n";
     }

@@ -30,7 +30,7 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
  * <p>The reference hard-codes 336-pixel crops for CLIP ViT-L/14-336; here the crop size is the vision tower's
  * {@code image_size}, which is 336 for every released model and lets tiny test models pair with the processor.
  */
-public final class Phi3VPipeline implements EmbeddingPipeline {
+public final class Phi3VPipeline implements UserTurnPipeline {
 
     private final Phi3VForCausalLM model;
     private final Tokenizer tokenizer;
@@ -104,23 +104,14 @@ public final class Phi3VPipeline implements EmbeddingPipeline {
         return padId;
     }
 
-    /** {@code <|user|>\n<|image_1|>\n...{text}<|end|>\n<|assistant|>\n}. */
-    @Override
-    public EncodedInput encodeQuery(List<RgbImage> images, String text) {
-        StringBuilder content = new StringBuilder();
-        for (int i = 0; i < images.size(); i++) {
-            content.append(imageTag(i));
-        }
-        content.append(text == null ? "" : text);
-        return encodePrompt(userTurn(content.toString()), images);
-    }
-
     /** One user turn holding {@code content} (image tags included) and the opened assistant turn. */
+    @Override
     public String userTurn(String content) {
         return "<|user|>\n" + content + "<|end|>\n<|assistant|>\n";
     }
 
     /** The tag of the image at {@code index} (from 0) in a user turn: {@code <|image_N|>} (N from 1) on its own line. */
+    @Override
     public String imageTag(int index) {
         return "<|image_" + (index + 1) + "|>\n";
     }
