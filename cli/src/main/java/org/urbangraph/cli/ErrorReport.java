@@ -3,6 +3,10 @@ package org.urbangraph.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import org.urbangraph.tensor.io.SafetensorsException;
+import org.urbangraph.uge.train.TrainingDivergedException;
+import org.urbangraph.vlm.config.ConfigException;
+import org.urbangraph.vlm.image.ImageFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
@@ -38,8 +42,9 @@ final class ErrorReport implements IExecutionExceptionHandler {
 
     /** Exceptions that describe bad input rather than a defect. */
     static boolean isInputError(Throwable e) {
-        return e instanceof IllegalArgumentException || e instanceof IllegalStateException || e instanceof IOException
-                || e instanceof UncheckedIOException || e.getClass().getName().startsWith("org.urbangraph.");
+        return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
+                || e instanceof SafetensorsException || e instanceof ConfigException || e instanceof ImageFormatException
+                || e instanceof TrainingDivergedException;
     }
 
     private static String message(Throwable t) {

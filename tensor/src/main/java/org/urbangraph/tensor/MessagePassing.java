@@ -34,7 +34,7 @@ public final class MessagePassing {
         if (edgeTerm != null) {
             requireShape(op, "edge term", edgeTerm, edges, heads, channels);
         }
-        Tensor a = att.rank() == 3 && att.size(0) == 1 ? att.view(heads, channels) : att;
+        Tensor a = att.rank() == 3 && att.size(0) == 1 ? att.view(att.size(1), att.size(2)) : att;
         requireShape(op, "att", a, node);
         Backend be = Pointwise.sameBackend(xl, xr);
         Pointwise.sameBackend(xl, a);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -255,6 +256,17 @@ class UgeFamiliesTest {
         assertTrue(e.getMessage().contains("llava_next") && e.getMessage().contains("phi3_v")
                 && e.getMessage().contains(FamilyBackbones.phi3V().toString()), e.getMessage());
         assertEquals("llava_next", UgeCheckpoint.info(dir).backboneFamily());
+
+        // a model written before the family was recorded was trained on Qwen2-VL: another family is refused too
+        Path old = root().resolve("before-families");
+        UgeModels.stage1(TinyWorld.backbone(), false, 2, 24).save(old);
+        ObjectNode json = (ObjectNode) new ObjectMapper().readTree(old.resolve("uge.json").toFile());
+        json.remove("backbone_family");
+        Files.writeString(old.resolve("uge.json"), json.toString());
+        IOException legacy = assertThrows(IOException.class, () -> UgeCheckpoint.load(old, FamilyBackbones.llavaNext()));
+        assertTrue(legacy.getMessage().contains("qwen2_vl") && legacy.getMessage().contains("llava_next"),
+                legacy.getMessage());
+        assertNotNull(UgeCheckpoint.load(old, TinyWorld.backbone()));
     }
 
     @Test

@@ -138,10 +138,11 @@ public final class UgeCheckpoint {
             throw new IOException(dir.resolve("uge.json") + ": backbone directory " + backboneDir
                     + " not found; pass the backbone model directory explicitly");
         }
-        if (backboneOverride != null) {
+        // an override is checked even where the trained base weights replace it: it is still a mistake to pass one
+        requireFamily(dir, info, backboneDir);
+        if (backboneOverride != null && !backboneOverride.equals(backboneDir)) {
             requireFamily(dir, info, backboneOverride);
         }
-        requireFamily(dir, info, backboneDir);
         UgeBackbone backbone = UgeBackbone.load(backboneDir);
         long[] ids = UgeModel.addGraphTokens(backbone.pipeline());
         Lora lora = Files.isDirectory(dir.resolve("adapter"))
@@ -162,10 +163,14 @@ public final class UgeCheckpoint {
 
     /** The backbone directory must hold the family the model was trained on. */
     private static void requireFamily(Path dir, Info info, Path backboneDir) throws IOException {
-        String found = VlmLoader.family(backboneDir).modelType();
-        if (info.backboneFamily() != null && !info.backboneFamily().equals(found)) {
-            throw new IOException(dir.resolve("uge.json") + ": the model was trained on a " + info.backboneFamily()
-                    + " backbone, but " + backboneDir + " holds a " + found + " model; pass the " + info.backboneFamily()
+        VlmLoader.Family found = VlmLoader.family(backboneDir);
+        // models written before the family was recorded were all Qwen2-VL / Qwen2.5-VL
+        boolean matches = info.backboneFamily() != null ? info.backboneFamily().equals(found.modelType())
+                : found == VlmLoader.Family.QWEN2_VL || found == VlmLoader.Family.QWEN2_5_VL;
+        if (!matches) {
+            String trained = info.backboneFamily() != null ? info.backboneFamily() : "qwen2_vl";
+            throw new IOException(dir.resolve("uge.json") + ": the model was trained on a " + trained
+                    + " backbone, but " + backboneDir + " holds a " + found.modelType() + " model; pass the " + trained
                     + " backbone it was trained on");
         }
     }
