@@ -1,8 +1,6 @@
 package org.urbangraph.uge.model;
 
 import org.urbangraph.lora.LoraConfig;
-import org.urbangraph.tensor.nn.Module;
-import org.urbangraph.vlm.embed.EncodedInput;
 import org.urbangraph.vlm.embed.LlavaNextPipeline;
 import org.urbangraph.vlm.image.LlavaNextImageProcessor;
 
@@ -20,40 +18,12 @@ final class LlavaNextBackbone extends PromptBackbone<LlavaNextImageProcessor.Out
 
     static final String LORA_TARGETS = "model\\.language_model\\.layers\\.\\d+\\.self_attn\\.(q_proj|v_proj)";
 
-    private final LlavaNextPipeline pipeline;
-
     LlavaNextBackbone(LlavaNextPipeline pipeline) {
-        super(pipeline::preprocess);
-        this.pipeline = pipeline;
-    }
-
-    @Override
-    public LlavaNextPipeline pipeline() {
-        return pipeline;
-    }
-
-    @Override
-    public Module module() {
-        return pipeline.model();
+        super(pipeline, pipeline::preprocess, pipeline::encodePrompt);
     }
 
     @Override
     public LoraConfig loraConfig(String baseModel) {
         return LoraConfig.uge(baseModel).withTargets(null, LORA_TARGETS);
-    }
-
-    @Override
-    String userTurn(String content) {
-        return pipeline.userTurn(content);
-    }
-
-    @Override
-    String imageTag(int index) {
-        return pipeline.imageTag(index);
-    }
-
-    @Override
-    EncodedInput encodePrompt(String prompt, LlavaNextImageProcessor.Output images) {
-        return pipeline.encodePrompt(prompt, images);
     }
 }

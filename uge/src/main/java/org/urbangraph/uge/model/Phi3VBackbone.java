@@ -2,8 +2,6 @@ package org.urbangraph.uge.model;
 
 import java.util.List;
 import org.urbangraph.lora.LoraConfig;
-import org.urbangraph.tensor.nn.Module;
-import org.urbangraph.vlm.embed.EncodedInput;
 import org.urbangraph.vlm.embed.Phi3VPipeline;
 import org.urbangraph.vlm.image.Phi3VImageProcessor;
 
@@ -19,40 +17,12 @@ final class Phi3VBackbone extends PromptBackbone<Phi3VImageProcessor.Output> {
 
     static final List<String> LORA_TARGETS = List.of("qkv_proj");
 
-    private final Phi3VPipeline pipeline;
-
     Phi3VBackbone(Phi3VPipeline pipeline) {
-        super(pipeline::preprocess);
-        this.pipeline = pipeline;
-    }
-
-    @Override
-    public Phi3VPipeline pipeline() {
-        return pipeline;
-    }
-
-    @Override
-    public Module module() {
-        return pipeline.model();
+        super(pipeline, pipeline::preprocess, pipeline::encodePrompt);
     }
 
     @Override
     public LoraConfig loraConfig(String baseModel) {
         return LoraConfig.uge(baseModel).withTargets(LORA_TARGETS, null);
-    }
-
-    @Override
-    String userTurn(String content) {
-        return pipeline.userTurn(content);
-    }
-
-    @Override
-    String imageTag(int index) {
-        return pipeline.imageTag(index);
-    }
-
-    @Override
-    EncodedInput encodePrompt(String prompt, Phi3VImageProcessor.Output images) {
-        return pipeline.encodePrompt(prompt, images);
     }
 }

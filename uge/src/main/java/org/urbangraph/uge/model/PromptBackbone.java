@@ -1,9 +1,13 @@
 package org.urbangraph.uge.model;
 
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.function.Function;
+import org.urbangraph.tensor.nn.Module;
+import org.urbangraph.vlm.VlmLoader;
 import org.urbangraph.vlm.chat.Qwen2VLChatFormat;
 import org.urbangraph.vlm.embed.EncodedInput;
+import org.urbangraph.vlm.embed.UserTurnPipeline;
 import org.urbangraph.vlm.image.RgbImage;
 
 /**
@@ -18,29 +22,39 @@ abstract class PromptBackbone<P> implements UgeBackbone {
     static final String IMAGE = "<image>";
     static final String GRAPH = "<graph>";
 
+    private final UserTurnPipeline pipeline;
     private final ImageCache<P> images;
+    private final BiFunction<String, P, EncodedInput> encodePrompt;
 
-    PromptBackbone(Function<List<RgbImage>, P> preprocess) {
+    /**
+     * @param preprocess   the family's image processor (its results are cached per file)
+     * @param encodePrompt the ids and pixels of a written-out prompt with its images preprocessed (null for none)
+     */
+    PromptBackbone(UserTurnPipeline pipeline, Function<List<RgbImage>, P> preprocess,
+                   BiFunction<String, P, EncodedInput> encodePrompt) {
+        this.pipeline = pipeline;
         this.images = new ImageCache<>(preprocess, 1024);
+        this.encodePrompt = encodePrompt;
     }
 
-    /** One user turn holding {@code content}, as the family's chat template writes it, ending at the pooled token. */
-    abstract String userTurn(String content);
+    @Override
+    public UserTurnPipeline pipeline() {
+        return pipeline;
+    }
 
-    /** The family's tag of the image at {@code index} (from 0) of a turn. */
-    abstract String imageTag(int index);
-
-    /** The ids and pixels of a written-out prompt with its images preprocessed (null for none). */
-    abstract EncodedInput encodePrompt(String prompt, P images);
+    @Override
+    public Module module() {
+        return VlmLoader.module(pipeline.model());
+    }
 
     @Override
     public EncodedInput encode(UgeInput input, int[] graphNodes) {
         String content = IMAGE.repeat(input.images().size() - UgeInput.count(input.content(), IMAGE)) + input.content();
         P px = input.images().isEmpty() ? null : images.preprocess(input.images());
-        return encodePrompt(userTurn(layout(content, graphNodes)), px);
+        return encodePrompt.apply(pipeline.userTurn(layout(content, graphNodes)), px);
     }
 
-    /** The content with the k-th {@code <image>} as {@link #imageTag}(k) and the g-th {@code <graph>} as its span. */
+    /** The content with the k-th {@code <image>} as the family's image tag k and the g-th {@code <graph>} as its span. */
     String layout(String content, int[] graphNodes) {
         StringBuilder out = new StringBuilder(content.length() + 16 * graphNodes.length);
         int image = 0;
@@ -53,7 +67,7 @@ abstract class PromptBackbone<P> implements UgeBackbone {
                 break;
             }
             if (g < 0 || (i >= 0 && i < g)) {
-                out.append(content, from, i).append(imageTag(image++));
+                out.append(content, from, i).append(pipeline.imageTag(image++));
                 from = i + IMAGE.length();
             } else {
                 if (graph >= graphNodes.length) {
