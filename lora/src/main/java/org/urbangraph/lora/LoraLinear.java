@@ -2,6 +2,7 @@ package org.urbangraph.lora;
 
 import org.urbangraph.kernels.DType;
 import org.urbangraph.tensor.Creation;
+import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Dropout;
@@ -39,15 +40,18 @@ public final class LoraLinear extends Module implements Projection {
 
     @Override
     public Tensor forward(Tensor x) {
-        Tensor y = base.forward(x);
         if (merged()) {
-            return y;
+            return base.forward(x);
         }
-        // scaling is applied to the rank-r activation, r / out of the work of scaling the update (and of its
-        // backward); PEFT scales the update, which differs by at most rounding, and not at all for a power-of-two
-        // scaling such as UGE's alpha 32 / r 16
-        Tensor down = loraA.forward(dropout.forward(x));
-        return y.add(loraB.forward(down.mul(scaling)));
+        if (x.size(-1) != base.inFeatures()) {
+            throw new IllegalArgumentException("LoRA on Linear(" + base.inFeatures() + " -> " + base.outFeatures()
+                    + ") got input with last dimension " + x.size(-1));
+        }
+        // one op: the update goes into the base GEMM's output, scaled at the rank-r activation (PEFT scales the
+        // update; the two differ by rounding only, and not at all for a power-of-two scaling such as UGE's 32 / 16)
+        return Functional.loraLinear(x, dropout.forward(x), base.weight().tensor(),
+                base.bias() == null ? null : base.bias().tensor(), loraA.weight().tensor(), loraB.weight().tensor(),
+                scaling);
     }
 
     public Linear base() {

@@ -128,6 +128,15 @@ public final class Functional {
     }
 
     /**
+     * LoRA's {@code x @ weight^T + bias + scaling * (xd @ a^T) @ b^T} as one op (see {@link LinAlg#loraLinear}):
+     * {@code xd} is x after LoRA's dropout, or x itself.
+     */
+    public static Tensor loraLinear(Tensor x, Tensor xd, Tensor weight, Tensor bias, Tensor a, Tensor b,
+                                    double scaling) {
+        return LinAlg.loraLinear(x, xd, weight, bias, a, b, scaling);
+    }
+
+    /**
      * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). The mask is a pure
      * function of (seed, element index), so a run is reproducible. Identity when not training or p = 0.
      */

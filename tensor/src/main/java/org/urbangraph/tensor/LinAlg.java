@@ -71,21 +71,78 @@ public final class LinAlg {
         }
         return Autograd.record(y, "linear", g -> {
             Tensor dx = x.requiresGrad() ? matmulWeight(g, weight) : null;
-            Tensor dw = null;
-            if (weight.requiresGrad()) {
-                Tensor g2 = foldRows(g, rows, out);
-                Tensor x2 = foldRows(x.dtype().isFloat() ? x : x.to(DType.F32), rows, in);
-                if ((long) in * NARROW_WEIGHT <= out) {
-                    // a weight with few inputs (lin_edge: 64 -> 6144): g^T @ x would pack all of g transposed, while
-                    // x^T @ g packs the narrow x, and its small [in, out] result is cheap to transpose
-                    dw = gemm(x2.mT().unsqueeze(0), g2.unsqueeze(0), 1, in, out).view(in, out).mT().contiguous();
-                } else {
-                    dw = gemm(g2.mT().unsqueeze(0), x2.unsqueeze(0), 1, out, in).view(out, in);
-                }
-            }
+            Tensor dw = weight.requiresGrad() ? linearWeightGrad(foldRows(g, rows, out), x, rows, in, out) : null;
             Tensor db = bias != null && bias.requiresGrad() ? Pointwise.sumTo(g, bias.shape()) : null;
             return new Tensor[] {dx, dw, db};
         }, x, weight, bias);
+    }
+
+    /** The gradient [out, in] of a linear weight from the output gradient g2 [rows, out] and the input x. */
+    private static Tensor linearWeightGrad(Tensor g2, Tensor x, int rows, int in, int out) {
+        Tensor x2 = foldRows(x.dtype().isFloat() ? x : x.to(DType.F32), rows, in);
+        if ((long) in * NARROW_WEIGHT <= out) {
+            // a weight with few inputs (lin_edge: 64 -> 6144): g^T @ x would pack all of g transposed, while
+            // x^T @ g packs the narrow x, and its small [in, out] result is cheap to transpose
+            return gemm(x2.mT().unsqueeze(0), g2.unsqueeze(0), 1, in, out).view(in, out).mT().contiguous();
+        }
+        return gemm(g2.mT().unsqueeze(0), x2.unsqueeze(0), 1, out, in).view(out, in);
+    }
+
+    /**
+     * A linear layer with a low-rank update, LoRA's {@code x @ W^T + bias + scaling * (xd @ A^T) @ B^T} for a weight
+     * [out, in], A [r, in] and B [out, r] ({@code xd} is x after LoRA's dropout, or x itself). The update is added by
+     * the GEMM into the base output (no [rows, out] update tensor and no add pass), scaling is applied to the
+     * [rows, r] activation, and in the backward the update's input gradient is accumulated into the base's when
+     * {@code xd} is x. Equal to the composition up to rounding (exactly, for a power-of-two scaling).
+     */
+    static Tensor loraLinear(Tensor x, Tensor xd, Tensor weight, Tensor bias, Tensor a, Tensor b, double scaling) {
+        int in = weight.size(1);
+        int out = weight.size(0);
+        int r = a.size(0);
+        if (a.rank() != 2 || a.size(1) != in || b.rank() != 2 || b.size(0) != out || b.size(1) != r) {
+            throw new IllegalArgumentException("lora_linear: lora_A " + Arrays.toString(a.shape()) + " and lora_B "
+                    + Arrays.toString(b.shape()) + " for a weight of shape " + Arrays.toString(weight.shape())
+                    + ": expected [r, " + in + "] and [" + out + ", r]");
+        }
+        if (!Arrays.equals(x.shape(), xd.shape())) {
+            throw new IllegalArgumentException("lora_linear: the LoRA input " + Arrays.toString(xd.shape())
+                    + " differs from the input " + Arrays.toString(x.shape()));
+        }
+        boolean same = xd == x;
+        int rows = (int) (x.numel() / Math.max(1, in));
+        Tensor y;
+        Tensor scaledDown;
+        try (NoGrad g = NoGrad.enter()) {
+            y = linear(x, weight, bias);
+            DType ct = Pointwise.floatType(x, weight, bias);
+            Tensor xd2 = foldRows(xd.dtype() == ct ? xd : xd.to(ct), rows, in);
+            scaledDown = gemm(xd2.unsqueeze(0), a.mT().unsqueeze(0), 1, rows, r).view(rows, r).mul(scaling);
+            Tensor c = y.view(1, rows, out);
+            y.backend().gemm(unitStride(scaledDown).unsqueeze(0).view(), unitStride(b.mT()).unsqueeze(0).view(),
+                    c.view(), 1f, 1f);
+        }
+        return Autograd.record(y, "lora_linear", g -> {
+            Tensor g2 = foldRows(g, rows, out);
+            // the gradient at the scaled [rows, r] activation, then at the unscaled one
+            Tensor gDown = matmulWeight(g2, b).mul(scaling);
+            Tensor dx = null;
+            if (x.requiresGrad() || (same && xd.requiresGrad())) {
+                Tensor dx2 = gemm(g2.unsqueeze(0), weight.unsqueeze(0), 1, rows, in);
+                if (same) {
+                    dx2.backend().gemm(unitStride(gDown).unsqueeze(0).view(), unitStride(a).unsqueeze(0).view(),
+                            dx2.view(), 1f, 1f);
+                }
+                dx = dx2.view(x.shape());
+            }
+            Tensor dxd = !same && xd.requiresGrad() ? matmulWeight(gDown, a).view(xd.shape()) : null;
+            Tensor dw = weight.requiresGrad() ? linearWeightGrad(g2, x, rows, in, out) : null;
+            Tensor db = bias != null && bias.requiresGrad() ? Pointwise.sumTo(g, bias.shape()) : null;
+            Tensor xd2 = foldRows(xd.dtype().isFloat() ? xd : xd.to(DType.F32), rows, in);
+            Tensor da = a.requiresGrad() ? gemm(gDown.mT().unsqueeze(0), xd2.unsqueeze(0), 1, r, in).view(r, in) : null;
+            Tensor dbB = b.requiresGrad() ? gemm(g2.mT().unsqueeze(0), scaledDown.unsqueeze(0), 1, out, r).view(out, r)
+                    : null;
+            return new Tensor[] {dx, same ? null : dxd, dw, db, da, dbB};
+        }, x, xd, weight, bias, a, b);
     }
 
     /** x [..., M, K] @ w [K, N]: the leading dims fold into rows. */

@@ -129,6 +129,13 @@ class GradientTest {
                 In.random(157, 7, 4), In.random(158, 12), In.random(159, 3));
         check("linear with a narrow weight (2 inputs, 33 outputs)", x -> Functional.linear(x[0], x[1], x[2]),
                 In.random(160, 5, 2), In.random(161, 33, 2), In.random(162, 33));
+        check("lora linear (same input)", x -> Functional.loraLinear(x[0], x[0], x[1], x[2], x[3], x[4], 1.5),
+                In.random(163, 2, 3, 6), In.random(164, 5, 6), In.random(165, 5), In.random(166, 2, 6),
+                In.random(167, 5, 2));
+        check("lora linear (dropout input, strided, no bias)",
+                x -> Functional.loraLinear(x[0].mT(), x[1].mT().mul(2.0), x[2], null, x[3], x[4], 0.75),
+                In.random(168, 6, 4), In.random(169, 6, 4), In.random(170, 3, 6), In.random(171, 3, 6),
+                In.random(172, 3, 3));
         check("matmul permuted batch", x -> x[0].permute(1, 0, 2).matmul(x[1]), In.random(66, 3, 2, 4),
                 In.random(67, 2, 4, 3));
     }
