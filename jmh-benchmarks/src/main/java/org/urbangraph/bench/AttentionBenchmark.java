@@ -21,9 +21,11 @@ import org.urbangraph.kernels.View;
 import org.urbangraph.kernels.cpu.CpuBackend;
 
 /**
- * Fused attention forward on the CPU backend: 16 heads of dimension 128, one sequence of 1024 or 4096 tokens, causal
- * and not. The {@code gflop} counter is the work of the two matrix products, 4 L^2 D H flops (half of that with a
- * causal mask), so JMH's rate for it is GFLOP/s, comparable with the GEMM table.
+ * Fused attention forward on the CPU backend: 16 heads of dimension 128 (the decoder's) or 80 (the Qwen2-VL vision
+ * tower's), one sequence of 1024 or 4096 tokens, with a causal mask, no mask, or {@code images}: two images of half
+ * the sequence each, as segments (how the vision tower attends when a batch holds two images). The {@code gflop}
+ * counter is the useful work of the two matrix products, 4 L^2 D H flops (half of that with a causal mask or two
+ * images), so JMH's rate for it is GFLOP/s, comparable with the GEMM table.
  *
  * <p>Run: {@code java -jar jmh-benchmarks/target/benchmarks.jar AttentionBenchmark -p seq=1024}
  */
@@ -36,13 +38,15 @@ import org.urbangraph.kernels.cpu.CpuBackend;
 public class AttentionBenchmark {
 
     static final int HEADS = 16;
-    static final int DIM = 128;
+
+    @Param({"128", "80"})
+    public int dim;
 
     @Param({"1024", "4096"})
     public int seq;
 
-    @Param({"true", "false"})
-    public boolean causal;
+    @Param({"causal", "none", "images"})
+    public String mask;
 
     @Param({"1", "2"})
     public int threads;
@@ -53,6 +57,7 @@ public class AttentionBenchmark {
     private View v;
     private View out;
     private View lse;
+    private AttentionMask rule;
 
     /** Floating-point work done, in GFLOP: JMH reports its rate per second. */
     @State(Scope.Thread)
@@ -69,25 +74,36 @@ public class AttentionBenchmark {
     @Setup
     public void setup() {
         backend = CpuBackend.withThreads(threads);
-        int n = HEADS * seq * DIM;
+        int n = HEADS * seq * dim;
         q = tensor(n, 1);
         k = tensor(n, 2);
         v = tensor(n, 3);
-        out = View.contiguous(backend.allocate(DType.F32, n), DType.F32, 0, 1, HEADS, seq, DIM);
+        out = View.contiguous(backend.allocate(DType.F32, n), DType.F32, 0, 1, HEADS, seq, dim);
         lse = View.contiguous(backend.allocate(DType.F32, (long) HEADS * seq), DType.F32, 0, 1, HEADS, seq);
+        rule = switch (mask) {
+            case "causal" -> AttentionMask.CAUSAL;
+            case "none" -> AttentionMask.NONE;
+            case "images" -> {
+                long[] ids = new long[seq];
+                java.util.Arrays.fill(ids, seq / 2, seq, 1L);
+                Buffer buf = backend.upload(java.lang.foreign.MemorySegment.ofArray(ids), false);
+                View segments = View.contiguous(buf, DType.I64, 0, 1, seq);
+                yield AttentionMask.NONE.withSegments(segments, segments);
+            }
+            default -> throw new IllegalArgumentException("mask must be causal, none or images, got " + mask);
+        };
     }
 
     private View tensor(int n, long seed) {
         Buffer buf = backend.allocate(DType.F32, n);
         backend.randomNormal(View.contiguous(buf, DType.F32, 0, n), seed);
-        return View.contiguous(buf, DType.F32, 0, 1, HEADS, seq, DIM);
+        return View.contiguous(buf, DType.F32, 0, 1, HEADS, seq, dim);
     }
 
     @Benchmark
     public View forward(Work work) {
-        backend.attention(q, k, v, causal ? AttentionMask.CAUSAL : AttentionMask.NONE,
-                (float) (1 / Math.sqrt(DIM)), out, lse);
-        work.gflop += 4.0 * seq * seq * DIM * HEADS * (causal ? 0.5 : 1) * 1e-9;
+        backend.attention(q, k, v, rule, (float) (1 / Math.sqrt(dim)), out, lse);
+        work.gflop += 4.0 * seq * seq * dim * HEADS * ("none".equals(mask) ? 1 : 0.5) * 1e-9;
         return out;
     }
 }

@@ -440,7 +440,12 @@ public abstract class BackendParityTest extends ParityChecks {
         new AttnCase(2, 2, 2, 19, 71, 7, 7, false, true, true, PADDED),
         new AttnCase(1, 1, 1, 77, 77, 96, 96, true, false, true, CONTIGUOUS),
         new AttnCase(1, 2, 1, 150, 150, 32, 32, true, false, false, CONTIGUOUS, 40),
-        new AttnCase(1, 1, 1, 9, 140, 64, 64, false, true, false, CONTIGUOUS, 70)};
+        new AttnCase(1, 1, 1, 9, 140, 64, 64, false, true, false, CONTIGUOUS, 70),
+        // long enough for the CPU backend's row-block forward (whole key ranges through the packed GEMM)
+        new AttnCase(1, 2, 1, 300, 300, 80, 80, false, false, true, CONTIGUOUS),
+        new AttnCase(2, 4, 2, 260, 270, 64, 48, true, true, false, SEQ_MAJOR),
+        new AttnCase(2, 3, 3, 200, 290, 33, 37, false, false, true, PADDED),
+        new AttnCase(1, 1, 1, 280, 280, 32, 32, true, false, false, CONTIGUOUS, 100)};
 
     /** Inputs of one attention case, with a mask whose every rule is active where the case asks for it. */
     private record AttnInputs(Pair q, Pair k, Pair v, AttentionMask refMask, AttentionMask devMask) {}
@@ -462,15 +467,19 @@ public abstract class BackendParityTest extends ParityChecks {
             dm = dm.withKeyPadding(p.dev());
         }
         if (c.segments()) {
-            // blocks of 10 positions; key segment ids skip id 2, so the queries of segment 2 see no key
+            // four contiguous runs per sequence; key segment ids skip id 2, so the queries of segment 2 see no key.
+            // Sequence 0 numbers its runs upwards (sorted ids: the CPU backend skips the blocks other segments own),
+            // sequence 1 downwards (unsorted: every block is visited and masked element by element).
             long[] qs = new long[c.batch() * c.lq()];
             long[] ks = new long[c.batch() * c.lk()];
             for (int i = 0; i < qs.length; i++) {
-                qs[i] = (i % c.lq()) * 4L / Math.max(1, c.lq());
+                long id = (i % c.lq()) * 4L / Math.max(1, c.lq());
+                qs[i] = i < c.lq() ? id : 3 - id;
             }
             for (int i = 0; i < ks.length; i++) {
                 long id = (i % c.lk()) * 4L / Math.max(1, c.lk());
-                ks[i] = id == 2 ? 1 : id;
+                id = id == 2 ? 1 : id;
+                ks[i] = i < c.lk() ? id : 3 - id;
             }
             Pair qp = d.ints(DType.I32, qs, c.batch(), c.lq());
             Pair kp = d.ints(DType.I64, ks, c.batch(), c.lk());

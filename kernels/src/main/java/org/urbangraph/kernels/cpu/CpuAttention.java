@@ -16,8 +16,10 @@ import org.urbangraph.kernels.View;
  * query block with an online softmax (running max and sum per row), so no score matrix larger than BQ x BK exists;
  * the backward pass recomputes the probabilities from the saved log-sum-exp, once per key block for dK and dV (all
  * query heads of a key head's group in one task, so grouped-query sums need no atomics) and once per query block for
- * dQ. Tasks never share an output, so the result does not depend on the thread count. Blocks beyond the causal
- * diagonal are skipped.
+ * dQ. Tasks never share an output, so the result does not depend on the thread count. Blocks that the mask hides
+ * from every query of a tile (beyond the causal diagonal, outside the query block's segments) are skipped, and tiles
+ * it does not touch are not masked element by element ({@link MaskRules}). Long forwards go through
+ * {@link RowAttention}, which runs the two products on the packed GEMM.
  */
 final class CpuAttention {
 
@@ -26,9 +28,11 @@ final class CpuAttention {
 
     private final CpuPool pool;
     private final ThreadLocal<Work> work = new ThreadLocal<>();
+    private final RowAttention rows;
 
-    CpuAttention(CpuPool pool) {
+    CpuAttention(CpuPool pool, CpuGemm gemm) {
         this.pool = pool;
+        this.rows = new RowAttention(pool, gemm);
     }
 
     /** Tiles of one task. */
@@ -81,72 +85,8 @@ final class CpuAttention {
         return w;
     }
 
-    /** The mask rules of {@link AttentionMask}, read once per call into arrays. */
-    private record Mask(boolean causal, int window, int shift, boolean[][] keyOk, long[][] qSeg, long[][] kSeg) {
-        static Mask of(AttentionMask m, int batch, int lq, int lk) {
-            boolean[][] ok = null;
-            long[][] qs = null;
-            long[][] ks = null;
-            if (m.keyPadding() != null) {
-                ok = new boolean[batch][lk];
-                for (int b = 0; b < batch; b++) {
-                    for (int j = 0; j < lk; j++) {
-                        ok[b][j] = at2(m.keyPadding(), b, j) != 0;
-                    }
-                }
-            }
-            if (m.querySegments() != null) {
-                qs = new long[batch][lq];
-                ks = new long[batch][lk];
-                for (int b = 0; b < batch; b++) {
-                    for (int i = 0; i < lq; i++) {
-                        qs[b][i] = at2(m.querySegments(), b, i);
-                    }
-                    for (int j = 0; j < lk; j++) {
-                        ks[b][j] = at2(m.keySegments(), b, j);
-                    }
-                }
-            }
-            return new Mask(m.causal(), m.window(), lk - lq, ok, qs, ks);
-        }
-
-        private static long at2(View v, int a, int c) {
-            return CpuMem.getLong(seg(v), v.dtype(), v.offset() + a * v.strides()[0] + c * v.strides()[1]);
-        }
-
-        boolean visible(int b, int i, int j) {
-            return (!causal || j <= i + shift) && (window <= 0 || j > i + shift - window)
-                    && (keyOk == null || keyOk[b][j])
-                    && (qSeg == null || qSeg[b][i] == kSeg[b][j]);
-        }
-
-        boolean trivial() {
-            return !causal && window <= 0 && keyOk == null && qSeg == null;
-        }
-
-        /** Keys at or beyond this index are hidden from every query of [i0, i0 + bq). */
-        int keyEnd(int i0, int bq, int lk) {
-            return causal ? Math.max(0, Math.min(lk, i0 + bq + shift)) : lk;
-        }
-
-        /** Keys before this index are hidden from every query of [i0, ...) (sliding window). */
-        int keyStart(int i0) {
-            return window > 0 ? Math.max(0, i0 + shift - window + 1) : 0;
-        }
-
-        /** Queries before this index see no key of [j0, ...). */
-        int queryStart(int j0) {
-            return causal ? Math.max(0, j0 - shift) : 0;
-        }
-
-        /** Queries at or beyond this index see no key of [.., j1) (sliding window). */
-        int queryEnd(int j1, int lq) {
-            return window > 0 ? Math.max(0, Math.min(lq, j1 - 1 - shift + window)) : lq;
-        }
-    }
-
     /** Rows [r0, r0 + n) of head h of batch b of a [B, H, L, dim] view, widened into dst with leading dimension ld. */
-    private static void loadRows(View t, int b, int h, int r0, int n, int dim, float[] dst, int ld) {
+    static void loadRows(View t, int b, int h, int r0, int n, int dim, float[] dst, int ld) {
         long[] st = t.strides();
         long base = t.offset() + b * st[0] + h * st[1];
         for (int r = 0; r < n; r++) {
@@ -154,7 +94,7 @@ final class CpuAttention {
         }
     }
 
-    private static void storeRows(float[] src, int ld, View t, int b, int h, int r0, int n, int dim) {
+    static void storeRows(float[] src, int ld, View t, int b, int h, int r0, int n, int dim) {
         long[] st = t.strides();
         long base = t.offset() + b * st[0] + h * st[1];
         for (int r = 0; r < n; r++) {
@@ -166,7 +106,7 @@ final class CpuAttention {
      * Every head of a [B, H, L, dim] view as a widened [dim, L] array (index b * H + h): the B operand of the score
      * product Q K^T and of dO V^T, transposed once per call rather than once per pair of blocks.
      */
-    private float[][] transposedHeads(View t, int batch, int heads, int len, int dim) {
+    float[][] transposedHeads(View t, int batch, int heads, int len, int dim) {
         float[][] out = new float[batch * heads][];
         pool.run(batch * heads, bh -> {
             float[] rows = new float[len * dim];
@@ -178,13 +118,13 @@ final class CpuAttention {
         return out;
     }
 
-    private static long lseAt(View lse, int b, int h, int i) {
+    static long lseAt(View lse, int b, int h, int i) {
         return lse.offset() + b * lse.strides()[0] + h * lse.strides()[1] + i * lse.strides()[2];
     }
 
     /** Sets hidden scores of the bq x bk tile at (i0, j0) to -infinity. */
-    private static void applyMask(Mask mask, int b, int i0, int bq, int j0, int bk, float[] s) {
-        if (mask.trivial()) {
+    private static void applyMask(MaskRules mask, int b, int i0, int bq, int j0, int bk, float[] s) {
+        if (!mask.tileNeedsMask(b, i0, bq, j0, bk)) {
             return;
         }
         for (int i = 0; i < bq; i++) {
@@ -207,11 +147,15 @@ final class CpuAttention {
         int lk = k.size(2);
         int dv = v.size(3);
         int group = hq / hkv;
-        Mask mk = Mask.of(mask, batch, lq, lk);
+        MaskRules mk = MaskRules.of(mask, batch, lq, lk);
         int qBlocks = (lq + BQ - 1) / BQ;
         // several query blocks per head share one transposed copy of each key head; with a single block (decoding
         // with a KV cache, short sequences) each key block is read once anyway, so it is transposed in place
         float[][] kts = qBlocks > 1 ? transposedHeads(k, batch, hkv, lk, d) : null;
+        if (RowAttention.suits(lq, lk)) {
+            rows.forward(q, k, v, mk, scale, out, lse, kts);
+            return;
+        }
         pool.run(batch * hq * qBlocks, t -> {
             int qb = t % qBlocks;
             int h = t / qBlocks % hq;
@@ -226,8 +170,8 @@ final class CpuAttention {
             Arrays.fill(w.o, 0, bq * dv, 0f);
             Arrays.fill(w.m, 0, bq, Float.NEGATIVE_INFINITY);
             Arrays.fill(w.l, 0, bq, 0f);
-            int jEnd = mk.keyEnd(i0, bq, lk);
-            for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
+            int jEnd = mk.keyEnd(b, i0, bq, lk);
+            for (int j0 = mk.keyStart(b, i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
                 scores(w, kt, k, b, hk, j0, bk, lk, bq, d);
                 applyMask(mk, b, i0, bq, j0, bk, w.s);
@@ -298,7 +242,7 @@ final class CpuAttention {
     }
 
     /** s[off..off+n) = exp(s - shift) (0 where s is -infinity); returns the sum. */
-    private static float expShift(float[] s, int off, int n, float shift) {
+    static float expShift(float[] s, int off, int n, float shift) {
         FloatVector sh = FloatVector.broadcast(F, shift);
         FloatVector acc = FloatVector.zero(F);
         for (int j = 0; j < n; j += LANES) {
@@ -323,7 +267,7 @@ final class CpuAttention {
         int lk = k.size(2);
         int dv = v.size(3);
         int group = hq / hkv;
-        Mask mk = Mask.of(mask, batch, lq, lk);
+        MaskRules mk = MaskRules.of(mask, batch, lq, lk);
         // per query row: log-sum-exp (from the forward pass) and delta = sum(dOut * out)
         float[] lseAll = new float[batch * hq * lq];
         float[] deltaAll = new float[batch * hq * lq];
@@ -354,8 +298,8 @@ final class CpuAttention {
             SmallGemm.transpose(w.v, 0, dv, bk, dv, w.vt, 0, bk);
             Arrays.fill(w.dk, 0, bk * d, 0f);
             Arrays.fill(w.dvAcc, 0, bk * dv, 0f);
-            int iFirst = mk.queryStart(j0) / BQ * BQ;
-            int iEnd = mk.queryEnd(j0 + bk, lq);
+            int iFirst = mk.queryStart(b, j0) / BQ * BQ;
+            int iEnd = mk.queryEnd(b, j0 + bk, lq);
             for (int h = hk * group; h < (hk + 1) * group; h++) {
                 for (int i0 = iFirst; i0 < iEnd; i0 += BQ) {
                     int bq = Math.min(BQ, lq - i0);
@@ -390,8 +334,8 @@ final class CpuAttention {
             loadRows(q, b, h, i0, bq, d, w.q, d);
             loadRows(dOut, b, h, i0, bq, dv, w.dout, dv);
             Arrays.fill(w.dq, 0, bq * d, 0f);
-            int jEnd = mk.keyEnd(i0, bq, lk);
-            for (int j0 = mk.keyStart(i0) / BK * BK; j0 < jEnd; j0 += BK) {
+            int jEnd = mk.keyEnd(b, i0, bq, lk);
+            for (int j0 = mk.keyStart(b, i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
                 loadRows(k, b, hk, j0, bk, d, w.k, d);
                 probabilities(w, kt, j0, lk, mk, b, h, hq, lq, i0, bq, j0, bk, d, scale, lseAll, deltaAll);
@@ -407,7 +351,7 @@ final class CpuAttention {
      * w.s = P (bq x bk) for keys [j0, j0 + bk), recomputed from the saved log-sum-exp, with the keys read from
      * column kOff of the transposed keys kt (leading dimension ldk); w.lse and w.delta hold the rows' values.
      */
-    private static void probabilities(Work w, float[] kt, int kOff, int ldk, Mask mk, int b, int h, int hq, int lq,
+    private static void probabilities(Work w, float[] kt, int kOff, int ldk, MaskRules mk, int b, int h, int hq, int lq,
                                       int i0, int bq, int j0, int bk, int d, float scale, float[] lseAll,
                                       float[] deltaAll) {
         SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, kOff, ldk, w.s, 0, bk, false);

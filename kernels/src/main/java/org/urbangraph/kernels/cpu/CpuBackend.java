@@ -41,7 +41,7 @@ public final class CpuBackend implements Backend {
         this.reduce = new CpuReduce(elementwise);
         this.norms = new CpuNorms(pool);
         this.rotary = new CpuRotary(pool);
-        this.attention = new CpuAttention(pool);
+        this.attention = new CpuAttention(pool, gemm);
         this.indexing = new CpuIndexing(pool, elementwise);
         this.graph = new CpuGraph(pool);
     }

@@ -52,7 +52,7 @@ final class CpuGemm {
     }
 
     /** One matrix of a batched operand: its memory, first element, strides along the two matrix dimensions. */
-    private record Mat(MemorySegment seg, DType dtype, long offset, long rowStride, long colStride) {
+    record Mat(MemorySegment seg, DType dtype, long offset, long rowStride, long colStride) {
         static Mat of(View v, int p) {
             return new Mat(CpuMem.seg(v), v.dtype(), v.offset() + p * v.strides()[0], v.strides()[1],
                     v.strides()[2]);
@@ -80,6 +80,26 @@ final class CpuGemm {
                 single(Mat.of(a, p), Mat.of(b, p), Mat.of(c, p), m, n, k, alpha, beta, true);
             }
         }
+    }
+
+    /**
+     * c = alpha * a @ b (c overwritten, F32) on the calling thread only, for kernels that call it from inside their own
+     * pool tasks (fused attention's score and value products). The packing buffers are the calling thread's own.
+     */
+    void serial(Mat a, Mat b, Mat c, int m, int n, int k, float alpha) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            scaleC(c, m, n, 0f);
+            return;
+        }
+        single(a, b, c, m, n, k, alpha, 0f, false);
+    }
+
+    /** A row-major float[] matrix starting at off with leading dimension ld. */
+    static Mat rows(float[] arr, int off, int ld) {
+        return new Mat(java.lang.foreign.MemorySegment.ofArray(arr), DType.F32, off, ld, 1);
     }
 
     private static void scaleC(Mat c, int m, int n, float beta) {

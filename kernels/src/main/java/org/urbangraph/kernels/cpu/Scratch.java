@@ -13,6 +13,8 @@ final class Scratch {
     static final int D = 3;
     static final int E = 4;
     static final int F = 5;
+    static final int G = 6;
+    static final int H = 7;
     private static final int SLOTS = 8;
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
