@@ -21,10 +21,18 @@ final class CpuMath {
     private static final float INV_SQRT_2PI = (float) (1 / Math.sqrt(2 * Math.PI));
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
-    /** y[0..n) = op(x[0..n)); x and y may be the same array. */
+    /**
+     * y[0..n) = op(x[0..n)); x and y may be the same array.
+     *
+     * <p>The per-vector {@link #unary(UnaryOp, FloatVector, float, float)} is a switch of over 600 bytes of bytecode,
+     * too large for C2 to inline into a loop, and a vector that crosses a call C2 does not inline is boxed on the heap:
+     * that made SiLU and the GELUs about five times slower than their arithmetic. The activations the models run, and
+     * their gradients, therefore have loops of their own ({@link ElementLoops}), each small enough for its
+     * function to be inlined; the other ops and the masked tail go through the switch.
+     */
     static void unary(UnaryOp op, float[] x, float[] y, int n, float alpha, float beta) {
-        int i = 0;
         int bound = F.loopBound(n);
+        int i = ElementLoops.run(op, x, y, bound, alpha, beta);
         for (; i < bound; i += LANES) {
             unary(op, FloatVector.fromArray(F, x, i), alpha, beta).intoArray(y, i);
         }
@@ -50,38 +58,69 @@ final class CpuMath {
             case SIGN -> sign(x);
             case RECIPROCAL -> one().div(x);
             case SQUARE -> x.mul(x);
-            case RELU -> zero().blend(x, x.compare(VectorOperators.GT, 0f));
-            case SILU -> x.mul(sigmoid(x));
-            case GELU_ERF -> x.mul(0.5f).mul(erf(x.mul(INV_SQRT2)).add(1f));
-            case GELU_TANH -> x.mul(0.5f).mul(tanhInner(x).add(1f));
-            case QUICK_GELU -> x.mul(sigmoid(x.mul(1.702f)));
+            case RELU -> relu(x);
+            case SILU -> silu(x);
+            case GELU_ERF -> geluErf(x);
+            case GELU_TANH -> geluTanh(x);
+            case QUICK_GELU -> quickGelu(x);
             case LEAKY_RELU -> x.mul(alpha).blend(x, x.compare(VectorOperators.GT, 0f));
             case POW_SCALAR -> VecMath.strict(x, v -> StrictMath.pow(v, alpha));
             case CLAMP -> x.max(alpha).min(beta);
             case AFFINE -> x.fma(alpha, beta);
-            case SILU_GRAD -> {
-                FloatVector s = sigmoid(x);
-                yield s.mul(x.mul(one().sub(s)).add(1f));
-            }
-            case GELU_ERF_GRAD -> erf(x.mul(INV_SQRT2)).add(1f).mul(0.5f)
-                    .add(x.mul(VecMath.exp(x.mul(x).mul(-0.5f))).mul(INV_SQRT_2PI));
-            case GELU_TANH_GRAD -> {
-                FloatVector t = tanhInner(x);
-                FloatVector du = x.mul(x).mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
-                yield t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one().sub(t.mul(t))).mul(du));
-            }
-            case QUICK_GELU_GRAD -> {
-                FloatVector s = sigmoid(x.mul(1.702f));
-                yield s.add(x.mul(1.702f).mul(s).mul(one().sub(s)));
-            }
-            case SIGMOID_GRAD_FROM_INPUT -> {
-                FloatVector s = sigmoid(x);
-                yield s.mul(one().sub(s));
-            }
+            case SILU_GRAD -> siluGrad(x);
+            case GELU_ERF_GRAD -> geluErfGrad(x);
+            case GELU_TANH_GRAD -> geluTanhGrad(x);
+            case QUICK_GELU_GRAD -> quickGeluGrad(x);
+            case SIGMOID_GRAD_FROM_INPUT -> sigmoidGradFromInput(x);
         };
     }
 
-    private static FloatVector one() {
+    static FloatVector relu(FloatVector x) {
+        return zero().blend(x, x.compare(VectorOperators.GT, 0f));
+    }
+
+    static FloatVector sigmoidGradFromInput(FloatVector x) {
+        FloatVector s = sigmoid(x);
+        return s.mul(one().sub(s));
+    }
+
+    static FloatVector silu(FloatVector x) {
+        return x.mul(sigmoid(x));
+    }
+
+    static FloatVector quickGelu(FloatVector x) {
+        return x.mul(sigmoid(x.mul(1.702f)));
+    }
+
+    static FloatVector geluErf(FloatVector x) {
+        return x.mul(0.5f).mul(erf(x.mul(INV_SQRT2)).add(1f));
+    }
+
+    static FloatVector geluTanh(FloatVector x) {
+        return x.mul(0.5f).mul(tanhInner(x).add(1f));
+    }
+
+    static FloatVector geluErfGrad(FloatVector x) {
+        return erf(x.mul(INV_SQRT2)).add(1f).mul(0.5f).add(x.mul(VecMath.exp(x.mul(x).mul(-0.5f))).mul(INV_SQRT_2PI));
+    }
+
+    static FloatVector geluTanhGrad(FloatVector x) {
+        FloatVector t = tanhInner(x);
+        FloatVector du = x.mul(x).mul(3 * 0.044715f).add(1f).mul(SQRT_2_OVER_PI);
+        return t.add(1f).mul(0.5f).add(x.mul(0.5f).mul(one().sub(t.mul(t))).mul(du));
+    }
+
+    static FloatVector siluGrad(FloatVector x) {
+        FloatVector s = sigmoid(x);
+        return s.mul(x.mul(one().sub(s)).add(1f));
+    }
+
+    static FloatVector quickGeluGrad(FloatVector x) {
+        FloatVector s = sigmoid(x.mul(1.702f));
+        return s.add(x.mul(1.702f).mul(s).mul(one().sub(s)));
+    }
+
+    static FloatVector one() {
         return FloatVector.broadcast(F, 1f);
     }
 
@@ -98,7 +137,7 @@ final class CpuMath {
         return s.blend(x, x.test(VectorOperators.IS_NAN));
     }
 
-    private static FloatVector tanhInner(FloatVector x) {
+    static FloatVector tanhInner(FloatVector x) {
         return VecMath.tanh(x.mul(x).mul(x).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI));
     }
 
@@ -117,8 +156,9 @@ final class CpuMath {
 
     /** y[0..n) = op(a, b) for float ops; comparisons give 1 or 0. */
     static void binary(BinaryOp op, float[] a, float[] b, float[] y, int n) {
-        int i = 0;
         int bound = F.loopBound(n);
+        // as for unary: the switch below is not inlined into a loop once several ops have run through it
+        int i = ElementLoops.run(op, a, b, y, bound);
         for (; i < bound; i += LANES) {
             binary(op, FloatVector.fromArray(F, a, i), FloatVector.fromArray(F, b, i)).intoArray(y, i);
         }
