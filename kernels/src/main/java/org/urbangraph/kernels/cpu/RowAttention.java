@@ -22,8 +22,11 @@ final class RowAttention {
 
     /** Query rows per task. */
     static final int ROWS = 64;
-    /** Below this many keys the tiled kernel is as fast (and needs no large score block). */
-    static final int MIN_KEYS = 256;
+    /**
+     * The fewest keys for which this path is taken ({@code -Dug.attention.rowMinKeys}; a value above
+     * {@link #MAX_KEYS} turns it off, for comparisons). Below it the tiled kernel needs no score block of its own.
+     */
+    static final int MIN_KEYS = Integer.getInteger("ug.attention.rowMinKeys", 256);
     /** Above this many keys a task's score block (ROWS x keys floats) would outgrow the caches it is meant for. */
     static final int MAX_KEYS = 16384;
 
