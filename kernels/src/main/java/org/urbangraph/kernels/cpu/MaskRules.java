@@ -89,6 +89,14 @@ record MaskRules(boolean causal, int window, int shift, boolean[][] keyOk, long[
         return false;
     }
 
+    /**
+     * Whether a key between {@link #keyStart} and {@link #keyEnd} of a single query of sequence b can still be hidden:
+     * by padding, or by segment ids out of order. Otherwise those bounds are exactly the query's visible keys.
+     */
+    boolean gaps(int b) {
+        return keyOk != null || (qSeg != null && !sorted[b]);
+    }
+
     /** Keys at or beyond this index are hidden from every query of [i0, i0 + bq) of sequence b. */
     int keyEnd(int b, int i0, int bq, int lk) {
         int end = causal ? Math.max(0, Math.min(lk, i0 + bq + shift)) : lk;
@@ -140,18 +148,8 @@ record MaskRules(boolean causal, int window, int shift, boolean[][] keyOk, long[
         return lo;
     }
 
-    /** First index whose id is above v, in non-decreasing ids. */
+    /** First index whose id is above v, in non-decreasing ids (ids are integers: the first at least v + 1). */
     private static int upperBound(long[] ids, long v) {
-        int lo = 0;
-        int hi = ids.length;
-        while (lo < hi) {
-            int mid = (lo + hi) >>> 1;
-            if (ids[mid] <= v) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        return lo;
+        return v == Long.MAX_VALUE ? ids.length : lowerBound(ids, v + 1);
     }
 }
