@@ -4,7 +4,6 @@ import java.io.IOException;
 import org.urbangraph.uge.embed.UgeEmbedder;
 import org.urbangraph.uge.model.UgeCheckpoint;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -111,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         if (model == null && baselines.isEmpty()) {
@@ -158,7 +157,9 @@ public final class BenchCommand implements Callable<Integer> {
                     + ", " + out.resolve(ReportWriter.HTML));
             stdout.flush();
             return 0;
-        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
+        } catch (IllegalStateException e) {
+            // a benchmark that cannot be run as configured (no variant, no query left); bad input (a missing or
+            // malformed file, a wrong model directory) goes to ErrorReport like every command's, with its causes
             err.println("ug bench: " + e.getMessage());
             err.flush();
             return FAILED;

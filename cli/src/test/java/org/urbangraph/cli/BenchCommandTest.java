@@ -100,6 +100,9 @@ class BenchCommandTest {
                 tmp.resolve("x").toString(), "--no-cache", "-q"));
         assertTrue(err.toString().contains("no-such-dataset") && err.toString().contains("manifest.json is missing"),
                 err.toString());
+        // reported as every command reports bad input: one line naming the command, no stack trace
+        assertTrue(err.toString().startsWith("ug bench: ") && err.toString().contains("UG_DEBUG=1"), err.toString());
+        assertFalse(err.toString().contains("\tat "), err.toString());
         assertFalse(Files.exists(tmp.resolve("x").resolve("results.json")));
     }
 
