@@ -98,6 +98,30 @@ class CpuDeterminismTest {
     }
 
     @Test
+    void normGradientsAndSumsDoNotDependOnThreads() {
+        View x = random(7, 999, 129);
+        View w = random(8, 129);
+        View dy = random(9, 999, 129);
+        float[][] dws = new float[2][];
+        float[][] sums = new float[2][];
+        CpuBackend[] backends = {ONE, THREE};
+        for (int i = 0; i < 2; i++) {
+            View out = zeros(999, 129);
+            View mean = zeros(999);
+            View rstd = zeros(999);
+            backends[i].layerNorm(x, w, null, 1e-5f, out, mean, rstd);
+            View dw = zeros(129);
+            backends[i].layerNormBackward(x, w, mean, rstd, dy, zeros(999, 129), dw, zeros(129));
+            dws[i] = read(dw);
+            View s = zeros(1, 129);
+            backends[i].reduce(ReduceOp.SUM, x, 0, s);
+            sums[i] = read(s);
+        }
+        assertArrayEquals(dws[0], dws[1], "LayerNorm weight gradient");
+        assertArrayEquals(sums[0], sums[1], "column sums");
+    }
+
+    @Test
     void graphAttentionBitsDoNotDependOnThreads() {
         int n = 700;
         int e = 5000;
