@@ -122,20 +122,6 @@ final class CpuAttention {
         return lse.offset() + b * lse.strides()[0] + h * lse.strides()[1] + i * lse.strides()[2];
     }
 
-    /** Sets hidden scores of the bq x bk tile at (i0, j0) to -infinity. */
-    private static void applyMask(MaskRules mask, int b, int i0, int bq, int j0, int bk, float[] s) {
-        if (!mask.tileNeedsMask(b, i0, bq, j0, bk)) {
-            return;
-        }
-        for (int i = 0; i < bq; i++) {
-            for (int j = 0; j < bk; j++) {
-                if (!mask.visible(b, i0 + i, j0 + j)) {
-                    s[i * bk + j] = Float.NEGATIVE_INFINITY;
-                }
-            }
-        }
-    }
-
     // ---- forward ---------------------------------------------------------------------------------------------
 
     void forward(View q, View k, View v, AttentionMask mask, float scale, View out, View lse) {
@@ -174,7 +160,7 @@ final class CpuAttention {
             for (int j0 = mk.keyStart(b, i0) / BK * BK; j0 < jEnd; j0 += BK) {
                 int bk = Math.min(BK, jEnd - j0);
                 scores(w, kt, k, b, hk, j0, bk, lk, bq, d);
-                applyMask(mk, b, i0, bq, j0, bk, w.s);
+                mk.apply(b, i0, bq, j0, bk, w.s);
                 for (int i = 0; i < bq; i++) {
                     onlineSoftmaxRow(w, i, bk, dv);
                 }
@@ -355,7 +341,7 @@ final class CpuAttention {
                                       int i0, int bq, int j0, int bk, int d, float scale, float[] lseAll,
                                       float[] deltaAll) {
         SmallGemm.mm(bq, bk, d, w.q, 0, d, kt, kOff, ldk, w.s, 0, bk, false);
-        applyMask(mk, b, i0, bq, j0, bk, w.s);
+        mk.apply(b, i0, bq, j0, bk, w.s);
         int rowBase = (b * hq + h) * lq + i0;
         for (int i = 0; i < bq; i++) {
             float l = lseAll[rowBase + i];

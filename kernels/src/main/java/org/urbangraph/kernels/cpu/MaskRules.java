@@ -62,10 +62,6 @@ record MaskRules(boolean causal, int window, int shift, boolean[][] keyOk, long[
                 && (qSeg == null || qSeg[b][i] == kSeg[b][j]);
     }
 
-    boolean trivial() {
-        return !causal && window <= 0 && keyOk == null && qSeg == null;
-    }
-
     /**
      * Whether some score of the bq x bk tile at (i0, j0) of sequence b is hidden; false means the tile is used as
      * computed. Conservative: true whenever the answer would need an element-by-element look.
@@ -90,11 +86,34 @@ record MaskRules(boolean causal, int window, int shift, boolean[][] keyOk, long[
     }
 
     /**
-     * Whether a key between {@link #keyStart} and {@link #keyEnd} of a single query of sequence b can still be hidden:
-     * by padding, or by segment ids out of order. Otherwise those bounds are exactly the query's visible keys.
+     * Sets the hidden scores of the bq x bk block s (row-major; queries from i0, keys from j0, sequence b) to
+     * -infinity, row by row: the keys before a row's {@link #keyStart} and from its {@link #keyEnd} on (causal
+     * diagonal, window, sorted segments) in two fills, and only where padding or unsorted segments can leave gaps in
+     * between, key by key.
      */
-    boolean gaps(int b) {
-        return keyOk != null || (qSeg != null && !sorted[b]);
+    void apply(int b, int i0, int bq, int j0, int bk, float[] s) {
+        if (!tileNeedsMask(b, i0, bq, j0, bk)) {
+            return;
+        }
+        boolean gaps = keyOk != null || (qSeg != null && !sorted[b]);
+        for (int i = 0; i < bq; i++) {
+            int q = i0 + i;
+            if (!tileNeedsMask(b, q, 1, j0, bk)) {
+                continue;
+            }
+            int off = i * bk;
+            int lo = Math.clamp(keyStart(b, q) - j0, 0, bk);
+            int hi = Math.clamp(keyEnd(b, q, 1, j0 + bk) - j0, lo, bk);
+            java.util.Arrays.fill(s, off, off + lo, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(s, off + hi, off + bk, Float.NEGATIVE_INFINITY);
+            if (gaps) {
+                for (int j = lo; j < hi; j++) {
+                    if (!visible(b, q, j0 + j)) {
+                        s[off + j] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+            }
+        }
     }
 
     /** Keys at or beyond this index are hidden from every query of [i0, i0 + bq) of sequence b. */

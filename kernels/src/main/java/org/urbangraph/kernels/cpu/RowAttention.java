@@ -75,7 +75,7 @@ final class RowAttention {
                 float[] s = Scratch.get(Scratch.G, bq * kn);
                 gemm.serial(head(q, b, h, i0), CpuGemm.rows(kts[b * hkv + hk], ks, lk), CpuGemm.rows(s, 0, kn), bq,
                         kn, d, scale);
-                mask(mk, b, i0, bq, ks, kn, lk, s);
+                mk.apply(b, i0, bq, ks, kn, s);
                 float[] inv = new float[bq];
                 for (int i = 0; i < bq; i++) {
                     int off = i * kn;
@@ -107,35 +107,5 @@ final class RowAttention {
     private static CpuGemm.Mat head(View t, int b, int h, int r0) {
         long[] st = t.strides();
         return new CpuGemm.Mat(seg(t), t.dtype(), t.offset() + b * st[0] + h * st[1] + r0 * st[2], st[2], st[3]);
-    }
-
-    /**
-     * Hidden scores of the bq x kn block (queries from i0, keys from ks) set to -infinity, row by row: the keys
-     * before a row's {@link MaskRules#keyStart} and from its {@link MaskRules#keyEnd} on (causal diagonal, window,
-     * sorted segments) in two fills, and only where padding or unsorted segments leave gaps in between, key by key.
-     */
-    private static void mask(MaskRules mk, int b, int i0, int bq, int ks, int kn, int lk, float[] s) {
-        if (!mk.tileNeedsMask(b, i0, bq, ks, kn)) {
-            return;
-        }
-        boolean gaps = mk.gaps(b);
-        for (int i = 0; i < bq; i++) {
-            int q = i0 + i;
-            if (!mk.tileNeedsMask(b, q, 1, ks, kn)) {
-                continue;
-            }
-            int off = i * kn;
-            int lo = Math.clamp(mk.keyStart(b, q) - ks, 0, kn);
-            int hi = Math.clamp(mk.keyEnd(b, q, 1, lk) - ks, lo, kn);
-            Arrays.fill(s, off, off + lo, Float.NEGATIVE_INFINITY);
-            Arrays.fill(s, off + hi, off + kn, Float.NEGATIVE_INFINITY);
-            if (gaps) {
-                for (int j = lo; j < hi; j++) {
-                    if (!mk.visible(b, q, ks + j)) {
-                        s[off + j] = Float.NEGATIVE_INFINITY;
-                    }
-                }
-            }
-        }
     }
 }
