@@ -20,8 +20,10 @@ import org.urbangraph.kernels.View;
  * one to the stack, which puts a store-load pair on the critical FMA chain; 4 x 16 does not spill.
  *
  * <p>Loop order: for each NC column block, B is packed for the whole depth; each task then owns an MC x NC block of
- * c and walks all depth blocks over it, packing the matching A block each time, so its block of c stays in L2
- * between depth blocks (with the textbook order, c returns from memory for every depth block once it outgrows L3).
+ * c and walks all depth blocks over it, packing the matching A block each time (or, when c has several column blocks
+ * and A is at most 16 MiB, reading the matching block of an A packed once before the first column block), so its
+ * block of c stays in L2 between depth blocks (with the textbook order, c returns from memory for every depth block
+ * once it outgrows L3).
  *
  * <p>Block sizes: KC = 256 keeps a B panel (KC x NR floats, 16 KiB) in L1 next to an A panel; MC = 128 and NC = 512
  * keep the packed A block (128 KiB) and the block of c (256 KiB) together in a 512 KiB L2. The system properties
@@ -40,11 +42,19 @@ final class CpuGemm {
     static final int NC = Integer.getInteger("ug.gemm.nc", 512);
     /** Below this many multiply-adds per matrix, a batch runs one matrix per task instead of splitting each. */
     private static final long SMALL = 1L << 21;
+    /**
+     * Up to this many floats (16 MiB), A is packed once for the whole product when c has more than one NC column block,
+     * instead of once per column block: with few rows (a 128-token forward through a 1536 x 8960 projection), packing
+     * A again for each of the 18 column blocks cost a quarter as much as packing the weight itself.
+     */
+    private static final long SHARED_A = 1L << 22;
 
     private final CpuPool pool;
     /** Packed B of the calling thread's current GEMM, read by all workers. */
     private final ThreadLocal<float[]> packedB = new ThreadLocal<>();
     private final ThreadLocal<float[]> packedA = new ThreadLocal<>();
+    /** A packed for every row and depth block of the calling thread's current GEMM (see SHARED_A). */
+    private final ThreadLocal<float[]> packedAllA = new ThreadLocal<>();
     private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     CpuGemm(CpuPool pool) {
@@ -123,22 +133,34 @@ final class CpuGemm {
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
         int threads = parallel ? pool.threads() : 1;
         int kBlocks = (k + KC - 1) / KC;
+        int icBlocks = (m + MC - 1) / MC;
+        // A packed once: block ic's depth block pb at ic * k + pc * (its rows rounded up to MR)
+        float[] aAll = n > NC && (long) roundUp(m, MR) * k <= SHARED_A ? buffer(packedAllA, roundUp(m, MR) * k) : null;
+        if (aAll != null) {
+            run(parallel, icBlocks * kBlocks, t -> {
+                int ic = t / kBlocks * MC;
+                int pc = t % kBlocks * KC;
+                int mc = Math.min(MC, m - ic);
+                packA(a, ic, mc, pc, Math.min(KC, k - pc), aAll, ic * k + pc * roundUp(mc, MR));
+            });
+        }
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
             int panels = (nc + NR - 1) / NR;
             int jcf = jc;
             // B packed for the whole depth of this column block: depth block pb starts at pb * KC * panels * NR
             float[] bp = buffer(packedB, kBlocks * KC * panels * NR);
-            int groups = (panels + 7) / 8;
-            java.util.function.IntConsumer pack = t -> {
-                int pb = t / groups;
-                int g = t % groups;
-                int pc = pb * KC;
-                packBPanels(b, pc, Math.min(KC, k - pc), jcf, nc, g * 8, Math.min(panels, g * 8 + 8), bp,
-                        pb * KC * panels * NR);
+            // a task packs two panels over the whole depth: each weight row is read as one long stream (for an [N, K]
+            // weight), which the hardware prefetcher follows, where a task per depth block read 1 KiB of each row
+            java.util.function.IntConsumer pack = g -> {
+                for (int jr = 2 * g; jr < Math.min(panels, 2 * g + 2); jr++) {
+                    for (int pb = 0; pb < kBlocks; pb++) {
+                        int pc = pb * KC;
+                        packBPanels(b, pc, Math.min(KC, k - pc), jcf, nc, jr, jr + 1, bp, pb * KC * panels * NR);
+                    }
+                }
             };
-            run(parallel, kBlocks * groups, pack);
-            int icBlocks = (m + MC - 1) / MC;
+            run(parallel, (panels + 1) / 2, pack);
             int parts = threads == 1 ? 1 : Math.max(1, Math.min(panels, (2 * threads + icBlocks - 1) / icBlocks));
             // each task owns an MC x (its panels) block of c and walks the whole depth over it, so that block stays
             // in the core's L2 from one depth block to the next instead of coming back from L3 or memory
@@ -151,9 +173,15 @@ final class CpuGemm {
                 for (int pb = 0; pb < kBlocks; pb++) {
                     int pc = pb * KC;
                     int kc = Math.min(KC, k - pc);
-                    float[] ap = buffer(packedA, roundUp(mc, MR) * kc);
-                    packA(a, ic, mc, pc, kc, ap);
-                    macroKernel(ap, mc, kc, bp, pb * KC * panels * NR, p0, p1, nc, c, ic, jcf, pb == 0, alpha, beta);
+                    float[] ap = aAll;
+                    int ao = ic * k + pc * roundUp(mc, MR);
+                    if (ap == null) {
+                        ap = buffer(packedA, roundUp(mc, MR) * kc);
+                        ao = 0;
+                        packA(a, ic, mc, pc, kc, ap, 0);
+                    }
+                    macroKernel(ap, ao, mc, kc, bp, pb * KC * panels * NR, p0, p1, nc, c, ic, jcf, pb == 0, alpha,
+                            beta);
                 }
             });
         }
@@ -175,7 +203,7 @@ final class CpuGemm {
      * tile's rows are touched before the current tile is computed: c rows are a full row stride apart and usually
      * come from L3, and the touch lets that latency overlap the micro-kernel instead of stalling the update.
      */
-    private void macroKernel(float[] ap, int mc, int kc, float[] bp, int bBase, int p0, int p1, int nc, Mat c, int ic,
+    private void macroKernel(float[] ap, int ao, int mc, int kc, float[] bp, int bBase, int p0, int p1, int nc, Mat c, int ic,
                              int jc, boolean first, float alpha, float beta) {
         float[] tile = tiles.get();
         float[] carr = CpuMem.floats(c.seg());
@@ -201,7 +229,7 @@ final class CpuGemm {
                         }
                     }
                 }
-                kernel(kc, ap, ir * kc, bp, bo, tile);
+                kernel(kc, ap, ao + ir * kc, bp, bo, tile);
                 if (mr == MR && nr == NR && cs == 1 && carr != null) {
                     for (int i = 0; i < MR; i++) {
                         update(tile, i * NR, carr, (int) (cBase + co + i * ld), first, alpha, beta);
@@ -225,14 +253,14 @@ final class CpuGemm {
     // ---- packing ---------------------------------------------------------------------------------------------
 
     /** ap = rows [ic, ic+mc) x depth [pc, pc+kc) of a as MR-row panels, k-major inside a panel, zero padded. */
-    private static void packA(Mat a, int ic, int mc, int pc, int kc, float[] ap) {
+    private static void packA(Mat a, int ic, int mc, int pc, int kc, float[] ap, int aBase) {
         MemorySegment s = a.seg();
         long rs = a.rowStride();
         long ks = a.colStride();
         boolean f32 = a.dtype() == DType.F32;
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int base = ir * kc;
+            int base = aBase + ir * kc;
             long row0 = a.offset() + (long) (ic + ir) * rs + (long) pc * ks;
             float[] arr = f32 && ks == 1 && mr == MR ? CpuMem.floats(s) : null;
             if (arr != null) {
@@ -319,10 +347,10 @@ final class CpuGemm {
      * layer's forward sees it): columns col0, col0 + ns, ... each kc long. The panel wants NR consecutive columns per
      * k, so this is a transpose of an NR x kc block. An F32 weight in a float[] is read in place; any other storage
      * (BF16, F16, a mapped file, an edge panel) is first widened row by row into a scratch block with vector loads.
-     * The transpose then reads four rows at a time and writes four consecutive floats of each panel row, where the
-     * former column-at-a-time scatter wrote one float per 64-byte panel row and paid a store per element twice over
-     * (into a scratch column, then into the panel). Measured (GemmBenchmark, transposed, one thread): 298 x 1536 x 8960
-     * F32 157 -> 121 ms. A vector gather per panel row (8 rows at a time) was no faster on AVX2.
+     * The transpose then moves 8 x 8 blocks through vector registers ({@link Transpose8}) and the depth left over
+     * four rows at a time, four consecutive floats of each panel row. (History: a column-at-a-time scatter, then the
+     * four-row scalar copy for everything, 298 x 1536 x 8960 F32 157 -> 121 ms; a vector gather per panel row was no
+     * faster on AVX2.)
      */
     private static void packTransposed(MemorySegment s, DType t, long col0, long ns, int kc, int nr, float[] bp,
                                        int base) {
@@ -344,12 +372,19 @@ final class CpuGemm {
             s0 = 0;
             ld = kc;
         }
-        for (int h = 0; h < NR; h += 4) {
+        // eight rows by eight k at a time in vector registers, the rest of the depth four rows at a time
+        int vk = Transpose8.FAST ? kc / 8 * 8 : 0;
+        for (int h = 0; h < NR && vk > 0; h += 8) {
+            for (int p = 0; p < vk; p += 8) {
+                Transpose8.block(src, s0 + h * ld + p, ld, bp, base + h + p * NR, NR);
+            }
+        }
+        for (int h = 0; h < NR && vk < kc; h += 4) {
             int r0 = s0 + h * ld;
             int r1 = r0 + ld;
             int r2 = r1 + ld;
             int r3 = r2 + ld;
-            for (int p = 0, o = base + h; p < kc; p++, o += NR) {
+            for (int p = vk, o = base + h + vk * NR; p < kc; p++, o += NR) {
                 bp[o] = src[r0 + p];
                 bp[o + 1] = src[r1 + p];
                 bp[o + 2] = src[r2 + p];

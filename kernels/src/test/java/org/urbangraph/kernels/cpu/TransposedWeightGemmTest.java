@@ -21,9 +21,13 @@ import org.urbangraph.testkit.Approx;
  */
 class TransposedWeightGemmTest {
 
-    /** m, k, n: single rows and columns, partial register tiles, k with and without a vector tail, k over one KC. */
+    /**
+     * m, k, n: single rows and columns, partial register tiles, k with and without a tail past the 8 x 8 transposed
+     * blocks, k over one KC, n over one NC (two column blocks, an odd number of panels in the second; A then packed
+     * once for all of them, in one and in two row blocks).
+     */
     private static final int[][] SHAPES = {{1, 16, 1}, {1, 9, 2}, {5, 33, 3}, {7, 257, 19}, {33, 300, 65},
-        {130, 17, 5}, {4, 64, 34}};
+        {130, 17, 5}, {4, 64, 34}, {6, 520, 531}, {131, 270, 530}};
 
     private static final CpuPool POOL1 = new CpuPool(1);
     private static final CpuPool POOL2 = new CpuPool(2);
