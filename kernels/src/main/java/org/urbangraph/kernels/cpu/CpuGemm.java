@@ -21,17 +21,18 @@ import org.urbangraph.kernels.View;
  *
  * <p>Loop order: for each NC column block, B is packed for the whole depth; each task then owns an MC x NC block of
  * c and walks all depth blocks over it, packing the matching A block each time (or, when c has several column blocks
- * and A is at most 16 MiB, reading the matching block of an A packed once before the first column block), so its
- * block of c stays in L2 between depth blocks (with the textbook order, c returns from memory for every depth block
+ * and A is at most 16 MiB, reading the matching block of an A packed once before the first column block). Its running
+ * sums stay in a buffer of the task's own, tile after tile, that is in L2 or read in order from one depth block to
+ * the next, and c is written once at the end (with the textbook order, c returns from memory for every depth block
  * once it outgrows L3).
  *
  * <p>Block sizes: KC = 256 keeps a B panel (KC x NR floats, 16 KiB) in L1 next to an A panel; MC = 128 and NC = 512
- * keep the packed A block (128 KiB) and the block of c (256 KiB) together in a 512 KiB L2. The system properties
+ * keep the packed A block (128 KiB) and the block's sums (256 KiB) together in a 512 KiB L2. The system properties
  * {@code ug.gemm.kc}, {@code ug.gemm.mc} and {@code ug.gemm.nc} override them for tuning on other caches (MC a
  * multiple of MR, NC of NR).
  *
- * <p>Determinism: each element of c sums its K products in KC blocks in order, each block in k order, whatever the
- * thread count or task split.
+ * <p>Determinism: each element of c is one chain of fused multiply-adds over its K products in k order (the chain goes
+ * through the sums buffer between depth blocks), scaled by alpha at the end, whatever the thread count or task split.
  */
 final class CpuGemm {
 
@@ -56,6 +57,8 @@ final class CpuGemm {
     /** A packed for every row and depth block of the calling thread's current GEMM (see SHARED_A). */
     private final ThreadLocal<float[]> packedAllA = new ThreadLocal<>();
     private final ThreadLocal<float[]> tiles = ThreadLocal.withInitial(() -> new float[MR * NR]);
+    /** A task's running sums over the depth blocks, one MR x NR tile after another (see macroKernel). */
+    private final ThreadLocal<float[]> sums = new ThreadLocal<>();
 
     CpuGemm(CpuPool pool) {
         this.pool = pool;
@@ -180,7 +183,7 @@ final class CpuGemm {
                         ao = 0;
                         packA(a, ic, mc, pc, kc, ap, 0);
                     }
-                    macroKernel(ap, ao, mc, kc, bp, pb * KC * panels * NR, p0, p1, nc, c, ic, jcf, pb == 0, alpha,
+                    macroKernel(ap, ao, mc, kc, bp, pb * KC * panels * NR, p0, p1, nc, c, ic, jcf, pb, kBlocks, alpha,
                             beta);
                 }
             });
@@ -198,16 +201,21 @@ final class CpuGemm {
     }
 
     /**
-     * The MC x (panels p0..p1) block of c: every packed A panel times every packed B panel, B panel outer so that it
-     * stays in L1 while the A block streams from L2. When c is read back (later depth blocks, or beta != 0), the next
-     * tile's rows are touched before the current tile is computed: c rows are a full row stride apart and usually
-     * come from L3, and the touch lets that latency overlap the micro-kernel instead of stalling the update.
+     * The MC x (panels p0..p1) block of c for depth block pb: every packed A panel times every packed B panel, B panel
+     * outer so that it stays in L1 while the A block streams from L2. With several depth blocks, the tiles' sums run on
+     * in a per-task buffer laid out tile after tile (the micro-kernel loads its tile, adds its depth block and stores
+     * it back, so a later block walks the buffer in order) and c is written once, at the last depth block: c rows lie
+     * a full row stride apart, and reading each tile of c back for every depth block cost about 7 % of a product.
+     * When c is read (beta != 0), the next tile's rows are touched before the current tile is computed, so that their
+     * latency overlaps the micro-kernel instead of stalling the update.
      */
-    private void macroKernel(float[] ap, int ao, int mc, int kc, float[] bp, int bBase, int p0, int p1, int nc, Mat c, int ic,
-                             int jc, boolean first, float alpha, float beta) {
-        float[] tile = tiles.get();
+    private void macroKernel(float[] ap, int ao, int mc, int kc, float[] bp, int bBase, int p0, int p1, int nc, Mat c,
+                             int ic, int jc, int pb, int kBlocks, float alpha, float beta) {
+        int mcr = roundUp(mc, MR);
+        boolean last = pb == kBlocks - 1;
+        float[] acc = kBlocks == 1 ? tiles.get() : buffer(sums, mcr * (p1 - p0) * NR);
         float[] carr = CpuMem.floats(c.seg());
-        boolean readsC = carr != null && (!first || beta != 0);
+        boolean readsC = carr != null && beta != 0 && last;
         long ld = c.rowStride();
         long cs = c.colStride();
         long cBase = carr == null ? 0 : c.seg().address() / 4;
@@ -229,13 +237,17 @@ final class CpuGemm {
                         }
                     }
                 }
-                kernel(kc, ap, ao + ir * kc, bp, bo, tile);
+                int to = kBlocks == 1 ? 0 : ((jr - p0) * mcr + ir) * NR;
+                kernel(kc, ap, ao + ir * kc, bp, bo, acc, to, pb > 0);
+                if (!last) {
+                    continue;
+                }
                 if (mr == MR && nr == NR && cs == 1 && carr != null) {
                     for (int i = 0; i < MR; i++) {
-                        update(tile, i * NR, carr, (int) (cBase + co + i * ld), first, alpha, beta);
+                        update(acc, to + i * NR, carr, (int) (cBase + co + i * ld), alpha, beta);
                     }
                 } else {
-                    updateEdge(tile, c.seg(), co, ld, cs, mr, nr, first, alpha, beta);
+                    updateEdge(acc, to, c.seg(), co, ld, cs, mr, nr, alpha, beta);
                 }
             }
         }
@@ -396,19 +408,20 @@ final class CpuGemm {
     // ---- micro-kernel ----------------------------------------------------------------------------------------
 
     /**
-     * tile = the MR x NR product of one packed A panel (at ao) and one packed B panel (at bo) over kc. It takes no more
-     * arguments than the loop needs: every extra live value competes for the general registers that hold the loop's
-     * indices, and C2 then reloads them from the stack inside the loop.
+     * The MR x NR tile at out[to] (row-major, NR wide) = the product of one packed A panel (at ao) and one packed B
+     * panel (at bo) over kc, plus the tile's earlier value when add is set. Few values live across the loop besides
+     * its own: every extra one competes for the general registers that hold the loop's indices, and C2 then reloads
+     * them from the stack inside the loop (kernel-asm shows the loop).
      */
-    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
-        FloatVector c00 = FloatVector.zero(F);
-        FloatVector c01 = FloatVector.zero(F);
-        FloatVector c10 = FloatVector.zero(F);
-        FloatVector c11 = FloatVector.zero(F);
-        FloatVector c20 = FloatVector.zero(F);
-        FloatVector c21 = FloatVector.zero(F);
-        FloatVector c30 = FloatVector.zero(F);
-        FloatVector c31 = FloatVector.zero(F);
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] out, int to, boolean add) {
+        FloatVector c00 = start(out, to, add);
+        FloatVector c01 = start(out, to + LANES, add);
+        FloatVector c10 = start(out, to + NR, add);
+        FloatVector c11 = start(out, to + NR + LANES, add);
+        FloatVector c20 = start(out, to + 2 * NR, add);
+        FloatVector c21 = start(out, to + 2 * NR + LANES, add);
+        FloatVector c30 = start(out, to + 3 * NR, add);
+        FloatVector c31 = start(out, to + 3 * NR + LANES, add);
         // one k step per iteration, indices bumped rather than recomputed. Unrolling (by 2 or 4) makes C2 hoist the
         // later steps' B loads, which needs more than 16 vector registers and spills accumulators to the stack.
         for (int ai = ao, bi = bo, end = ao + kc * MR; ai < end; ai += MR, bi += NR) {
@@ -429,29 +442,29 @@ final class CpuGemm {
         }
         // the accumulators leave through the tile array: handing vectors to a method that C2 does not inline
         // would box them
-        c00.intoArray(tile, 0);
-        c01.intoArray(tile, LANES);
-        c10.intoArray(tile, NR);
-        c11.intoArray(tile, NR + LANES);
-        c20.intoArray(tile, 2 * NR);
-        c21.intoArray(tile, 2 * NR + LANES);
-        c30.intoArray(tile, 3 * NR);
-        c31.intoArray(tile, 3 * NR + LANES);
+        c00.intoArray(out, to);
+        c01.intoArray(out, to + LANES);
+        c10.intoArray(out, to + NR);
+        c11.intoArray(out, to + NR + LANES);
+        c20.intoArray(out, to + 2 * NR);
+        c21.intoArray(out, to + 2 * NR + LANES);
+        c30.intoArray(out, to + 3 * NR);
+        c31.intoArray(out, to + 3 * NR + LANES);
     }
 
-    private static void updateEdge(float[] tile, MemorySegment cseg, long co, long ldc, long cs, int mr, int nr,
-                                   boolean first, float alpha, float beta) {
+    private static FloatVector start(float[] out, int at, boolean add) {
+        return add ? FloatVector.fromArray(F, out, at) : FloatVector.zero(F);
+    }
+
+    /** c = alpha * tile (+ beta * c) for a partial tile or a c that is not a unit-stride float[]. */
+    private static void updateEdge(float[] tile, int to, MemorySegment cseg, long co, long ldc, long cs, int mr, int nr,
+                                   float alpha, float beta) {
         for (int i = 0; i < mr; i++) {
             for (int j = 0; j < nr; j++) {
                 long off = (co + i * ldc + j * cs) * 4;
-                float acc = alpha * tile[i * NR + j];
-                float v;
-                if (!first) {
-                    v = cseg.get(CpuMem.F32, off) + acc;
-                } else if (beta != 0) {
-                    v = acc + beta * cseg.get(CpuMem.F32, off);
-                } else {
-                    v = acc;
+                float v = alpha * tile[to + i * NR + j];
+                if (beta != 0) {
+                    v += beta * cseg.get(CpuMem.F32, off);
                 }
                 cseg.set(CpuMem.F32, off, v);
             }
@@ -459,17 +472,13 @@ final class CpuGemm {
     }
 
     /**
-     * One row of a full tile into a float[] c at element ci: c = alpha * acc (+ beta * c) on the first depth block,
-     * c += alpha * acc after. The caller resolves the array once per block: looking it up per row (heapBase) cost a
-     * fifth of the micro-kernel's time.
+     * One row of a full tile into a float[] c at element ci: c = alpha * acc (+ beta * c). The caller resolves the
+     * array once per block: looking it up per row (heapBase) cost a fifth of the micro-kernel's time.
      */
-    private static void update(float[] tile, int to, float[] arr, int ci, boolean first, float alpha, float beta) {
+    private static void update(float[] tile, int to, float[] arr, int ci, float alpha, float beta) {
         FloatVector a0 = FloatVector.fromArray(F, tile, to).mul(alpha);
         FloatVector a1 = FloatVector.fromArray(F, tile, to + LANES).mul(alpha);
-        if (!first) {
-            a0 = a0.add(FloatVector.fromArray(F, arr, ci));
-            a1 = a1.add(FloatVector.fromArray(F, arr, ci + LANES));
-        } else if (beta != 0) {
+        if (beta != 0) {
             a0 = a0.add(FloatVector.fromArray(F, arr, ci).mul(beta));
             a1 = a1.add(FloatVector.fromArray(F, arr, ci + LANES).mul(beta));
         }
