@@ -40,7 +40,12 @@ import org.urbangraph.vlm.text.DecoderConfig;
  * text layers and 8 vision layers. The peer (PyTorch 2.13 + PEFT 0.21, F32, 2 threads, same shapes) took 23.0 s per
  * step for the full model and 4.3 s for the cut (1 thread: 41.0 s and 8.1 s).
  *
- * <p>Run: {@code java -Xmx22g --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar
+ * <p>The fork touches its first 10 GiB of heap before the run, and every later expansion as it is committed
+ * ({@code -Xms10g -Xmx22g -XX:+AlwaysPreTouch}): the cut model's step fits in it, the full one grows the heap during
+ * the warm-up. Without it, first touches of fresh heap pages (page faults of about 17 us each on a virtual machine)
+ * landed inside measured steps; see {@code Qwen2VL2bBenchmark}.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar
  * LoraTrainingStepBenchmark -p threads=2}. The plain-PyTorch peer on this machine is
  * {@code jmh-benchmarks/peers/lora_step_peer.py}; figures in {@code jmh-benchmarks/README.md}.
  */
@@ -49,7 +54,8 @@ import org.urbangraph.vlm.text.DecoderConfig;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx22g", "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms10g", "-Xmx22g", "-XX:+AlwaysPreTouch", "--add-modules",
+    "jdk.incubator.vector"})
 public class LoraTrainingStepBenchmark {
 
     @Param({"cut", "full"})
@@ -134,6 +140,6 @@ public class LoraTrainingStepBenchmark {
 
     @TearDown(Level.Trial)
     public void peakMemory() {
-        System.out.println("peak resident memory: " + Rss.peakMiB() + " MiB");
+        System.out.println(Rss.report());
     }
 }

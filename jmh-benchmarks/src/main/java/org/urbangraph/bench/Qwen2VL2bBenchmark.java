@@ -31,9 +31,14 @@ import org.urbangraph.vlm.text.DecoderConfig;
  * 2 KV heads, intermediate 8960, vocabulary 151936; vision: depth 32, width 1280, 16 heads): the vision tower on
  * one 448x448 image (1024 patches, 256 merged tokens), one embedding forward (that image plus 42 text tokens,
  * 298 tokens in all), and a 128-token text-only forward, with F32 and with BF16 weights. Each call takes seconds,
- * so the mode is single-shot. Peak resident memory is printed at tear-down.
+ * so the mode is single-shot. Peak resident memory and the live heap are printed at tear-down.
  *
- * <p>Run: {@code java -Xmx20g --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar
+ * <p>The fork's heap is fixed and touched before the run ({@code -Xms16g -Xmx16g -XX:+AlwaysPreTouch}, about 30 s
+ * at start-up here): with a growing heap, G1 kept placing the forwards' garbage in regions the process had never
+ * touched, and on a virtual machine each first touch of a page is a fault that cost about 17 us of system time, up to
+ * 200,000 of them (3 to 4 s) in one 6 s text forward. The F32 weights and their state are about 10 GiB live.
+ *
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar
  * Qwen2VL2bBenchmark -p threads=2}. The PyTorch peer at the same shapes is
  * {@code jmh-benchmarks/peers/qwen2vl_2b_peer.py}; figures side by side in {@code jmh-benchmarks/README.md}.
  */
@@ -42,7 +47,8 @@ import org.urbangraph.vlm.text.DecoderConfig;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 1)
 @Measurement(iterations = 3)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx20g", "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms16g", "-Xmx16g", "-XX:+AlwaysPreTouch", "--add-modules",
+    "jdk.incubator.vector"})
 public class Qwen2VL2bBenchmark {
 
     @Param({"F32", "BF16"})
@@ -124,6 +130,6 @@ public class Qwen2VL2bBenchmark {
 
     @TearDown(Level.Trial)
     public void peakMemory() {
-        System.out.println("peak resident memory: " + Rss.peakMiB() + " MiB");
+        System.out.println(Rss.report());
     }
 }
