@@ -245,8 +245,9 @@ final class CpuGemm {
                 if (!last) {
                     continue;
                 }
-                if (mr == MR && nr == NR && cs == 1 && carr != null) {
-                    for (int i = 0; i < MR; i++) {
+                if (nr == NR && cs == 1 && carr != null) {
+                    // full-width rows, the last tile of a block included (1024 rows leave 4 in a 5-row tile)
+                    for (int i = 0; i < mr; i++) {
                         update(acc, to + i * NR, carr, (int) (cBase + co + i * ld), alpha, beta);
                     }
                 } else {
