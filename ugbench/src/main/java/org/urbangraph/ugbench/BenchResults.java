@@ -14,11 +14,13 @@ import org.urbangraph.ugbench.task.TaskCatalog;
  * @param cities the datasets, training cities first
  * @param variants the variants in the order given
  * @param rows one row per task, mode, city and variant
+ * @param pooled one row per task, mode, split and variant for each split of more than one city: all its cities'
+ *     questions together (city null), the interval from a bootstrap that resamples within each city
  * @param examples queries for the maps of the HTML report
  * @param notes things a reader must know (modes not run, probes skipped, ...)
  */
 public record BenchResults(Settings settings, List<CityInfo> cities, List<VariantInfo> variants, List<ResultRow> rows,
-        List<QueryExample> examples, List<String> notes) {
+        List<ResultRow> pooled, List<QueryExample> examples, List<String> notes) {
 
     /** Settings that shape the numbers. */
     public record Settings(int maxPerTask, int bootstrap, long seed, double level) {}
@@ -47,6 +49,7 @@ public record BenchResults(Settings settings, List<CityInfo> cities, List<Varian
         BenchResults first = parts.getFirst();
         List<VariantInfo> variants = new ArrayList<>();
         List<ResultRow> rows = new ArrayList<>();
+        List<ResultRow> pooled = new ArrayList<>();
         List<QueryExample> examples = new ArrayList<>();
         LinkedHashSet<String> notes = new LinkedHashSet<>();
         for (BenchResults p : parts) {
@@ -66,16 +69,23 @@ public record BenchResults(Settings settings, List<CityInfo> cities, List<Varian
                 variants.add(v);
             }
             rows.addAll(p.rows());
+            pooled.addAll(p.pooled());
             examples.addAll(p.examples());
             notes.addAll(p.notes());
         }
         return new BenchResults(first.settings(), first.cities(), List.copyOf(variants), List.copyOf(rows),
-                List.copyOf(examples), List.copyOf(notes));
+                List.copyOf(pooled), List.copyOf(examples), List.copyOf(notes));
     }
 
     /** The rows of one task, in run order. */
     public List<ResultRow> rows(String task) {
         return rows.stream().filter(r -> r.task().equals(task)).toList();
+    }
+
+    /** The pooled row of a task, variant, mode and split, or null when the split has one city or none. */
+    public ResultRow pooled(String task, String variant, String mode, String split) {
+        return pooled.stream().filter(r -> r.task().equals(task) && r.variant().equals(variant)
+                && r.mode().equals(mode) && r.split().equals(split)).findFirst().orElse(null);
     }
 
     /** Task ids present, in report order. */

@@ -2,6 +2,7 @@ package org.urbangraph.ugbench;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,6 +31,8 @@ final class CityEvaluation {
     private final Map<EmbedInput, float[]> vectors;
     private final BenchConfig config;
     private final List<String> notes;
+    /** The questions' outcomes behind each row, for pooling cities (rows are records: keyed by identity). */
+    private final Map<ResultRow, List<RankOutcome>> outcomes = new IdentityHashMap<>();
 
     CityEvaluation(CityBench city, BenchVariant variant, Map<EmbedInput, float[]> vectors, BenchConfig config,
             List<String> notes) {
@@ -142,9 +145,20 @@ final class CityEvaluation {
             synthetic += q.sample().synthetic() ? 1 : 0;
             dropped += q.droppedDuplicates();
         }
-        return new ResultRow(task, TaskCatalog.title(task), mode.label(), city.city(), city.split().label(),
-                variant.name(), outcomes.size(), Scoring.estimate(outcomes, config.bootstrap(), seed(task, mode)),
-                synthetic, dropped, null);
+        ResultRow row = new ResultRow(task, TaskCatalog.title(task), mode.label(), city.city(),
+                city.split().label(), variant.name(), outcomes.size(),
+                Scoring.estimate(outcomes, config.bootstrap(), seed(task, mode)), synthetic, dropped, null);
+        this.outcomes.put(row, List.copyOf(outcomes));
+        return row;
+    }
+
+    /** The outcomes behind a row this evaluation returned. */
+    List<RankOutcome> outcomes(ResultRow row) {
+        List<RankOutcome> o = outcomes.get(row);
+        if (o == null) {
+            throw new IllegalArgumentException("not a row of this evaluation: " + row.task() + ", " + row.city());
+        }
+        return o;
     }
 
     private ResultRow probe(String task, QueryMode mode, List<BenchQuestion> qs) {
@@ -207,9 +221,11 @@ final class CityEvaluation {
             priorValues.put(m, priorOutcomes.stream().mapToDouble(m::of).average().orElse(Double.NaN));
         }
         Map<Metric, Estimate> est = Scoring.estimate(outcomes, config.bootstrap(), seed(probeTask, mode));
-        return new ResultRow(probeTask, TaskCatalog.title(probeTask), mode.label(), city.city(), city.split().label(),
-                variant.name(), outcomes.size(), est, synthetic, 0,
+        ResultRow row = new ResultRow(probeTask, TaskCatalog.title(probeTask), mode.label(), city.city(),
+                city.split().label(), variant.name(), outcomes.size(), est, synthetic, 0,
                 new ResultRow.Probe(train.size(), excluded, seen.size(), fit.lambda(), priorValues));
+        this.outcomes.put(row, List.copyOf(outcomes));
+        return row;
     }
 
     /** The first few questions of a task whose candidates have coordinates, with the truth and the top five. */

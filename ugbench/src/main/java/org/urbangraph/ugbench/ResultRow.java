@@ -10,7 +10,7 @@ import org.urbangraph.ugbench.metrics.Metric;
  * @param task task id ({@code geolocation}, ..., {@code perception_land_use_probe} for a linear probe)
  * @param title the task's readable title
  * @param mode query mode: image, image+graph or text
- * @param city city id
+ * @param city city id; null in a pooled row (all cities of the split, {@link BenchResults#pooled()})
  * @param split "train" or "held-out"
  * @param variant the variant's name
  * @param n questions scored

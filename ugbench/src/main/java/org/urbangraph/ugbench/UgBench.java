@@ -3,12 +3,16 @@ package org.urbangraph.ugbench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.urbangraph.ugbench.cache.EmbeddingStore;
 import org.urbangraph.ugbench.cache.InputHasher;
+import org.urbangraph.ugbench.metrics.RankOutcome;
 import org.urbangraph.ugbench.metrics.Scoring;
 import org.urbangraph.ugbench.report.ConsoleTable;
 import org.urbangraph.ugbench.report.ReportWriter;
@@ -58,8 +62,14 @@ public final class UgBench {
         List<BenchResults.VariantInfo> infos = new ArrayList<>();
         CityBench mapCity = data.cities().stream().filter(c -> !c.split().label().equals("train")).findFirst()
                 .orElse(data.cities().getFirst());
+        Set<String> splitsOfSeveralCities = data.cities().stream()
+                .collect(Collectors.groupingBy(c -> c.split().label(), Collectors.counting())).entrySet().stream()
+                .filter(e -> e.getValue() > 1).map(Map.Entry::getKey).collect(Collectors.toSet());
+        List<ResultRow> pooled = new ArrayList<>();
         for (BenchVariant v : variants) {
             long start = System.nanoTime();
+            List<ResultRow> variantRows = new ArrayList<>();
+            Map<ResultRow, List<RankOutcome>> outcomes = new IdentityHashMap<>();
             EmbeddingStore store = new EmbeddingStore(v.embedder(), config.cache(), hasher, config.batchSize(),
                     config.log());
             if (!v.usesGraphs()) {
@@ -71,8 +81,14 @@ public final class UgBench {
                 log(config, String.format(Locale.ROOT, "%s (%s), variant '%s': %d questions, %d distinct inputs",
                         c.cityName(), c.split().label(), v.name(), questions(c), inputs.size()));
                 Map<EmbedInput, float[]> vectors = store.embed(inputs, "embedding " + c.city());
-                rows.addAll(new CityEvaluation(c, v, vectors, config, notes).rows(examples, c == mapCity));
+                CityEvaluation eval = new CityEvaluation(c, v, vectors, config, notes);
+                for (ResultRow row : eval.rows(examples, c == mapCity)) {
+                    variantRows.add(row);
+                    outcomes.put(row, eval.outcomes(row));
+                }
             }
+            rows.addAll(variantRows);
+            pooled.addAll(pooledRows(variantRows, outcomes, splitsOfSeveralCities, config));
             double seconds = (System.nanoTime() - start) / 1e9;
             infos.add(new BenchResults.VariantInfo(v.name(), v.embedder().id(), v.embedder().dimension(),
                     v.usesGraphs(), v.note(), store.fromCache(), store.computed(), store.corruptEntries(), seconds));
@@ -93,8 +109,47 @@ public final class UgBench {
             });
         }
         return new BenchResults(new BenchResults.Settings(config.maxPerTask(), config.bootstrap(), config.seed(),
-                Scoring.LEVEL), List.copyOf(cities), List.copyOf(infos), List.copyOf(rows), List.copyOf(examples),
-                List.copyOf(notes.stream().distinct().toList()));
+                Scoring.LEVEL), List.copyOf(cities), List.copyOf(infos), List.copyOf(rows), List.copyOf(pooled),
+                List.copyOf(examples), List.copyOf(notes.stream().distinct().toList()));
+    }
+
+    /**
+     * One variant's rows pooled per task, mode and split, for the splits of more than one city: every city's questions
+     * together, resampled within their city. The seed depends on the task, split and mode only, so variants are
+     * resampled alike, as the per-city rows are.
+     */
+    static List<ResultRow> pooledRows(List<ResultRow> rows, Map<ResultRow, List<RankOutcome>> outcomes,
+            Set<String> splits, BenchConfig config) {
+        Map<List<String>, List<ResultRow>> groups = new LinkedHashMap<>();
+        for (ResultRow r : rows) {
+            if (splits.contains(r.split())) {
+                groups.computeIfAbsent(List.of(r.task(), r.mode(), r.split()), k -> new ArrayList<>()).add(r);
+            }
+        }
+        List<ResultRow> out = new ArrayList<>();
+        for (Map.Entry<List<String>, List<ResultRow>> e : groups.entrySet()) {
+            List<ResultRow> group = e.getValue();
+            ResultRow first = group.getFirst();
+            List<List<RankOutcome>> cities = new ArrayList<>();
+            int n = 0;
+            int synthetic = 0;
+            int dropped = 0;
+            for (ResultRow r : group) {
+                List<RankOutcome> o = outcomes.get(r);
+                if (o == null) {
+                    throw new IllegalArgumentException("no outcomes for the row of " + r.task() + ", " + r.city());
+                }
+                cities.add(o);
+                n += r.n();
+                synthetic += r.syntheticQueries();
+                dropped += r.droppedDuplicates();
+            }
+            long seed = config.seed() * 0x9E3779B97F4A7C15L
+                    ^ (first.task() + "|all " + first.split() + "|" + first.mode()).hashCode();
+            out.add(new ResultRow(first.task(), first.title(), first.mode(), null, first.split(), first.variant(), n,
+                    Scoring.pooled(cities, config.bootstrap(), seed), synthetic, dropped, null));
+        }
+        return out;
     }
 
     /** Writes {@code results.json}, {@code results.md} and {@code report.html} into {@code dir}. */

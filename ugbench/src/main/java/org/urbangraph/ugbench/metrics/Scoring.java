@@ -1,5 +1,6 @@
 package org.urbangraph.ugbench.metrics;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -11,26 +12,38 @@ public final class Scoring {
     public static final double LEVEL = 0.95;
 
     public static Map<Metric, Estimate> estimate(List<RankOutcome> outcomes, int resamples, long seed) {
-        int n = outcomes.size();
-        double[][] values = new double[Metric.ALL.size()][n];
+        return pooled(List.of(outcomes), resamples, seed);
+    }
+
+    /**
+     * Estimates over the questions of several cities together: each value is the mean over all their questions (each
+     * city weighted by its questions), its interval a bootstrap that resamples within each city
+     * ({@link Bootstrap#stratifiedMeanIntervals}).
+     */
+    public static Map<Metric, Estimate> pooled(List<List<RankOutcome>> cities, int resamples, long seed) {
+        List<double[][]> strata = new ArrayList<>();
+        double[] sum = new double[Metric.ALL.size()];
         double[] chance = new double[Metric.ALL.size()];
-        for (int i = 0; i < n; i++) {
-            RankOutcome o = outcomes.get(i);
-            RankOutcome c = RankOutcome.chance(o.candidates());
-            for (Metric m : Metric.ALL) {
-                values[m.ordinal()][i] = m.of(o);
-                chance[m.ordinal()] += m.of(c);
+        int n = 0;
+        for (List<RankOutcome> outcomes : cities) {
+            double[][] values = new double[Metric.ALL.size()][outcomes.size()];
+            for (int i = 0; i < outcomes.size(); i++) {
+                RankOutcome o = outcomes.get(i);
+                RankOutcome c = RankOutcome.chance(o.candidates());
+                for (Metric m : Metric.ALL) {
+                    values[m.ordinal()][i] = m.of(o);
+                    sum[m.ordinal()] += values[m.ordinal()][i];
+                    chance[m.ordinal()] += m.of(c);
+                }
             }
+            strata.add(values);
+            n += outcomes.size();
         }
-        Bootstrap.Interval[] ci = Bootstrap.meanIntervals(values, resamples, seed, LEVEL);
+        Bootstrap.Interval[] ci = Bootstrap.stratifiedMeanIntervals(strata, resamples, seed, LEVEL);
         Map<Metric, Estimate> out = new EnumMap<>(Metric.class);
         for (Metric m : Metric.ALL) {
-            double sum = 0;
-            for (double v : values[m.ordinal()]) {
-                sum += v;
-            }
-            out.put(m, new Estimate(n == 0 ? Double.NaN : sum / n, ci[m.ordinal()].low(), ci[m.ordinal()].high(),
-                    n == 0 ? Double.NaN : chance[m.ordinal()] / n));
+            out.put(m, new Estimate(n == 0 ? Double.NaN : sum[m.ordinal()] / n, ci[m.ordinal()].low(),
+                    ci[m.ordinal()].high(), n == 0 ? Double.NaN : chance[m.ordinal()] / n));
         }
         return out;
     }

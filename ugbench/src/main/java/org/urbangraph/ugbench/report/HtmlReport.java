@@ -69,7 +69,7 @@ final class HtmlReport {
                 }
             }
             h.append("</div>\n");
-            table(h, rows, cols);
+            table(h, r, rows, cols);
             if (task.startsWith("perception_")) {
                 h.append("<p class=\"meta\">Labels derived from OpenStreetMap within 200 m of the image (the authors'"
                         + " human perception labels are not available).");
@@ -117,7 +117,7 @@ final class HtmlReport {
         }
     }
 
-    private static void table(StringBuilder h, List<ResultRow> rows, List<Columns.Column> cols) {
+    private static void table(StringBuilder h, BenchResults r, List<ResultRow> rows, List<Columns.Column> cols) {
         h.append("<table class=\"results\"><tr><th>variant · mode</th>");
         for (Columns.Column c : cols) {
             h.append("<th>").append(esc(c.header())).append("</th>");
@@ -130,9 +130,11 @@ final class HtmlReport {
                 int[] n = new int[1];
                 Map<Metric, Double> v = Columns.cell(rows, line, c, n);
                 h.append("<td class=\"num\">").append(esc(Columns.compact(v)));
-                if (v != null && !c.pooled()) {
-                    ResultRow row = rows.stream().filter(x -> x.variant().equals(line.variant())
-                            && x.mode().equals(line.mode()) && x.city().equals(c.city())).findFirst().orElseThrow();
+                ResultRow row = v == null ? null : c.pooled()
+                        ? r.pooled(rows.getFirst().task(), line.variant(), line.mode(), c.split())
+                        : rows.stream().filter(x -> x.variant().equals(line.variant())
+                                && x.mode().equals(line.mode()) && x.city().equals(c.city())).findFirst().orElseThrow();
+                if (row != null) {
                     Estimate e = row.get(Metric.HIT_1);
                     h.append(String.format(Locale.ROOT, "<br><span class=\"ci\">Hit@1 95%% CI [%.2f, %.2f], n=%d</span>",
                             e.low(), e.high(), row.n()));

@@ -17,9 +17,10 @@ final class MarkdownReport {
     static String render(BenchResults r) {
         StringBuilder md = new StringBuilder("# UGBench results\n\n");
         md.append("Each cell: Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR, over the questions of that city (n in the line "
-                + "below the table). The 95 % bootstrap intervals (")
-                .append(r.settings().bootstrap()).append(" resamples, seed ").append(r.settings().seed())
-                .append(") are in `results.json`; `report.html` has charts and maps.\n\n");
+                + "below the table); an \"all ... cities\" column pools the questions of a split's cities. The 95 % "
+                + "bootstrap intervals (").append(r.settings().bootstrap()).append(" resamples, seed ")
+                .append(r.settings().seed()).append("; pooled columns resample within each city) are in `results.json`"
+                + " (`rows` and `pooled`); `report.html` has charts and maps.\n\n");
         md.append("Datasets:\n\n");
         for (BenchResults.CityInfo c : r.cities()) {
             md.append("- ").append(c.name()).append(" (`").append(c.city()).append("`, ").append(c.split())

@@ -13,8 +13,10 @@ import org.urbangraph.ugbench.metrics.Metric;
 /**
  * {@code results.json}: the settings, datasets, variants, notes and a {@code rows} list, one object per task, mode,
  * city and variant with {@code task}, {@code mode}, {@code city}, {@code split}, {@code variant}, {@code n},
- * {@code hit@1} ... {@code mrr}, their 95 % intervals as {@code hit@1_ci95: [low, high]} ..., and {@code chance}.
- * Flat keys, so {@code pandas.DataFrame(json.load(f)["rows"])} gives a usable table.
+ * {@code hit@1} ... {@code mrr}, their 95 % intervals as {@code hit@1_ci95: [low, high]} ..., and {@code chance}; and
+ * a {@code pooled} list of the same objects with {@code city} null, one per task, mode, split and variant for each
+ * split of more than one city (all its cities' questions; the interval resamples within each city). Flat keys, so
+ * {@code pandas.DataFrame(json.load(f)["rows"])} gives a usable table.
  */
 final class ResultsJson {
     private ResultsJson() {}
@@ -66,6 +68,10 @@ final class ResultsJson {
         ArrayNode rows = root.putArray("rows");
         for (ResultRow row : r.rows()) {
             rows.add(row(row));
+        }
+        ArrayNode pooled = root.putArray("pooled");
+        for (ResultRow row : r.pooled()) {
+            pooled.add(row(row));
         }
         return MAPPER.writeValueAsString(root) + "\n";
     }

@@ -72,4 +72,49 @@ class BootstrapTest {
         double mean = java.util.Arrays.stream(a).average().orElseThrow();
         assertTrue(x[0].low() < mean && mean < x[0].high());
     }
+
+    @Test
+    void citiesOfConstantValuesPoolToTheirWeightedMeanExactly() {
+        double[] ones = new double[30];
+        java.util.Arrays.fill(ones, 1);
+        double[] zeros = new double[10];
+        // resampling within each city keeps 30 ones and 10 zeros in every resample: a point interval at 0.75
+        Bootstrap.Interval pooled = Bootstrap.stratifiedMeanIntervals(
+                java.util.List.of(new double[][] {ones}, new double[][] {zeros}), 1000, 7, 0.95)[0];
+        assertEquals(0.75, pooled.low(), 1e-15);
+        assertEquals(0.75, pooled.high(), 1e-15);
+        // a plain resample of the forty questions mixes the cities by chance and spreads around 0.75
+        double[] all = new double[40];
+        System.arraycopy(ones, 0, all, 0, 30);
+        Bootstrap.Interval plain = one(all, 1000, 7);
+        assertTrue(plain.low() < 0.70 && plain.high() > 0.80, plain.toString());
+    }
+
+    @Test
+    void pooledBernoulliCitiesMatchTheStratifiedNormalApproximation() {
+        double[] a = new double[1000];
+        double[] b = new double[3000];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = i % 10 < 3 ? 1 : 0; // 30 %
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = i % 5 < 3 ? 1 : 0; // 60 %
+        }
+        Bootstrap.Interval i = Bootstrap.stratifiedMeanIntervals(
+                java.util.List.of(new double[][] {a}, new double[][] {b}), 4000, 11, 0.95)[0];
+        // mean (300 + 1800) / 4000 = 0.525; variance (1000 * 0.21 + 3000 * 0.24) / 4000^2, half width 0.01494
+        double half = 1.959964 * Math.sqrt((1000 * 0.21 + 3000 * 0.24) / (4000.0 * 4000.0));
+        assertEquals(0.525 - half, i.low(), 0.002);
+        assertEquals(0.525 + half, i.high(), 0.002);
+    }
+
+    @Test
+    void stratifiedInputIsChecked() {
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Bootstrap.stratifiedMeanIntervals(java.util.List.of(), 100, 1, 0.95));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Bootstrap.stratifiedMeanIntervals(java.util.List.of(new double[2][3], new double[1][3]), 100, 1,
+                        0.95));
+        assertTrue(e.getMessage().contains("2 and 1 metrics"), e.getMessage());
+    }
 }
