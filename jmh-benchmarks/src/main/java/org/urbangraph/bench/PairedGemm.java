@@ -47,8 +47,8 @@ public final class PairedGemm {
         String line(int threads) {
             String[] d = shape.split("x");
             double flop = 2.0 * Long.parseLong(d[0]) * Long.parseLong(d[1]) * Long.parseLong(d[2]);
-            return String.format(Locale.ROOT, "%-16s threads %d pairs %4d | ours best %8.2f median %8.2f ms"
-                            + " (%5.1f GFLOP/s) | OpenBLAS best %8.2f median %8.2f ms (%5.1f GFLOP/s)"
+            return String.format(Locale.ROOT, "%-16s threads %d pairs %4d | ours best %9.3f median %9.3f ms"
+                            + " (%5.1f GFLOP/s) | OpenBLAS best %9.3f median %9.3f ms (%5.1f GFLOP/s)"
                             + " | ours/OpenBLAS paired median %.3f (quartiles %.3f to %.3f) | max rel. diff %.1e",
                     shape, threads, ratios.length, ours[0], median(ours), flop / median(ours) / 1e6, openblas[0],
                     median(openblas), flop / median(openblas) / 1e6, median(ratios), quantile(ratios, 0.25),
@@ -56,24 +56,49 @@ public final class PairedGemm {
         }
     }
 
+    private static final String USAGE = "usage: PairedGemm [--threads N] [--seconds S] [--layout transposed|row]"
+            + " [--library PATH] MxKxN...";
+
     public static void main(String[] args) throws Throwable {
         int threads = 1;
         double seconds = 10;
         String layout = "transposed";
         String library = null;
         List<String> shapes = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--threads" -> threads = Integer.parseInt(value(args, ++i, "--threads"));
-                case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, "--seconds"));
-                case "--layout" -> layout = value(args, ++i, "--layout");
-                case "--library" -> library = value(args, ++i, "--library");
-                default -> shapes.add(args[i]);
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "-h", "--help" -> {
+                        System.out.println(USAGE);
+                        System.exit(0);
+                    }
+                    case "--threads" -> threads = Integer.parseInt(value(args, ++i, "--threads"));
+                    case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, "--seconds"));
+                    case "--layout" -> layout = value(args, ++i, "--layout");
+                    case "--library" -> library = value(args, ++i, "--library");
+                    default -> {
+                        if (!args[i].matches("[1-9][0-9]{0,5}x[1-9][0-9]{0,5}x[1-9][0-9]{0,5}")) {
+                            throw new IllegalArgumentException("'" + args[i] + "' is neither an option nor a shape"
+                                    + " MxKxN of positive sizes (e.g. 128x1536x8960)");
+                        }
+                        shapes.add(args[i]);
+                    }
+                }
             }
-        }
-        if (shapes.isEmpty() || !(layout.equals("transposed") || layout.equals("row")) || threads < 1) {
-            System.err.println("usage: PairedGemm [--threads N] [--seconds S] [--layout transposed|row]"
-                    + " [--library PATH] MxKxN...");
+            if (shapes.isEmpty()) {
+                throw new IllegalArgumentException("no shape given");
+            }
+            if (!(layout.equals("transposed") || layout.equals("row"))) {
+                throw new IllegalArgumentException("--layout is transposed or row, got " + layout);
+            }
+            if (threads < 1 || !(seconds > 0)) {
+                throw new IllegalArgumentException("--threads and --seconds must be positive");
+            }
+        } catch (NumberFormatException e) {
+            System.err.println("PairedGemm: not a number: " + e.getMessage() + "\n" + USAGE);
+            System.exit(2);
+        } catch (IllegalArgumentException e) {
+            System.err.println("PairedGemm: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
         }
         Path lib = library != null ? Path.of(library)
