@@ -136,17 +136,43 @@ final class CpuGemm {
         return buf;
     }
 
+    /**
+     * Rows per block of c for a product of m rows on the given number of threads: MC, or, when the blocks would not
+     * share out evenly (five blocks of a 632-row product on two threads: 3 + 2, one thread idle for the last third),
+     * the multiple of MR that splits m into the next multiple of the thread count (six blocks of 110 and 82 rows: 330
+     * + 302). Products of fewer blocks than twice the threads are split by columns as well, so they are left alone.
+     * Where no such multiple of MR exists below half of MC, the first try is kept (nearly even).
+     */
+    static int rowBlock(int m, int threads) {
+        int blocks = (m + MC - 1) / MC;
+        if (threads == 1 || blocks < 2 * threads || blocks % threads == 0) {
+            return MC;
+        }
+        // rounding the rows up to MR can leave fewer blocks than asked for (2641 rows in 24 blocks: 23 of 115), so
+        // the next multiples of the thread count are tried too, up to twice the blocks of MC
+        int first = 0;
+        for (int even = (blocks + threads - 1) / threads * threads; even <= 2 * blocks; even += threads) {
+            int rows = roundUp((m + even - 1) / even, MR);
+            if ((m + rows - 1) / rows % threads == 0) {
+                return rows;
+            }
+            first = first == 0 ? rows : first;
+        }
+        return first;
+    }
+
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
         int threads = parallel ? pool.threads() : 1;
         int kBlocks = (k + KC - 1) / KC;
-        int icBlocks = (m + MC - 1) / MC;
+        int mcb = rowBlock(m, threads);
+        int icBlocks = (m + mcb - 1) / mcb;
         // A packed once: block ic's depth block pb at ic * k + pc * (its rows rounded up to MR)
         float[] aAll = n > NC && (long) roundUp(m, MR) * k <= SHARED_A ? buffer(packedAllA, roundUp(m, MR) * k) : null;
         if (aAll != null) {
             run(parallel, icBlocks * kBlocks, t -> {
-                int ic = t / kBlocks * MC;
+                int ic = t / kBlocks * mcb;
                 int pc = t % kBlocks * KC;
-                int mc = Math.min(MC, m - ic);
+                int mc = Math.min(mcb, m - ic);
                 packA(a, ic, mc, pc, Math.min(KC, k - pc), aAll, ic * k + pc * roundUp(mc, MR));
             });
         }
@@ -171,9 +197,9 @@ final class CpuGemm {
             // each task owns an MC x (its panels) block of c and walks the whole depth over it, so that block stays
             // in the core's L2 from one depth block to the next instead of coming back from L3 or memory
             run(parallel, icBlocks * parts, t -> {
-                int ic = t / parts * MC;
+                int ic = t / parts * mcb;
                 int jp = t % parts;
-                int mc = Math.min(MC, m - ic);
+                int mc = Math.min(mcb, m - ic);
                 int p0 = (int) ((long) panels * jp / parts);
                 int p1 = (int) ((long) panels * (jp + 1) / parts);
                 for (int pb = 0; pb < kBlocks; pb++) {

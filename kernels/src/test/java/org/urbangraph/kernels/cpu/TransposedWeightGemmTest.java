@@ -1,6 +1,8 @@
 package org.urbangraph.kernels.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,10 +26,11 @@ class TransposedWeightGemmTest {
     /**
      * m, k, n: single rows and columns, partial register tiles, k with and without a tail past the 8 x 8 transposed
      * blocks, k over one KC, n over one NC (two column blocks, an odd number of panels in the second; A then packed
-     * once for all of them, in one and in two row blocks).
+     * once for all of them, in one and in two row blocks); 601 rows make five blocks of MC, which two threads split
+     * into six smaller ones (rowBlock).
      */
     private static final int[][] SHAPES = {{1, 16, 1}, {1, 9, 2}, {5, 33, 3}, {7, 257, 19}, {33, 300, 65},
-        {130, 17, 5}, {4, 64, 34}, {6, 520, 531}, {131, 270, 530}};
+        {130, 17, 5}, {4, 64, 34}, {6, 520, 531}, {131, 270, 530}, {601, 270, 530}};
 
     private static final CpuPool POOL1 = new CpuPool(1);
     private static final CpuPool POOL2 = new CpuPool(2);
@@ -140,6 +143,41 @@ class TransposedWeightGemmTest {
         MemorySegment fseg = weight(f.w(), DType.F32, false);
         assertArrayEquals(run(f, POOL1, fseg), run(f, POOL2, fseg),
                 "1 and 2 threads, W in place");
+        Case r = make(new int[] {601, 270, 530}, DType.F32, false, true, 79);
+        MemorySegment rseg = weight(r.w(), DType.F32, false);
+        assertArrayEquals(run(r, POOL1, rseg), run(r, POOL2, rseg),
+                "1 thread with blocks of 130 rows and 2 threads with blocks of 105");
+    }
+
+    @Test
+    void rowBlocksShareOutEvenlyOverTheThreads() {
+        assertEquals(130, CpuGemm.MC);
+        assertEquals(130, CpuGemm.rowBlock(632, 1), "one thread: MC");
+        assertEquals(130, CpuGemm.rowBlock(128, 2), "one block, split by columns");
+        assertEquals(130, CpuGemm.rowBlock(298, 2), "three blocks, split by columns as well");
+        assertEquals(130, CpuGemm.rowBlock(1024, 2), "eight blocks share out evenly");
+        assertEquals(110, CpuGemm.rowBlock(632, 2), "five blocks become six: 5 x 110 + 82");
+        assertEquals(105, CpuGemm.rowBlock(601, 2), "5 x 105 + 76");
+        assertEquals(100, CpuGemm.rowBlock(781, 2), "seven blocks become eight");
+        assertEquals(105, CpuGemm.rowBlock(910, 3), "seven blocks become nine on three threads");
+        for (int m = 1; m <= 3000; m++) {
+            for (int threads = 1; threads <= 4; threads++) {
+                int rows = CpuGemm.rowBlock(m, threads);
+                int blocks = (m + rows - 1) / rows;
+                int before = (m + CpuGemm.MC - 1) / CpuGemm.MC;
+                assertEquals(0, rows % CpuGemm.MR, m + " rows on " + threads);
+                assertTrue(rows <= CpuGemm.MC, m + " rows on " + threads);
+                assertTrue(rows == CpuGemm.MC || blocks >= before && blocks <= 2 * before,
+                        m + " rows on " + threads + " threads: " + blocks + " blocks of " + rows);
+                // the last round of blocks keeps at least all but one thread busy
+                int idle = blocks % threads == 0 ? 0 : threads - blocks % threads;
+                assertTrue(idle <= 1 || rows == CpuGemm.MC && before < 2 * threads,
+                        m + " rows on " + threads + " threads: " + blocks + " blocks of " + rows);
+                if (threads == 2 && rows != CpuGemm.MC) {
+                    assertEquals(0, blocks % 2, m + " rows on two threads: " + blocks + " blocks of " + rows);
+                }
+            }
+        }
     }
 
     @Test
