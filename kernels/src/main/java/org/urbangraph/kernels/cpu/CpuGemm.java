@@ -32,7 +32,8 @@ import org.urbangraph.kernels.View;
  * MR, and one block for a 128-token sequence) and NC = 512 keep the packed A block (130 KiB) and the block's sums
  * (260 KiB) together in a 512 KiB L2. The system properties {@code ug.gemm.kc}, {@code ug.gemm.mc} and
  * {@code ug.gemm.nc} override them for tuning on other caches (MC is rounded up to a multiple of MR; NC must be a
- * multiple of NR).
+ * multiple of NR). With several threads, a product whose row blocks would not share out evenly takes smaller ones
+ * ({@link #rowBlock}).
  *
  * <p>Determinism: each element of c is one chain of fused multiply-adds over its K products in k order (the chain goes
  * through the sums buffer between depth blocks), scaled by alpha at the end, whatever the thread count or task split.
