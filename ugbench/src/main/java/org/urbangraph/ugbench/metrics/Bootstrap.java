@@ -6,10 +6,9 @@ import java.util.SplittableRandom;
 
 /**
  * Percentile bootstrap intervals of means. Questions are resampled with replacement (within their city, when cities
- * are pooled); every metric uses the same
- * resampled index sets, so the intervals of one row belong together, and two variants evaluated on the same questions
- * with the same seed are resampled identically (a paired comparison). Quantiles interpolate linearly between order
- * statistics, as {@code numpy.percentile} does by default.
+ * are pooled); every metric uses the same resampled index sets, so the intervals of one row belong together, and two
+ * variants evaluated on the same questions with the same seed are resampled identically (a paired comparison).
+ * Quantiles interpolate linearly between order statistics, as {@code numpy.percentile} does by default.
  */
 public final class Bootstrap {
     private Bootstrap() {}
