@@ -1,8 +1,10 @@
 package org.urbangraph.ugbench.task;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,11 +12,12 @@ import java.util.Set;
 import org.urbangraph.ugdata.dataset.BenchSample;
 import org.urbangraph.ugdata.dataset.Split;
 import org.urbangraph.ugdata.dataset.UgDataset;
+import org.urbangraph.ugdata.dataset.UgeSample;
 
 /**
  * The benchmark questions of one UGData dataset (one city), read and validated through {@link UgDataset}: every image
  * and graph a row names must exist, every row must be usable in each mode it lists, and each row must belong to this
- * city and split. At most {@code maxPerTask} rows per task are kept: the first ones, which is a seeded random sample
+ * city and split, and no query image may be an image of the dataset's training rows. At most {@code maxPerTask} rows per task are kept: the first ones, which is a seeded random sample
  * because the task writer shuffles the benchmark images.
  *
  * @param dir the dataset directory
@@ -55,6 +58,7 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
             throw new IOException(dir.resolve("manifest.json") + ": " + (e.getMessage() == null ? "no 'split'"
                     : e.getMessage()), e);
         }
+        Map<Path, String> training = trainingImages(ds);
         List<String> names = new ArrayList<>(ds.benchTasks());
         names.sort((a, b) -> Integer.compare(TaskCatalog.order(a), TaskCatalog.order(b)));
         Map<String, List<BenchQuestion>> tasks = new LinkedHashMap<>();
@@ -68,6 +72,12 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
             List<BenchQuestion> qs = new ArrayList<>();
             for (BenchSample s : rows.subList(0, Math.min(rows.size(), maxPerTask))) {
                 check(s, task, ds.city(), split);
+                if (s.query().image() != null && training.containsKey(s.query().image().normalize())) {
+                    throw new IOException(s.source() + ": the query image " + ds.dir().relativize(s.query().image())
+                            + " is also a training image (" + training.get(s.query().image().normalize())
+                            + "), so this question would test a trained-on image; rebuild the dataset with"
+                            + " 'ug data build'");
+                }
                 try {
                     qs.add(TaskInputs.question(s));
                 } catch (IllegalArgumentException e) {
@@ -77,6 +87,22 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
             tasks.put(task, List.copyOf(qs));
         }
         return new CityBench(dir, ds, tasks, available);
+    }
+
+    /** Every image of the stage 1 and stage 2 rows, normalised, with the file and line that first names it. */
+    private static Map<Path, String> trainingImages(UgDataset ds) throws IOException {
+        Map<Path, String> out = new HashMap<>();
+        for (String stage : List.of("stage1.jsonl", "stage2.jsonl")) {
+            if (!Files.isRegularFile(ds.dir().resolve(stage))) {
+                continue;
+            }
+            for (UgeSample r : stage.equals("stage1.jsonl") ? ds.stage1() : ds.stage2()) {
+                for (Path image : r.images()) {
+                    out.putIfAbsent(image.normalize(), r.source());
+                }
+            }
+        }
+        return out;
     }
 
     private static void check(BenchSample s, String task, String city, String split) throws IOException {

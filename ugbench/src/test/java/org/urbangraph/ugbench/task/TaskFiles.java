@@ -19,6 +19,7 @@ public final class TaskFiles {
     private final String city;
     private final String split;
     private final Map<String, List<ObjectNode>> rows = new LinkedHashMap<>();
+    private final List<ObjectNode> training = new ArrayList<>();
 
     public TaskFiles(Path dir, String city, String split) {
         this.dir = dir;
@@ -80,6 +81,20 @@ public final class TaskFiles {
         return c;
     }
 
+    /** A stage 1 training row on the given image (written to {@code stage1.jsonl} by {@link #write}). */
+    public void trainingRow(String image, String caption) {
+        ObjectNode row = JSON.createObjectNode();
+        row.putArray("messages").addObject().put("role", "user").put("content", "<image> Describe this street view.");
+        row.putArray("positive_messages").addArray().addObject().put("role", "user").put("content", caption);
+        row.putArray("images").add(image);
+        row.putArray("graphs");
+        row.put("pair_type", "stage1_image_only");
+        row.put("label", 1);
+        row.put("synthetic", true);
+        row.putObject("meta").put("city", city).put("split", "train");
+        training.add(row);
+    }
+
     /** Writes the manifest and every task file. */
     public Path write() throws IOException {
         Files.createDirectories(dir.resolve("bench"));
@@ -97,6 +112,13 @@ public final class TaskFiles {
                 s.append(JSON.writeValueAsString(r)).append('\n');
             }
             Files.writeString(dir.resolve("bench").resolve(e.getKey() + ".jsonl"), s.toString());
+        }
+        if (!training.isEmpty()) {
+            StringBuilder s = new StringBuilder();
+            for (ObjectNode r : training) {
+                s.append(JSON.writeValueAsString(r)).append('\n');
+            }
+            Files.writeString(dir.resolve("stage1.jsonl"), s.toString());
         }
         Files.writeString(dir.resolve("manifest.json"), JSON.writeValueAsString(m));
         return dir;

@@ -68,6 +68,29 @@ class TaskValidationTest {
     }
 
     @Test
+    void aQueryImageThatIsAlsoATrainingImageIsRejected() throws Exception {
+        TaskFiles f = monaco();
+        String a = f.file("images/a.png", "a");
+        String b = f.file("images/b.png", "b");
+        String c = f.file("images/c.png", "c");
+        f.trainingRow(c, "a street by the harbour");
+        ObjectNode ok = f.row("image_to_image", List.of("image"), a, null, "Same place?");
+        TaskFiles.imageCandidate(ok, "b", b);
+        TaskFiles.imageCandidate(ok, "c", c);
+        ok.put("answer", 0);
+        assertEquals(1, CityBench.load(f.write(), 700, Set.of()).tasks().get("image_to_image").size(),
+                "a training image may be a candidate");
+        ObjectNode leak = f.row("image_to_image", List.of("image"), c, null, "Same place?");
+        TaskFiles.imageCandidate(leak, "a", a);
+        TaskFiles.imageCandidate(leak, "b", b);
+        leak.put("answer", 0);
+        IOException e = loadFails(f.write());
+        assertTrue(e.getMessage().contains("image_to_image.jsonl: line 2") && e.getMessage().contains("images/c.png")
+                && e.getMessage().contains("stage1.jsonl: line 1") && e.getMessage().contains("training image"),
+                e.getMessage());
+    }
+
+    @Test
     void aMissingCandidateImageIsNamed() throws Exception {
         TaskFiles f = monaco();
         String img = f.file("images/a.png", "a");

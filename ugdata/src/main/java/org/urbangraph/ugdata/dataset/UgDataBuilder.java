@@ -167,7 +167,8 @@ public final class UgDataBuilder {
 
     /**
      * Copies photos and renders synthetic views (and, for benchmark images, a second view of the same place) in
-     * parallel. A photo's pair is the nearest other photo within 15 m, if any.
+     * parallel. A benchmark photo's pair is the nearest other benchmark photo within 15 m, if any: a training photo
+     * would put a training image among the queries.
      */
     private List<DatasetImage> writeImages(Path dir, OsmData osm, List<DatasetImage> images, List<CameraPose> poses)
             throws IOException {
@@ -228,7 +229,7 @@ public final class UgDataBuilder {
             DatasetImage best = null;
             double bestD = 15;
             for (DatasetImage b : images) {
-                if (b != a && b.pose() == null) {
+                if (b != a && b.pose() == null && b.eval()) {
                     double d = Geo.haversine(a.record().lon(), a.record().lat(), b.record().lon(), b.record().lat());
                     if (d < bestD) {
                         best = b;

@@ -208,14 +208,39 @@ class UgDataBuilderTest {
             }
         }
         assertTrue(dataset.manifest().bench().get("geolocation") > 0);
-        // queries are benchmark images, never training rows
-        Set<String> train = new HashSet<>();
+    }
+
+    @Test
+    void noBenchmarkQueryOrTruthImageIsATrainingImage() throws IOException {
+        Set<String> trainIds = new HashSet<>();
+        Set<Path> trainFiles = new HashSet<>();
         for (UgeSample r : dataset.stage1()) {
-            train.add(r.imageId());
+            trainIds.add(r.imageId());
+            r.images().forEach(f -> trainFiles.add(f.normalize()));
         }
-        for (BenchSample s : dataset.bench("geolocation")) {
-            assertFalse(train.contains(s.query().imageId()), s.query().imageId());
+        int imageQueries = 0;
+        int photoPairs = 0;
+        for (String task : BenchTaskWriter.TASKS) {
+            for (BenchSample s : dataset.bench(task)) {
+                if (s.query().image() != null) {
+                    imageQueries++;
+                    assertFalse(trainFiles.contains(s.query().image().normalize()), task + " " + s.id()
+                            + ": query image " + s.query().image() + " is a training image");
+                    if (task.equals("image_to_image") && !s.query().imageId().endsWith("-view2")) {
+                        photoPairs++;
+                    }
+                }
+                if (s.query().imageId() != null) {
+                    assertFalse(trainIds.contains(s.query().imageId()), task + " " + s.id());
+                }
+                if (task.equals("geolocation") || task.equals("text_to_image") || task.equals("image_to_image")) {
+                    assertFalse(trainFiles.contains(s.truth().image() == null ? null
+                            : s.truth().image().normalize()), task + " " + s.id() + ": truth is a training image");
+                }
+            }
         }
+        assertTrue(imageQueries > 0);
+        assertTrue(photoPairs > 0, "the placed photos give image-to-image pairs of two photos");
     }
 
     static String sha256(Path f) throws Exception {
