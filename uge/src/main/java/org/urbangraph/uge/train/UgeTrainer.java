@@ -8,10 +8,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Parameter;
 import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.tensor.optim.AdamW;
+import org.urbangraph.tensor.optim.DecayRule;
 import org.urbangraph.tensor.optim.GradClip;
 import org.urbangraph.tensor.optim.LrSchedule;
 import org.urbangraph.tensor.optim.ParamGroup;
@@ -20,7 +22,8 @@ import org.urbangraph.uge.model.UgeModel;
 
 /**
  * One UGE training stage: instruction-guided contrastive learning on (query, positive[, hard negative]) examples
- * with InfoNCE over in-batch negatives, AdamW in two parameter groups, linear warm-up then cosine decay, gradient
+ * with InfoNCE over in-batch negatives, AdamW in two parameter groups (each split in two, so that biases and norm
+ * weights take no weight decay, as in the Hugging Face Trainer), linear warm-up then cosine decay, gradient
  * clipping, optional accumulation and gradient caching, seeded shuffling, resumable checkpoints, a JSONL log with a
  * console progress bar, and a PNG loss curve at the end.
  *
@@ -28,6 +31,9 @@ import org.urbangraph.uge.model.UgeModel;
  * checkpoint holds the weights, the optimizer state, the data position and the position of every random stream.
  */
 public final class UgeTrainer {
+
+    /** Suffix of the optimizer group that holds a group's biases and norm weights (no weight decay). */
+    static final String NO_DECAY = ".no_decay";
 
     private final UgeModel model;
     private final List<TrainingExample> data;
@@ -54,19 +60,26 @@ public final class UgeTrainer {
         this.data = List.copyOf(data);
         this.cfg = cfg;
         List<ParamGroup> groups = new ArrayList<>();
+        Set<Parameter> exempt = DecayRule.exempt(model.backbone().module(), model.graphEncoder());
         for (Map.Entry<String, Map<String, Parameter>> g : model.parameterGroups().entrySet()) {
             // UGE stage 2: the graph encoder at the base rate, LoRA and the rest at otherLrFactor of it
             double lr = cfg.stage() == 2 && !g.getKey().equals("graph_encoder") ? cfg.lr() * cfg.otherLrFactor() : cfg.lr();
-            Map<String, Parameter> trainable = new LinkedHashMap<>();
+            // each group in two, as the authors' Trainer does: biases and norm weights take no weight decay
+            Map<String, Parameter> decay = new LinkedHashMap<>();
+            Map<String, Parameter> noDecay = new LinkedHashMap<>();
             g.getValue().forEach((k, p) -> {
                 if (p.trainable()) {
-                    trainable.put(k, p);
+                    (exempt.contains(p) ? noDecay : decay).put(k, p);
                 }
             });
-            if (!trainable.isEmpty()) {
-                groups.add(new ParamGroup(g.getKey(), trainable, lr, cfg.weightDecay()));
-                allParams.putAll(trainable);
+            if (!decay.isEmpty()) {
+                groups.add(new ParamGroup(g.getKey(), decay, lr, cfg.weightDecay()));
             }
+            if (!noDecay.isEmpty()) {
+                groups.add(new ParamGroup(g.getKey() + NO_DECAY, noDecay, lr, 0.0));
+            }
+            allParams.putAll(decay);
+            allParams.putAll(noDecay);
         }
         this.optimizer = new AdamW(groups);
         this.streams = new ArrayList<>();
@@ -96,6 +109,11 @@ public final class UgeTrainer {
         return allParams;
     }
 
+    /** The optimizer's parameter groups (learning rate, weight decay). */
+    public List<ParamGroup> groups() {
+        return optimizer.groups();
+    }
+
     /**
      * Continues from the latest complete checkpoint under {@code out/checkpoints}, if there is one: weights,
      * optimizer, data position and random streams. Returns whether a checkpoint was found.
@@ -123,7 +141,7 @@ public final class UgeTrainer {
             state.step++;
             Map<String, Double> lrs = new LinkedHashMap<>();
             for (ParamGroup g : optimizer.groups()) {
-                lrs.put(g.name(), g.lr());
+                lrs.putIfAbsent(g.name().replace(NO_DECAY, ""), g.lr());
             }
             state.lastLoss = loss;
             log.write(state.step, state.epoch, loss, lrs, state.lastGradNorm, batch.size() / seconds);

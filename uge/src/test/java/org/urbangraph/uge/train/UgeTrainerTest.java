@@ -104,6 +104,43 @@ class UgeTrainerTest {
     }
 
     @Test
+    void biasesAndNormWeightsTakeNoWeightDecay(@TempDir Path tmp) throws Exception {
+        UgeModel s1 = UgeModels.stage1(TinyWorld.backbone(), true, 1, 24);
+        new UgeTrainer(s1, stage1(), TrainConfig.uge(1, 4, 1, 1, tmp.resolve("s1"))).run(null);
+        UgeModel s2 = UgeModels.stage2(tmp.resolve("s1").resolve("model"), null, 9);
+        List<TrainingExample> data = TrainingExample.of(UgDataset.open(TinyWorld.monaco()).stage2());
+        UgeTrainer t = new UgeTrainer(s2, data, TrainConfig.uge(2, 4, 1, 1, tmp.resolve("s2")));
+        Map<String, Double> decayOf = new java.util.HashMap<>();
+        Map<String, String> groupOf = new java.util.HashMap<>();
+        for (var g : t.groups()) {
+            assertEquals(g.name().endsWith(UgeTrainer.NO_DECAY) ? 0.0 : 0.1, g.weightDecay(), g.name());
+            g.params().forEach((k, p) -> {
+                decayOf.put(k, g.weightDecay());
+                groupOf.put(k, g.name());
+            });
+        }
+        assertEquals(t.parameters().keySet(), decayOf.keySet(), "every trainable parameter in exactly one group");
+        assertEquals(List.of("lora", "lora.no_decay", "graph_encoder", "graph_encoder.no_decay"),
+                t.groups().stream().map(g -> g.name()).toList());
+        // in this model the biases and norm weights are exactly its vectors: projections, LoRA factors, embedding
+        // rows and the attention vectors of GATv2 (heads x channels) all have two or more dimensions
+        int exempt = 0;
+        for (Map.Entry<String, Double> e : decayOf.entrySet()) {
+            boolean vector = t.parameters().get(e.getKey()).shape().length == 1;
+            assertEquals(vector ? 0.0 : 0.1, e.getValue(), e.getKey());
+            exempt += vector ? 1 : 0;
+        }
+        assertTrue(exempt > 10, exempt + " exempt parameters");
+        assertTrue(decayOf.keySet().stream().anyMatch(k -> k.startsWith("base.") && k.endsWith("norm.weight")
+                && decayOf.get(k) == 0.0), "the decoder's RMSNorm weights are exempt: " + decayOf.keySet());
+        assertEquals("lora", groupOf.get("new_token_rows.weight"));
+        assertTrue(decayOf.keySet().stream().anyMatch(k -> k.startsWith("graph_encoder.") && k.endsWith(".bias")
+                && decayOf.get(k) == 0.0), "graph-encoder biases are exempt");
+        assertTrue(decayOf.keySet().stream().anyMatch(k -> k.contains("lora_A") && decayOf.get(k) == 0.1),
+                "LoRA factors decay");
+    }
+
+    @Test
     void stageTwoStartsFromStageOneAndTrainsTheGraphEncoderFaster(@TempDir Path tmp) throws Exception {
         UgeModel s1 = UgeModels.stage1(TinyWorld.backbone(), true, 1, 24);
         new UgeTrainer(s1, stage1(), TrainConfig.uge(1, 4, 2, 1, tmp.resolve("s1"))).run(null);
