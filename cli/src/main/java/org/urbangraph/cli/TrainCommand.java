@@ -109,6 +109,11 @@ public final class TrainCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "stage 2 needs --model: the model directory "
                     + "of a stage-1 run (for example <stage-1 out>/model)");
         }
+        String earlier = resume ? null : UgeTrainer.existingRun(out);
+        if (earlier != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), out + " already holds a training run ("
+                    + earlier + "); add --resume to continue it, or choose another --out");
+        }
         List<TrainingExample> examples = new ArrayList<>();
         for (Path d : data) {
             UgDataset ds = UgDataset.open(d);

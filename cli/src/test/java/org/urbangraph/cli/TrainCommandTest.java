@@ -68,6 +68,13 @@ class TrainCommandTest {
                     Files.readAllBytes(out.resolve("model").resolve(f)), f + " equals the uninterrupted run's");
         }
         assertEquals(steps, Files.readAllLines(out.resolve("train_log.jsonl")).size());
+
+        // a fresh run into the same --out would mix its checkpoints and log with this one's
+        StringWriter err3 = new StringWriter();
+        assertEquals(2, run(err3, args(out, steps)), err3.toString());
+        assertTrue(err3.toString().contains("already holds a training run (checkpoints/step-000014)")
+                && err3.toString().contains("--resume"), err3.toString());
+        assertEquals(steps, Files.readAllLines(out.resolve("train_log.jsonl")).size(), "the log is untouched");
     }
 
     @Test

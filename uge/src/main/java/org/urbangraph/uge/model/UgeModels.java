@@ -49,6 +49,10 @@ public final class UgeModels {
      */
     public static UgeModel stage2(Path stage1Dir, GraphEncoderConfig encoderConfig, long seed) throws IOException {
         UgeModel s1 = UgeCheckpoint.load(stage1Dir, null, true, seed);
+        if (s1.graphEncoder() != null) {
+            throw new IOException(stage1Dir + ": a stage-2 model (it has a graph encoder); stage 2 starts from the "
+                    + "model directory of a stage-1 run");
+        }
         GraphEncoderConfig cfg = encoderConfig != null ? encoderConfig
                 : GraphEncoderConfig.uge(s1.model().hiddenSize());
         GraphEncoder ge = new GraphEncoder(cfg, seed + 1);

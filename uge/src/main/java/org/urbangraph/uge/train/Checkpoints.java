@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,7 +26,8 @@ import org.urbangraph.uge.model.UgeModel;
 /**
  * Resumable training checkpoints under {@code <out>/checkpoints/step-NNNNNN/}: {@code model/} (a UGE model
  * directory), {@code trainer/} (optimizer state and {@code trainer_state.json}). A checkpoint is built in a temporary
- * directory and renamed into place, so a run killed while writing leaves the previous checkpoint intact;
+ * directory, flushed to the disk and renamed into place, so a run killed while writing (or a machine that stops)
+ * leaves the previous checkpoint intact;
  * {@code checkpoints/latest} names the newest complete one.
  */
 final class Checkpoints {
@@ -53,14 +56,49 @@ final class Checkpoints {
         }
         Files.writeString(tmp.resolve("trainer").resolve("trainer_state.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
+        // every file reaches the disk before the directory is renamed into place, and the rename before "latest"
+        // names it: after a crash of the machine (not only of the process) a checkpoint that looks complete is
+        sync(tmp);
         Path dest = root.resolve(name);
         deleteTree(dest);
         move(tmp, dest);
+        syncOne(root);
         Path latestTmp = root.resolve("latest.tmp");
         Files.writeString(latestTmp, name + "\n");
+        syncOne(latestTmp);
         move(latestTmp, root.resolve("latest"));
+        syncOne(root);
         prune(root, keep, name);
         return dest;
+    }
+
+    /** Flushes every file under dir, and the directories themselves, to the disk. */
+    private static void sync(Path dir) throws IOException {
+        List<Path> all;
+        try (Stream<Path> s = Files.walk(dir)) {
+            all = s.toList();
+        }
+        // files first, then directories from the deepest up, so that each directory entry names flushed data
+        for (Path p : all) {
+            if (Files.isRegularFile(p)) {
+                syncOne(p);
+            }
+        }
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (Files.isDirectory(all.get(i))) {
+                syncOne(all.get(i));
+            }
+        }
+    }
+
+    private static void syncOne(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            if (!Files.isDirectory(p)) {
+                throw e; // some file systems cannot open a directory for syncing; its entries are then the OS's job
+            }
+        }
     }
 
     /** The newest complete checkpoint, or null. */

@@ -46,6 +46,7 @@ public final class UgeTrainer {
     private final LrSchedule schedule;
     private final TrainLog log;
     private Path lastCheckpoint;
+    private boolean resumeAsked;
 
     /**
      * @param model the model to train (its trainable parameters are the ones that train)
@@ -109,6 +110,19 @@ public final class UgeTrainer {
         return allParams;
     }
 
+    /**
+     * What in {@code out} shows an earlier training run there (its newest checkpoint, or a non-empty
+     * {@code train_log.jsonl}), or null when there is none.
+     */
+    public static String existingRun(Path out) throws IOException {
+        Path ckpt = Checkpoints.latest(out);
+        if (ckpt != null) {
+            return out.relativize(ckpt).toString();
+        }
+        Path log = out.resolve("train_log.jsonl");
+        return Files.isRegularFile(log) && Files.size(log) > 0 ? log.getFileName().toString() : null;
+    }
+
     /** The optimizer's parameter groups (learning rate, weight decay). */
     public List<ParamGroup> groups() {
         return optimizer.groups();
@@ -119,8 +133,10 @@ public final class UgeTrainer {
      * optimizer, data position and random streams. Returns whether a checkpoint was found.
      */
     public boolean resume() throws IOException {
+        resumeAsked = true;
         Path ckpt = Checkpoints.latest(cfg.out());
         if (ckpt == null) {
+            log.truncateAfter(0); // the steps of a run that died before its first checkpoint are done again
             return false;
         }
         Checkpoints.restore(ckpt, model, optimizer, state, streams);
@@ -131,6 +147,11 @@ public final class UgeTrainer {
 
     /** Runs the remaining steps; prints progress to {@code console} (may be null). Returns the final model directory. */
     public Path run(PrintWriter console) throws IOException {
+        String earlier = resumeAsked ? null : existingRun(cfg.out());
+        if (earlier != null) {
+            throw new IllegalStateException(cfg.out() + " already holds a training run (" + earlier + "); resume it "
+                    + "or train into another directory, so that the two runs' checkpoints and logs do not mix");
+        }
         model.train(true);
         Progress progress = new Progress(console, totalSteps, state.step);
         while (state.step < totalSteps) {

@@ -49,6 +49,10 @@ class UgeTrainerTest {
         assertTrue(Files.isRegularFile(out.resolve("model").resolve("uge.json")));
         assertTrue(Files.isRegularFile(out.resolve("model").resolve("backbone").resolve("model.safetensors")),
                 "the trained base weights are saved with the model");
+        UgeTrainer again = new UgeTrainer(UgeModels.stage1(TinyWorld.backbone(), true, 1, 24), data, cfg);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> again.run(null));
+        assertTrue(e.getMessage().contains("already holds a training run (checkpoints/step-000030)"), e.getMessage());
+        assertEquals(30, Files.readAllLines(out.resolve("train_log.jsonl")).size(), "the first run's log is kept");
     }
 
     @Test
@@ -155,5 +159,8 @@ class UgeTrainerTest {
         UgeModel loaded = UgeCheckpoint.load(tmp.resolve("s2").resolve("model"), null);
         assertNotNull(loaded.graphEncoder());
         assertEquals(2, UgeCheckpoint.info(tmp.resolve("s2").resolve("model")).stage());
+        java.io.IOException e = assertThrows(java.io.IOException.class,
+                () -> UgeModels.stage2(tmp.resolve("s2").resolve("model"), null, 9));
+        assertTrue(e.getMessage().contains("a stage-2 model"), e.getMessage());
     }
 }
