@@ -52,5 +52,24 @@ class QuickstartCommandTest {
         }
         assertTrue(Files.isRegularFile(out.resolve("stage2").resolve("model").resolve("graph_encoder.safetensors")));
         assertTrue(Files.size(out.resolve("report").resolve("report.html")) > 10_000);
+        // questions of more than 10 candidates (Monaco, with its 29 placed photos, has enough images for 20), so that
+        // Hit@10 is not 1 by construction
+        boolean informativeHit10 = false;
+        for (JsonNode r : rows) {
+            informativeHit10 |= r.get("city").asText().equals("monaco") && r.get("chance").get("hit@10").asDouble() < 1;
+        }
+        assertTrue(informativeHit10, "some questions have more than 10 candidates");
+
+        // a second run into the same folder starts again rather than mixing with the first
+        StringWriter again = new StringWriter();
+        cl.setErr(new PrintWriter(again));
+        code = cl.execute("quickstart", "--out", out.toString(), "--views", "10", "--stage1-steps", "2",
+                "--stage2-steps", "2", "--batch-size", "4", "--bench-max", "4", "--tokenizer",
+                Fixtures.path("tokenizer", "qwen2").toString());
+        assertEquals(0, code, again.toString());
+        assertTrue(again.toString().contains("replacing the previous run's"), again.toString());
+        for (String stage : new String[] {"stage1", "stage2"}) {
+            assertEquals(2, Files.readAllLines(out.resolve(stage).resolve("train_log.jsonl")).size(), stage);
+        }
     }
 }
