@@ -87,6 +87,19 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         if (n.path("fan_in_fan_out").asBoolean(false)) {
             throw new IllegalArgumentException(file + ": fan_in_fan_out adapters (Conv1D layers) are not supported");
         }
+        // settings that give layers their own rank, scale or extra trained weights: ignoring them would load the
+        // adapter with the wrong numbers
+        for (String key : List.of("alpha_pattern", "rank_pattern", "layers_to_transform", "modules_to_save",
+                "exclude_modules")) {
+            JsonNode v = n.get(key);
+            if (v != null && !v.isNull() && !((v.isObject() || v.isArray()) && v.isEmpty())) {
+                throw new IllegalArgumentException(file + ": key '" + key + "' is " + v + "; adapters with per-layer "
+                        + "patterns, a layer selection, exclusions or modules to save are not supported");
+            }
+        }
+        if (n.path("lora_bias").asBoolean(false)) {
+            throw new IllegalArgumentException(file + ": key 'lora_bias' is true; LoRA biases are not supported");
+        }
         JsonNode t = n.get("target_modules");
         List<String> names = null;
         String regex = null;

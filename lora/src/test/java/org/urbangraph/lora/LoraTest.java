@@ -159,5 +159,18 @@ class LoraTest {
                 + "\"use_dora\":true}");
         e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir));
         assertTrue(e.getMessage().contains("DoRA"), e.getMessage());
+        // per-layer settings that would change the adapter's numbers are refused by name, not ignored
+        for (String extra : new String[] {"\"alpha_pattern\":{\"q_proj\":64}", "\"rank_pattern\":{\"q_proj\":4}",
+            "\"layers_to_transform\":[0]", "\"modules_to_save\":[\"lm_head\"]", "\"exclude_modules\":[\"x\"]",
+            "\"lora_bias\":true"}) {
+            String key = extra.substring(1, extra.indexOf('"', 1));
+            Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":2,"
+                    + "\"target_modules\":[\"q_proj\"],\"alpha_pattern\":{},\"rank_pattern\":{},"
+                    + "\"layers_to_transform\":null,\"modules_to_save\":null,\"exclude_modules\":null,"
+                    + "\"lora_bias\":false," + extra + "}");
+            e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir), key);
+            assertTrue(e.getMessage().contains("adapter_config.json") && e.getMessage().contains("'" + key + "'"),
+                    e.getMessage());
+        }
     }
 }
