@@ -97,6 +97,50 @@ final class Columns {
         return out;
     }
 
+    /**
+     * For a linear-probe task: what ranking the classes by their training-fold frequency scores on the column's test
+     * rows (weighted by questions over the column's cities), or null when the task has no probe rows there.
+     */
+    static Map<Metric, Double> prior(List<ResultRow> rows, Line line, Column col) {
+        double[] sums = new double[Metric.ALL.size()];
+        int total = 0;
+        for (ResultRow r : rows) {
+            if (r.probe() == null || !r.variant().equals(line.variant()) || !r.mode().equals(line.mode())
+                    || r.n() == 0) {
+                continue;
+            }
+            if (col.pooled() ? r.split().equals(col.split()) : r.city().equals(col.city())) {
+                for (Metric m : Metric.ALL) {
+                    sums[m.ordinal()] += r.probe().prior().get(m) * r.n();
+                }
+                total += r.n();
+            }
+        }
+        if (total == 0) {
+            return null;
+        }
+        Map<Metric, Double> out = new EnumMap<>(Metric.class);
+        for (Metric m : Metric.ALL) {
+            out.put(m, sums[m.ordinal()] / total);
+        }
+        return out;
+    }
+
+    /** "Monaco 4, Andorra 1": test rows a probe left out (class unseen in training), per city, for one line. */
+    static String excluded(List<ResultRow> rows, Line line) {
+        StringBuilder s = new StringBuilder();
+        for (ResultRow r : rows) {
+            if (r.probe() != null && r.probe().excludedRows() > 0 && r.variant().equals(line.variant())
+                    && r.mode().equals(line.mode())) {
+                s.append(s.isEmpty() ? "" : ", ").append(r.city()).append(' ').append(r.probe().excludedRows());
+            }
+        }
+        return s.toString();
+    }
+
+    /** Below this many questions a cell's percentile-bootstrap interval is marked as too narrow to trust. */
+    static final int FEW = 20;
+
     /** "0.42 / 0.61 / 0.75 / 0.90 · 0.55". */
     static String compact(Map<Metric, Double> v) {
         if (v == null) {

@@ -73,10 +73,14 @@ final class HtmlReport {
             if (task.startsWith("perception_")) {
                 h.append("<p class=\"meta\">Labels derived from OpenStreetMap within 200 m of the image (the authors'"
                         + " human perception labels are not available).");
-                rows.stream().filter(x -> x.probe() != null).findFirst().ifPresent(p -> h.append(String.format(
-                        Locale.ROOT, " Linear probe: ridge regression on the <code>fold: train</code> rows, ridge by"
-                                + " leave-one-out; ranking classes by training frequency alone gives Hit@1 %.2f"
-                                + " (%s).", p.probe().prior().get(Metric.HIT_1), esc(p.city()))));
+                if (rows.stream().anyMatch(x -> x.probe() != null)) {
+                    String left = Columns.excluded(rows, Columns.lines(rows).getFirst());
+                    h.append(" Linear probe: ridge regression on the <code>fold: train</code> rows, ridge by"
+                            + " leave-one-out. <em>Class frequency</em>: ranking the classes by how often they occur in"
+                            + " the training fold, on the same test rows: the floor a probe reaches with no"
+                            + " information from the embedding.").append(left.isEmpty() ? "" : " Test rows left out"
+                            + " because their class never occurs in the training fold: " + esc(left) + ".");
+                }
                 h.append("</p>\n");
             }
             h.append("</section>\n");
@@ -124,6 +128,7 @@ final class HtmlReport {
         }
         h.append("</tr>\n");
         List<Columns.Line> lines = Columns.lines(rows);
+        boolean few = false;
         for (Columns.Line line : lines) {
             h.append("<tr><td>").append(esc(Columns.lineLabel(line))).append("</td>");
             for (Columns.Column c : cols) {
@@ -136,8 +141,9 @@ final class HtmlReport {
                                 && x.mode().equals(line.mode()) && x.city().equals(c.city())).findFirst().orElseThrow();
                 if (row != null) {
                     Estimate e = row.get(Metric.HIT_1);
-                    h.append(String.format(Locale.ROOT, "<br><span class=\"ci\">Hit@1 95%% CI [%.2f, %.2f], n=%d</span>",
-                            e.low(), e.high(), row.n()));
+                    h.append(String.format(Locale.ROOT, "<br><span class=\"ci\">Hit@1 95%% CI [%.2f, %.2f], n=%d%s</span>",
+                            e.low(), e.high(), row.n(), row.n() < Columns.FEW ? " \u2020" : ""));
+                    few |= row.n() < Columns.FEW;
                 } else if (v != null) {
                     h.append("<br><span class=\"ci\">n=").append(n[0]).append("</span>");
                 }
@@ -150,7 +156,21 @@ final class HtmlReport {
             h.append("<td class=\"num chance\">").append(esc(Columns.compact(Columns.chance(rows, lines.getFirst(), c))))
                     .append("</td>");
         }
-        h.append("</tr></table>\n<p class=\"ci\">Cells: Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR.</p>\n");
+        h.append("</tr>");
+        if (rows.stream().anyMatch(x -> x.probe() != null)) {
+            h.append("\n<tr><td class=\"chance\">class frequency</td>");
+            for (Columns.Column c : cols) {
+                Map<Metric, Double> p = Columns.prior(rows, lines.getFirst(), c);
+                h.append("<td class=\"num chance\">").append(p == null ? "" : esc(Columns.compact(p))).append("</td>");
+            }
+            h.append("</tr>");
+        }
+        h.append("</table>\n<p class=\"ci\">Cells: Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR.");
+        if (few) {
+            h.append(" \u2020 Fewer than ").append(Columns.FEW).append(" questions: a percentile bootstrap understates"
+                    + " the uncertainty of so few (with no hit at all it gives [0.00, 0.00]).");
+        }
+        h.append("</p>\n");
     }
 
     private static void examples(StringBuilder h, BenchResults r) throws IOException {

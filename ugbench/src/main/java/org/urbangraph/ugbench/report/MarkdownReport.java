@@ -58,16 +58,27 @@ final class MarkdownReport {
             for (Columns.Column c : cols) {
                 md.append(" *").append(Columns.compact(Columns.chance(rows, lines.getFirst(), c))).append("* |");
             }
+            boolean probe = rows.stream().anyMatch(x -> x.probe() != null);
+            if (probe) {
+                md.append("\n| *class frequency* |");
+                for (Columns.Column c : cols) {
+                    Map<Metric, Double> p = Columns.prior(rows, lines.getFirst(), c);
+                    md.append(p == null ? " |" : " *" + Columns.compact(p) + "* |");
+                }
+            }
             md.append("\n\nQuestions: ");
             for (int c = 0; c < cols.size(); c++) {
                 md.append(c == 0 ? "" : ", ").append(cols.get(c).header()).append(" ").append(ns[c]);
             }
             md.append(".");
-            ResultRow probe = rows.stream().filter(x -> x.probe() != null).findFirst().orElse(null);
-            if (probe != null) {
-                md.append(String.format(Locale.ROOT, " Linear probe: ridge regression fitted on the `fold: train` rows"
-                        + " (lambda by leave-one-out); ranking classes by their training frequency scores Hit@1 %.2f"
-                        + " in %s.", probe.probe().prior().get(Metric.HIT_1), probe.city()));
+            if (probe) {
+                String left = Columns.excluded(rows, lines.getFirst());
+                md.append(" Linear probe: ridge regression fitted on the `fold: train` rows (lambda by leave-one-out)."
+                        + " *class frequency*: ranking the classes by how often they occur in the training fold, on the"
+                        + " same test rows: the floor a probe reaches with no information from the embedding, above"
+                        + " which a variant has learnt something (uniform chance is lower)."
+                        + (left.isEmpty() ? "" : " Test rows left out because their class never occurs in the"
+                                + " training fold: " + left + "."));
             }
             if (task.startsWith("perception_")) {
                 md.append(" Labels are derived from OpenStreetMap around the image, not human perception scores.");

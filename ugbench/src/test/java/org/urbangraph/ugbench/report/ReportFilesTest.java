@@ -92,10 +92,36 @@ class ReportFilesTest {
         assertTrue(md.contains("| oracle · image+graph | 1.00 / 1.00 / 1.00 / 1.00 · 1.00 |"), md);
         assertTrue(md.contains("| *chance* |"), md);
         assertTrue(md.contains("OSM-derived labels"), md);
+        // a probe task's table ends with the class-frequency floor of each city, from the rows' own priors
+        int probeTables = 0;
+        for (String task : results.tasks()) {
+            List<org.urbangraph.ugbench.ResultRow> rows = results.rows(task);
+            if (rows.stream().noneMatch(x -> x.probe() != null)) {
+                assertFalse(tableOf(md, task).contains("*class frequency*"), task);
+                continue;
+            }
+            probeTables++;
+            Columns.Line first = Columns.lines(rows).getFirst();
+            StringBuilder expected = new StringBuilder("| *class frequency* |");
+            for (Columns.Column c : Columns.columns(results)) {
+                var row = rows.stream().filter(x -> !c.pooled() && x.city().equals(c.city())
+                        && x.variant().equals(first.variant()) && x.mode().equals(first.mode())).findFirst();
+                expected.append(row.isEmpty() ? " |" : " *" + Columns.compact(row.get().probe().prior()) + "* |");
+            }
+            assertTrue(tableOf(md, task).contains(expected + "\n"), expected + " in\n" + tableOf(md, task));
+        }
+        assertTrue(probeTables > 0, "the test cities have probe tasks");
         try (Stream<Path> s = Files.list(out)) {
             assertEquals(Set.of("results.json", "results.md", "report.html"),
                     Set.copyOf(s.map(p -> p.getFileName().toString()).toList()), "no temporary files remain");
         }
+    }
+
+    /** The markdown of one task's section: from its title line to the next title. */
+    private static String tableOf(String md, String task) {
+        int at = md.indexOf("(`" + task + "`)");
+        int end = md.indexOf("\n## ", at);
+        return md.substring(at, end < 0 ? md.length() : end);
     }
 
     @Test
