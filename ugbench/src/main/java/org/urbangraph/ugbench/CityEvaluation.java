@@ -245,7 +245,10 @@ final class CityEvaluation {
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
             }
-            java.util.Arrays.sort(order, (a, b) -> Double.compare(sc[b], sc[a]));
+            // best first; the truth after the candidates it ties with, as its rank counts ties against it
+            int truth = q.answer();
+            java.util.Arrays.sort(order, (a, b) -> sc[a] != sc[b] ? Double.compare(sc[b], sc[a])
+                    : Boolean.compare(a == truth, b == truth));
             List<QueryExample.Pick> top = new ArrayList<>();
             for (int r = 0; r < Math.min(5, order.length); r++) {
                 top.add(pick(q, order[r], sc[order[r]]));

@@ -178,7 +178,8 @@ final class HtmlReport {
             return;
         }
         h.append("<section id=\"examples\"><h2>Example queries</h2>\n<p>Blue: the camera and its field of view. Green"
-                + " ring: the truth. Numbered: the top five, green when it is the truth.</p>\n");
+                + " ring: the truth. Numbered: the top five, green when it is the truth. A truth that ties with other"
+                + " candidates is ranked and listed after them (the metrics average over the tie).</p>\n");
         Map<Path, GraphFile> graphs = new HashMap<>();
         for (QueryExample ex : r.examples()) {
             GraphFile g = graphs.get(ex.datasetDir());
