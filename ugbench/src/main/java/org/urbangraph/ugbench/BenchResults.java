@@ -40,7 +40,8 @@ public record BenchResults(Settings settings, List<CityInfo> cities, List<Varian
 
     /**
      * Results of separate runs on the same datasets and settings as one (e.g. a model evaluated before training and
-     * again after each stage), variants in the order given.
+     * again after each stage), variants in the order given. Runs must agree on the settings, the cities and each
+     * city's tasks and question counts.
      */
     public static BenchResults merge(List<BenchResults> parts) {
         if (parts.isEmpty()) {
@@ -61,6 +62,16 @@ public record BenchResults(Settings settings, List<CityInfo> cities, List<Varian
             if (!cities.equals(first.cities().stream().map(CityInfo::city).toList())) {
                 throw new IllegalArgumentException("runs on different cities: "
                         + first.cities().stream().map(CityInfo::city).toList() + " and " + cities);
+            }
+            // the same questions: the same tasks, the same number of rows in each task file and used from it
+            for (int c = 0; c < cities.size(); c++) {
+                CityInfo x = first.cities().get(c);
+                CityInfo y = p.cities().get(c);
+                if (!x.questions().equals(y.questions()) || !x.available().equals(y.available())) {
+                    throw new IllegalArgumentException("runs on different questions in " + x.city() + ": "
+                            + x.questions() + " of " + x.available() + " and " + y.questions() + " of "
+                            + y.available() + " (another --tasks selection, or a rebuilt dataset)");
+                }
             }
             for (VariantInfo v : p.variants()) {
                 if (variants.stream().anyMatch(x -> x.name().equals(v.name()))) {

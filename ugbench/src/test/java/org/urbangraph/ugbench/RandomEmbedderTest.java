@@ -105,6 +105,14 @@ class RandomEmbedderTest {
         String table = UgBench.table(both);
         assertTrue(table.contains("before · text") && table.contains("after · text"), table);
         assertThrows(IllegalArgumentException.class, () -> BenchResults.merge(List.of(a, a)));
+        // a run on fewer questions of the same city (another task selection or a rebuilt dataset) does not merge
+        BenchResults.CityInfo c = b.cities().getFirst();
+        BenchResults fewer = new BenchResults(b.settings(), List.of(new BenchResults.CityInfo(c.city(), c.name(),
+                c.split(), c.dir(), c.attribution(), java.util.Map.of("geolocation", 40), c.available())),
+                b.variants(), b.rows(), b.pooled(), b.examples(), b.notes());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BenchResults.merge(List.of(a, fewer)));
+        assertTrue(e.getMessage().contains("different questions in town"), e.getMessage());
     }
 
     private static double harmonic(int n) {

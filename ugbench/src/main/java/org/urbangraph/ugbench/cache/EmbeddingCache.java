@@ -100,7 +100,7 @@ public final class EmbeddingCache {
         crc.update(buf.array(), 0, buf.position());
         buf.putInt((int) crc.getValue());
         try {
-            AtomicFiles.write(file(key), buf.array());
+            AtomicFiles.write(file(key), buf.array(), false);
         } catch (IOException e) {
             throw new UncheckedIOException("embedding cache " + file(key) + ": cannot write (" + e.getMessage() + ")", e);
         }

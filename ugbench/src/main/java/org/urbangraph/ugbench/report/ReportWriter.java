@@ -1,14 +1,18 @@
 package org.urbangraph.ugbench.report;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.urbangraph.ugbench.AtomicFiles;
 import org.urbangraph.ugbench.BenchResults;
 
 /**
- * Writes the three report files into a folder, each atomically: {@code results.json}, {@code results.md},
- * {@code report.html}. Everything is rendered first, so a failure leaves the folder as it was.
+ * Writes the three report files into a folder as a set: {@code results.json}, {@code results.md},
+ * {@code report.html}. Everything is rendered first and written to temporary files, which replace the old ones only
+ * once all three are on the disk, so a failure leaves the folder as it was.
  */
 public final class ReportWriter {
     private ReportWriter() {}
@@ -22,8 +26,10 @@ public final class ReportWriter {
         String md = MarkdownReport.render(results);
         String html = HtmlReport.render(results);
         Files.createDirectories(dir);
-        AtomicFiles.writeString(dir.resolve(JSON), json);
-        AtomicFiles.writeString(dir.resolve(MARKDOWN), md);
-        AtomicFiles.writeString(dir.resolve(HTML), html);
+        Map<Path, byte[]> files = new LinkedHashMap<>();
+        files.put(dir.resolve(JSON), json.getBytes(StandardCharsets.UTF_8));
+        files.put(dir.resolve(MARKDOWN), md.getBytes(StandardCharsets.UTF_8));
+        files.put(dir.resolve(HTML), html.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.writeAll(files);
     }
 }
