@@ -107,7 +107,8 @@ public final class DataCommand implements Callable<Integer> {
                 description = "Candidates per benchmark question, truth included (default: ${DEFAULT-VALUE}).")
         int candidates;
 
-        @Option(names = "--overwrite", description = "Replace an existing dataset directory.")
+        @Option(names = "--overwrite", description = "Replace an existing dataset (or empty directory); any other"
+                + " directory or file at --out is refused.")
         boolean overwrite;
 
         @Option(names = {"-q", "--quiet"}, description = "No progress output.")

@@ -56,6 +56,19 @@ class DataCommandTest {
     }
 
     @Test
+    void overwriteRefusesADirectoryThatIsNotADataset() throws Exception {
+        Path osm = Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz");
+        Path project = tmp.resolve("project");
+        Files.createDirectories(project.resolve("src"));
+        Files.writeString(project.resolve("src/Main.java"), "class Main {}");
+        assertEquals(1, run("data", "build", "--osm", osm.toString(), "--render", "5", "--out", project.toString(),
+                "--overwrite", "-q"));
+        assertTrue(err.toString().contains(project + ": not replaced") && err.toString().contains("not a UGData dataset"),
+                err.toString());
+        assertEquals("class Main {}", Files.readString(project.resolve("src/Main.java")));
+    }
+
+    @Test
     void usageErrorsAreRejectedBeforeAnyWork() {
         assertEquals(2, run("data", "build", "--out", tmp.resolve("y").toString()));
         assertTrue(err.toString().contains("exactly one of --osm FILE and --bundled"), err.toString());

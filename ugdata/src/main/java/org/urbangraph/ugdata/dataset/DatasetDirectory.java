@@ -1,9 +1,11 @@
 package org.urbangraph.ugdata.dataset;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
@@ -12,7 +14,9 @@ import java.util.stream.Stream;
 /**
  * A dataset directory written atomically: everything goes into a hidden temporary sibling, which is renamed to
  * the final name only when complete. A failed build leaves no partial dataset, and an existing dataset is
- * replaced (when allowed) only by a complete one.
+ * replaced (when allowed) only by a complete one. Only a UGData dataset (a directory whose {@code manifest.json}
+ * says {@code "format": "ugdata-1"}) or an empty directory is ever replaced; any other directory or file at the
+ * target is refused and left alone, overwrite or not.
  */
 final class DatasetDirectory implements AutoCloseable {
     private final Path target;
@@ -26,11 +30,11 @@ final class DatasetDirectory implements AutoCloseable {
 
     static DatasetDirectory create(Path target, boolean overwrite) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
-        if (Files.exists(abs) && !overwrite) {
-            throw new FileAlreadyExistsException(abs.toString(), null,
-                    "dataset directory exists; remove it or allow overwriting");
-        }
         Path parent = abs.getParent();
+        if (parent == null) {
+            throw new IOException(abs + ": a dataset cannot be written at the root of a file system");
+        }
+        checkReplaceable(abs, overwrite);
         Files.createDirectories(parent);
         Path temp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
         return new DatasetDirectory(abs, temp);
@@ -47,10 +51,8 @@ final class DatasetDirectory implements AutoCloseable {
 
     void commit(boolean overwrite) throws IOException {
         Path old = null;
-        if (Files.exists(target)) {
-            if (!overwrite) {
-                throw new FileAlreadyExistsException(target.toString(), null, "dataset directory appeared during the build");
-            }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            checkReplaceable(target, overwrite);
             old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
             Files.delete(old);
             move(target, old);
@@ -59,6 +61,52 @@ final class DatasetDirectory implements AutoCloseable {
         committed = true;
         if (old != null) {
             deleteTree(old);
+        }
+    }
+
+    /**
+     * Throws unless {@code target} is absent, or may be replaced: {@code overwrite} is set and it is a UGData dataset
+     * or an empty directory.
+     */
+    static void checkReplaceable(Path target, boolean overwrite) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!overwrite) {
+            throw new FileAlreadyExistsException(target.toString(), null,
+                    "dataset directory exists; remove it or allow overwriting");
+        }
+        String why;
+        if (Files.isSymbolicLink(target)) {
+            why = "a symbolic link";
+        } else if (!Files.isDirectory(target)) {
+            why = "a file, not a dataset directory";
+        } else if (isEmptyDirectory(target) || isDataset(target)) {
+            return;
+        } else {
+            why = "a directory that is not a UGData dataset (no manifest.json with format " + DatasetManifest.FORMAT
+                    + ")";
+        }
+        throw new FileAlreadyExistsException(target.toString(), null, "not replaced: it is " + why
+                + "; overwriting replaces only a dataset or an empty directory");
+    }
+
+    private static boolean isEmptyDirectory(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static boolean isDataset(Path dir) {
+        Path m = dir.resolve("manifest.json");
+        if (!Files.isRegularFile(m, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try {
+            JsonNode format = UgDataJson.MAPPER.readTree(m.toFile()).get("format");
+            return format != null && DatasetManifest.FORMAT.equals(format.asText());
+        } catch (IOException | RuntimeException e) {
+            return false; // unreadable or not JSON: not a dataset
         }
     }
 

@@ -94,6 +94,41 @@ class UgDataBuildRulesTest {
     }
 
     @Test
+    void overwriteReplacesOnlyADatasetOrAnEmptyDirectory() throws IOException {
+        Path project = tmp.resolve("project");
+        Files.createDirectories(project.resolve("src"));
+        Files.writeString(project.resolve("src/Main.java"), "class Main {}");
+        FileAlreadyExistsException e = assertThrows(FileAlreadyExistsException.class,
+                () -> UgDataBuilder.build(config(project).render(2).overwrite(true).build()));
+        assertTrue(e.getMessage().startsWith(project.toString() + ": ") && e.getMessage().contains("not a UGData dataset")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        assertEquals("class Main {}", Files.readString(project.resolve("src/Main.java")), "nothing is touched");
+
+        Path file = tmp.resolve("afile");
+        Files.writeString(file, "keep me");
+        e = assertThrows(FileAlreadyExistsException.class,
+                () -> UgDataBuilder.build(config(file).render(2).overwrite(true).build()));
+        assertTrue(e.getMessage().startsWith(file + ": ") && e.getMessage().contains("a file"), e.getMessage());
+        assertEquals("keep me", Files.readString(file));
+
+        Path otherFormat = tmp.resolve("other");
+        Files.createDirectories(otherFormat);
+        Files.writeString(otherFormat.resolve("manifest.json"), "{\"format\": \"something-else\"}");
+        assertThrows(FileAlreadyExistsException.class,
+                () -> UgDataBuilder.build(config(otherFormat).render(2).overwrite(true).build()));
+        assertTrue(Files.exists(otherFormat.resolve("manifest.json")));
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertEquals(List.of("afile", "other", "project"), s.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no temporary directory is left either");
+        }
+
+        Path empty = tmp.resolve("empty");
+        Files.createDirectories(empty);
+        UgDataBuilder.build(config(empty).render(2).overwrite(true).build());
+        assertEquals(2, UgDataset.open(empty).manifest().counts().images());
+    }
+
+    @Test
     void theReaderNamesTheFileAndLineOfABrokenRow() throws IOException {
         Path out = tmp.resolve("g");
         UgDataBuilder.build(config(out).render(4).build());
