@@ -36,8 +36,24 @@ final class DatasetDirectory implements AutoCloseable {
         }
         checkReplaceable(abs, overwrite);
         Files.createDirectories(parent);
-        Path temp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".tmp-");
-        return new DatasetDirectory(abs, temp);
+        return new DatasetDirectory(abs, createTemp(parent, abs.getFileName().toString()));
+    }
+
+    /**
+     * The temporary sibling {@code .NAME.tmp-PID} (or {@code .NAME.tmp-PID-N} when this process already writes one),
+     * made with {@link Files#createDirectory} so that it, and the dataset it becomes, gets the ordinary permissions
+     * of the user's umask ({@link Files#createTempDirectory} would make it owner-only).
+     */
+    private static Path createTemp(Path parent, String name) throws IOException {
+        String base = "." + name + ".tmp-" + ProcessHandle.current().pid();
+        for (int i = 0; i < 10_000; i++) {
+            try {
+                return Files.createDirectory(parent.resolve(i == 0 ? base : base + "-" + i));
+            } catch (FileAlreadyExistsException e) {
+                // another build in this process writes the same dataset: take the next name
+            }
+        }
+        throw new IOException(parent + ": no free name for a temporary directory " + base + "-N");
     }
 
     /** Where files are written until {@link #commit}. */

@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
@@ -126,6 +128,16 @@ class UgDataBuildRulesTest {
         Files.createDirectories(empty);
         UgDataBuilder.build(config(empty).render(2).overwrite(true).build());
         assertEquals(2, UgDataset.open(empty).manifest().counts().images());
+    }
+
+    @Test
+    void aDatasetGetsTheOrdinaryPermissionsOfANewDirectory() throws IOException {
+        Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path out = tmp.resolve("perm");
+        UgDataBuilder.build(config(out).render(2).build());
+        Path reference = Files.createDirectory(tmp.resolve("reference")); // made under the user's umask
+        assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(reference)),
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
     }
 
     @Test
