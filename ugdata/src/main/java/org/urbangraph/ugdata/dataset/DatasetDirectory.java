@@ -2,13 +2,18 @@ package org.urbangraph.ugdata.dataset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -16,7 +21,8 @@ import java.util.stream.Stream;
  * the final name only when complete. A failed build leaves no partial dataset, and an existing dataset is
  * replaced (when allowed) only by a complete one. Only a UGData dataset (a directory whose {@code manifest.json}
  * says {@code "format": "ugdata-1"}) or an empty directory is ever replaced; any other directory or file at the
- * target is refused and left alone, overwrite or not.
+ * target is refused and left alone, overwrite or not. A build that is killed leaves its temporary directory
+ * behind; the next build of the same name removes it once the process that made it is gone.
  */
 final class DatasetDirectory implements AutoCloseable {
     private final Path target;
@@ -28,7 +34,13 @@ final class DatasetDirectory implements AutoCloseable {
         this.temp = temp;
     }
 
-    static DatasetDirectory create(Path target, boolean overwrite) throws IOException {
+    /**
+     * Starts writing {@code target}. Temporary directories of the same name left by builds whose process is gone
+     * (killed before they could clean up) are removed first, and each removal is reported to {@code log}.
+     *
+     * @param log where removals are reported (null: nowhere)
+     */
+    static DatasetDirectory create(Path target, boolean overwrite, PrintStream log) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
         Path parent = abs.getParent();
         if (parent == null) {
@@ -36,7 +48,48 @@ final class DatasetDirectory implements AutoCloseable {
         }
         checkReplaceable(abs, overwrite);
         Files.createDirectories(parent);
+        removeLeftovers(parent, abs.getFileName().toString(), log);
         return new DatasetDirectory(abs, createTemp(parent, abs.getFileName().toString()));
+    }
+
+    /**
+     * Removes {@code .NAME.tmp-PID[-N]} directories in {@code parent} whose process PID no longer runs. A leftover
+     * of a running process (another build, perhaps this one's) is kept; a removal that fails is reported and skipped.
+     */
+    static void removeLeftovers(Path parent, String name, PrintStream log) throws IOException {
+        Pattern leftover = Pattern.compile("\\." + Pattern.quote(name) + "\\.tmp-(\\d+)(?:-\\d+)?");
+        List<Path> stale = new ArrayList<>();
+        try (Stream<Path> s = Files.list(parent)) {
+            for (Path p : s.toList()) {
+                Matcher m = leftover.matcher(p.getFileName().toString());
+                if (m.matches() && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && !running(m.group(1))) {
+                    stale.add(p);
+                }
+            }
+        }
+        for (Path p : stale) {
+            try {
+                deleteTree(p);
+                report(log, "removed " + p + ", left by an interrupted build (its process is gone)");
+            } catch (IOException e) {
+                report(log, "could not remove " + p + ", left by an interrupted build: " + e.getMessage());
+            }
+        }
+    }
+
+    /** Whether the process with this id runs (false for a number no process id can be). */
+    private static boolean running(String pid) {
+        try {
+            return ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static void report(PrintStream log, String message) {
+        if (log != null) {
+            log.println(message);
+        }
     }
 
     /**

@@ -82,7 +82,7 @@ public final class UgDataBuilder {
     private DatasetManifest run() throws IOException {
         log("building UGData for %s (%s, split %s, seed %d) from %s", c.cityName(), c.city(), c.split().label(),
                 c.seed(), c.osm());
-        try (DatasetDirectory out = DatasetDirectory.create(c.out(), c.overwrite())) {
+        try (DatasetDirectory out = DatasetDirectory.create(c.out(), c.overwrite(), c.log())) {
             long t0 = System.nanoTime();
             OsmData osm = OsmReader.read(c.osm(), issues);
             log("read %s: %,d nodes, %,d ways, %,d relations (%d ms)", c.osm().getFileName(), osm.nodesRead(),

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,6 +141,31 @@ class UgDataBuildRulesTest {
         Path reference = Files.createDirectory(tmp.resolve("reference")); // made under the user's umask
         assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(reference)),
                 PosixFilePermissions.toString(Files.getPosixFilePermissions(out)));
+    }
+
+    @Test
+    void leftoversOfKilledBuildsAreRemovedWhenTheirProcessIsGone() throws Exception {
+        Process ended = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-version")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        ended.waitFor();
+        long dead = ended.pid();
+        long alive = ProcessHandle.current().pid();
+        Path parent = Files.createDirectories(tmp.resolve("parent"));
+        Path stale = Files.createDirectories(parent.resolve(".city.tmp-" + dead).resolve("images"));
+        Files.writeString(stale.resolve("a.png"), "half written");
+        Files.createDirectories(parent.resolve(".city.tmp-" + dead + "-2"));
+        Files.createDirectories(parent.resolve(".city.tmp-" + alive + "-7"));   // a build still running
+        Files.createDirectories(parent.resolve(".other.tmp-" + dead));         // another dataset's
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        UgDataBuilder.build(config(parent.resolve("city")).render(2)
+                .log(new PrintStream(log, true, StandardCharsets.UTF_8)).build());
+        try (Stream<Path> s = Files.list(parent)) {
+            assertEquals(List.of(".city.tmp-" + alive + "-7", ".other.tmp-" + dead, "city"),
+                    s.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+        String text = log.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("removed " + parent.resolve(".city.tmp-" + dead) + ", left by an interrupted build")
+                && text.contains("removed " + parent.resolve(".city.tmp-" + dead + "-2") + ","), text);
     }
 
     @Test
