@@ -13,6 +13,7 @@ import org.urbangraph.ugdata.dataset.Split;
 import org.urbangraph.ugdata.dataset.UgDataBuilder;
 import org.urbangraph.ugdata.dataset.UgDataConfig;
 import org.urbangraph.ugdata.dataset.UgDataset;
+import org.urbangraph.ugdata.render.RenderSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -122,6 +123,7 @@ public final class DataCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --osm FILE and --bundled");
             }
             int[] wh = parseSize(size);
+            checkRanges();
             Split splitValue;
             try {
                 splitValue = Split.fromLabel(split);
@@ -183,11 +185,44 @@ public final class DataCommand implements Callable<Integer> {
             return b.build();
         }
 
+        /** Every numeric option in its range, else a usage error naming the option and the range. */
+        private void checkRanges() {
+            if (render != null && render < 0) {
+                usage("--render must be 0 or more, got " + render);
+            }
+            if (!(radius > 0 && Double.isFinite(radius))) {
+                usage("--radius must be a positive, finite number of metres, got " + radius);
+            }
+            if (maxNodes < 1) {
+                usage("--max-nodes must be at least 1, got " + maxNodes);
+            }
+            if (evalFraction != null && !(evalFraction >= 0 && evalFraction <= 1)) {
+                usage("--eval-fraction must be between 0 and 1, got " + evalFraction);
+            }
+            if (benchMax < 0) {
+                usage("--bench-max must be 0 or more, got " + benchMax);
+            }
+            if (candidates < 2) {
+                usage("--candidates must be at least 2 (the truth and one other), got " + candidates);
+            }
+        }
+
+        private void usage(String message) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+
         private int[] parseSize(String s) {
             String[] p = s.toLowerCase(Locale.ROOT).split("x");
             try {
                 if (p.length == 2) {
-                    return new int[] {Integer.parseInt(p[0].strip()), Integer.parseInt(p[1].strip())};
+                    int w = Integer.parseInt(p[0].strip());
+                    int h = Integer.parseInt(p[1].strip());
+                    if (w < RenderSettings.MIN_SIZE || h < RenderSettings.MIN_SIZE || w > RenderSettings.MAX_SIZE
+                            || h > RenderSettings.MAX_SIZE) {
+                        usage("--size must be " + RenderSettings.MIN_SIZE + ".." + RenderSettings.MAX_SIZE
+                                + " pixels a side, got " + s);
+                    }
+                    return new int[] {w, h};
                 }
             } catch (NumberFormatException ignored) {
                 // reported below

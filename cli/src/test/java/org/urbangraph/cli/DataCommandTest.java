@@ -8,6 +8,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
@@ -76,5 +78,35 @@ class DataCommandTest {
         assertTrue(err.toString().contains("--size must look like 448x448"), err.toString());
         assertEquals(2, run("data", "build", "--osm", "a.pbf", "--out", "y", "--split", "test"));
         assertTrue(err.toString().contains("unknown split 'test'"), err.toString());
+    }
+
+    @Test
+    void outOfRangeOptionValuesAreUsageErrors() {
+        String[][] cases = {
+            {"--radius", "NaN", "--radius must be a positive, finite number of metres, got NaN"},
+            {"--radius", "Infinity", "--radius must be a positive, finite number of metres, got Infinity"},
+            {"--radius", "0", "--radius must be a positive, finite number of metres, got 0.0"},
+            {"--render", "-5", "--render must be 0 or more, got -5"},
+            {"--candidates", "1", "--candidates must be at least 2"},
+            {"--size", "0x0", "--size must be 16..8192 pixels a side, got 0x0"},
+            {"--size", "10", "--size must look like 448x448"},
+            {"--eval-fraction", "2", "--eval-fraction must be between 0 and 1, got 2.0"},
+            {"--eval-fraction", "NaN", "--eval-fraction must be between 0 and 1, got NaN"},
+            {"--max-nodes", "0", "--max-nodes must be at least 1, got 0"},
+            {"--bench-max", "-1", "--bench-max must be 0 or more, got -1"},
+        };
+        Path osm = Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz");
+        for (String[] c : cases) {
+            err.getBuffer().setLength(0);
+            Path dir = tmp.resolve("out");
+            List<String> args = new ArrayList<>(List.of("data", "build", "--osm", osm.toString(), "--out", dir.toString(),
+                    "-q", c[0], c[1]));
+            if (!c[0].equals("--render")) {
+                args.addAll(List.of("--render", "2")); // a small build, should a check be missing
+            }
+            assertEquals(2, run(args.toArray(String[]::new)), c[0] + " " + c[1] + ": " + err);
+            assertTrue(err.toString().contains(c[2]), err.toString());
+            assertFalse(Files.exists(dir), "nothing is built");
+        }
     }
 }

@@ -57,8 +57,9 @@ public record UgDataConfig(String city, String cityName, Path osm, Path photos, 
         if (render < 0) {
             throw new IllegalArgumentException("render count must not be negative, got " + render);
         }
-        if (subgraphRadiusM <= 0 || subgraphMaxNodes < 1) {
-            throw new IllegalArgumentException("subgraph radius must be positive and max nodes at least 1");
+        if (!(subgraphRadiusM > 0 && Double.isFinite(subgraphRadiusM)) || subgraphMaxNodes < 1) {
+            throw new IllegalArgumentException("subgraph radius must be a positive, finite number of metres and max"
+                    + " nodes at least 1, got " + subgraphRadiusM + " m and " + subgraphMaxNodes);
         }
         if (s2Level < 0 || s2Level > 30 || maxImagesPerCell < 1 || maxHops < 1 || maxPathsPerNode < 1) {
             throw new IllegalArgumentException("S2 level must be 0..30; images per cell, hops and paths per node at least 1");

@@ -13,6 +13,10 @@ package org.urbangraph.ugdata.render;
 public record RenderSettings(int width, int height, double hfovDeg, double eyeHeightM, double pitchDeg,
         double viewDistanceM) {
 
+    /** Smallest and largest image side in pixels. */
+    public static final int MIN_SIZE = 16;
+    public static final int MAX_SIZE = 8192;
+
     public static RenderSettings defaults() {
         return new RenderSettings(448, 448, 90, 1.6, 0, 260);
     }
@@ -22,8 +26,9 @@ public record RenderSettings(int width, int height, double hfovDeg, double eyeHe
     }
 
     public RenderSettings {
-        if (width < 16 || height < 16 || width > 8192 || height > 8192) {
-            throw new IllegalArgumentException("image size must be 16..8192 pixels a side, got " + width + "x" + height);
+        if (width < MIN_SIZE || height < MIN_SIZE || width > MAX_SIZE || height > MAX_SIZE) {
+            throw new IllegalArgumentException("image size must be " + MIN_SIZE + ".." + MAX_SIZE + " pixels a side, got "
+                    + width + "x" + height);
         }
         if (hfovDeg <= 10 || hfovDeg >= 170) {
             throw new IllegalArgumentException("horizontal field of view must be 10..170 degrees, got " + hfovDeg);

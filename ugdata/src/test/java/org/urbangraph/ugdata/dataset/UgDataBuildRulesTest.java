@@ -169,6 +169,15 @@ class UgDataBuildRulesTest {
     }
 
     @Test
+    void aRadiusThatIsNotAPositiveNumberIsRejected() {
+        for (double r : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0, -700}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> config(tmp.resolve("r")).subgraph(r, 500).build());
+            assertTrue(e.getMessage().contains("subgraph radius must be a positive, finite number"), e.getMessage());
+        }
+    }
+
+    @Test
     void theReaderNamesTheFileAndLineOfABrokenRow() throws IOException {
         Path out = tmp.resolve("g");
         UgDataBuilder.build(config(out).render(4).build());
