@@ -97,7 +97,8 @@ public final class DataCommand implements Callable<Integer> {
         int maxNodes;
 
         @Option(names = "--eval-fraction", paramLabel = "F", description = "Share of a training city's images kept"
-                + " for the benchmark (default 0.2; held-out cities: 1).")
+                + " for the benchmark (default 0.2). Held-out cities always keep all of them; with --bundled this"
+                + " applies to the training cities only.")
         Double evalFraction;
 
         @Option(names = "--bench-max", paramLabel = "N", defaultValue = "700",
@@ -179,8 +180,8 @@ public final class DataCommand implements Callable<Integer> {
             if (render != null) {
                 b.render(render);
             }
-            if (evalFraction != null) {
-                b.evalFraction(evalFraction);
+            if (evalFraction != null && s == Split.TRAIN) {
+                b.evalFraction(evalFraction); // a held-out city keeps every image for the benchmark
             }
             return b.build();
         }
@@ -198,6 +199,10 @@ public final class DataCommand implements Callable<Integer> {
             }
             if (evalFraction != null && !(evalFraction >= 0 && evalFraction <= 1)) {
                 usage("--eval-fraction must be between 0 and 1, got " + evalFraction);
+            }
+            if (!bundled && evalFraction != null && evalFraction != 1 && Split.HELD_OUT.label().equals(split)) {
+                usage("--eval-fraction applies to training cities; a held-out city keeps every image for the benchmark"
+                        + " (1), got " + evalFraction);
             }
             if (benchMax < 0) {
                 usage("--bench-max must be 0 or more, got " + benchMax);

@@ -13,6 +13,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.ugdata.dataset.BundledCities;
+import org.urbangraph.ugdata.dataset.DatasetManifest;
+import org.urbangraph.ugdata.dataset.Split;
 import org.urbangraph.ugdata.dataset.UgDataset;
 import picocli.CommandLine;
 
@@ -108,5 +111,42 @@ class DataCommandTest {
             assertTrue(err.toString().contains(c[2]), err.toString());
             assertFalse(Files.exists(dir), "nothing is built");
         }
+    }
+
+    @Test
+    void bundledHeldOutCitiesKeepEveryImageForTheBenchmarkWhateverTheEvalFraction() throws Exception {
+        // the small Berlin extract stands in for every bundled city (the reader tells formats apart by content)
+        Path cities = Files.createDirectories(tmp.resolve("data").resolve("cities"));
+        for (BundledCities.City c : BundledCities.DEFAULT) {
+            Files.copy(Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz"), cities.resolve(c.file()));
+        }
+        Path out = tmp.resolve("bundled");
+        String before = System.getProperty(BundledCities.PROPERTY);
+        System.setProperty(BundledCities.PROPERTY, cities.getParent().toString());
+        try {
+            assertEquals(0, run("data", "build", "--bundled", "--render", "4", "--eval-fraction", "0.5", "--size",
+                    "160x120", "--candidates", "3", "--out", out.toString(), "-q"), err.toString());
+        } finally {
+            if (before == null) {
+                System.clearProperty(BundledCities.PROPERTY);
+            } else {
+                System.setProperty(BundledCities.PROPERTY, before);
+            }
+        }
+        for (BundledCities.City c : BundledCities.DEFAULT) {
+            DatasetManifest m = UgDataset.open(out.resolve(c.id())).manifest();
+            assertEquals(4, m.counts().images(), c.id());
+            if (c.split() == Split.HELD_OUT) {
+                assertEquals(4, m.counts().evalImages(), c.id() + ": every image is a benchmark image");
+                assertEquals(0, m.counts().stage1Rows() + m.counts().stage2Rows(), c.id() + ": no training rows");
+                assertEquals(1.0, ((Number) m.settings().get("eval_fraction")).doubleValue(), c.id());
+            } else {
+                assertEquals(2, m.counts().evalImages(), c.id() + ": --eval-fraction 0.5");
+                assertTrue(m.counts().stage1Rows() > 0, c.id());
+            }
+        }
+        assertEquals(2, run("data", "build", "--osm", "a.pbf", "--out", "y", "--split", "held-out", "--eval-fraction",
+                "0.5"));
+        assertTrue(err.toString().contains("--eval-fraction applies to training cities"), err.toString());
     }
 }

@@ -67,6 +67,10 @@ public record UgDataConfig(String city, String cityName, Path osm, Path photos, 
         if (!(evalFraction >= 0 && evalFraction <= 1)) {
             throw new IllegalArgumentException("eval fraction must be in [0, 1], got " + evalFraction);
         }
+        if (split == Split.HELD_OUT && evalFraction != 1) {
+            throw new IllegalArgumentException("a held-out city keeps every image for the benchmark: eval fraction must"
+                    + " be 1, got " + evalFraction);
+        }
         if (benchMaxPerTask < 0 || benchCandidates < 2) {
             throw new IllegalArgumentException("bench samples must not be negative and candidates at least 2");
         }

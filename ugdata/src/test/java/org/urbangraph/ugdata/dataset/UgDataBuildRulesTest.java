@@ -212,6 +212,14 @@ class UgDataBuildRulesTest {
         assertTrue(UgDataset.open(tmp.resolve("h")).bench("geolocation").stream().allMatch(s -> s.split().equals("held-out")));
     }
 
+    @Test
+    void aHeldOutCityTakesNoOtherEvalFraction() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> config(tmp.resolve("i")).split(Split.HELD_OUT).evalFraction(0.5).build());
+        assertTrue(e.getMessage().contains("held-out city keeps every image for the benchmark"), e.getMessage());
+        assertEquals(1.0, config(tmp.resolve("i")).split(Split.HELD_OUT).evalFraction(1).build().evalFraction());
+    }
+
     private static List<Path> files(Path root) throws IOException {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(Files::isRegularFile).sorted().toList();
