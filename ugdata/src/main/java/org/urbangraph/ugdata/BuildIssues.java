@@ -21,6 +21,7 @@ public final class BuildIssues {
         OSM_XML_ERROR,
         OSM_BAD_VALUE,
         OSM_MISSING_NODE_REF,
+        OSM_BAD_GEOMETRY,
         PHOTO_UNREADABLE,
         PHOTO_NO_GPS,
         PHOTO_OUTSIDE_CITY,

@@ -91,7 +91,7 @@ public final class UgDataBuilder {
                 throw new IOException(c.osm() + ": nothing usable was read (no street geometry); "
                         + issueSummary());
             }
-            CityGraph graph = CityGraphBuilder.build(osm, c.city(), c.graphSettings());
+            CityGraph graph = CityGraphBuilder.build(osm, c.city(), c.graphSettings(), issues);
             log("city graph: %s nodes %s, %s edges %s", graph.graph().vertexSet().size(), graph.nodeCounts(),
                     graph.graph().edgeSet().size(), graph.edgeCounts());
 

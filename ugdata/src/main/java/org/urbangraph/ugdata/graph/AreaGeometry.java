@@ -21,22 +21,20 @@ public final class AreaGeometry {
     private final PreparedGeometry prepared;
     private final double areaM2;
 
+    /**
+     * @throws IllegalArgumentException if the ring encloses no area (all its nodes collinear or repeated), so
+     *     that it has no inside and no anchor; {@link #of} returns null instead
+     */
     public AreaGeometry(double[] lons, double[] lats) {
+        this(lons, lats, polygon(lons, lats));
+    }
+
+    private AreaGeometry(double[] lons, double[] lats, Polygon p) {
+        if (p == null) {
+            throw new IllegalArgumentException("the ring encloses no area (its nodes are collinear or repeated)");
+        }
         this.lons = lons;
         this.lats = lats;
-        Coordinate[] ring = new Coordinate[lons.length + (closedRing(lons, lats) ? 0 : 1)];
-        for (int i = 0; i < lons.length; i++) {
-            ring[i] = new Coordinate(lons[i], lats[i]);
-        }
-        if (ring.length > lons.length) {
-            ring[lons.length] = new Coordinate(lons[0], lats[0]);
-        }
-        Polygon p = GEOMETRY.createPolygon(ring);
-        if (!p.isValid()) {
-            // self-intersecting rings are common in OSM; buffer(0) repairs most of them
-            org.locationtech.jts.geom.Geometry fixed = p.buffer(0);
-            p = fixed instanceof Polygon fp ? fp : (Polygon) GEOMETRY.createPolygon(ring).convexHull();
-        }
         this.polygon = p;
         this.prepared = PreparedGeometryFactory.prepare(p);
         LocalFrame f = LocalFrame.at(lons[0], lats[0]);
@@ -45,6 +43,37 @@ public final class AreaGeometry {
             a += f.x(lons[i]) * f.y(lats[i + 1]) - f.x(lons[i + 1]) * f.y(lats[i]);
         }
         this.areaM2 = Math.abs(a) / 2;
+    }
+
+    /** The area of a closed way, or null when its ring encloses no area (see {@link #AreaGeometry}). */
+    public static AreaGeometry of(double[] lons, double[] lats) {
+        Polygon p = polygon(lons, lats);
+        return p == null ? null : new AreaGeometry(lons, lats, p);
+    }
+
+    /** The ring as a valid polygon, repaired if need be; null when nothing with an inside is left. */
+    private static Polygon polygon(double[] lons, double[] lats) {
+        Coordinate[] ring = new Coordinate[lons.length + (closedRing(lons, lats) ? 0 : 1)];
+        for (int i = 0; i < lons.length; i++) {
+            ring[i] = new Coordinate(lons[i], lats[i]);
+        }
+        if (ring.length > lons.length) {
+            ring[lons.length] = new Coordinate(lons[0], lats[0]);
+        }
+        if (ring.length < 4) {
+            return null;
+        }
+        Polygon p = GEOMETRY.createPolygon(ring);
+        if (!p.isValid()) {
+            // self-intersecting rings are common in OSM; buffer(0) repairs most of them. A ring whose nodes are
+            // collinear (or repeat each other) has no inside: buffer(0) and the convex hull leave nothing
+            org.locationtech.jts.geom.Geometry fixed = p.buffer(0);
+            if (!(fixed instanceof Polygon)) {
+                fixed = GEOMETRY.createPolygon(ring).convexHull();
+            }
+            p = fixed instanceof Polygon fp ? fp : null;
+        }
+        return p == null || p.isEmpty() || !(p.getArea() > 0) ? null : p;
     }
 
     static boolean closedRing(double[] lons, double[] lats) {

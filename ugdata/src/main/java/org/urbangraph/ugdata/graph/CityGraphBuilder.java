@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.locationtech.jts.geom.Envelope;
+import org.urbangraph.ugdata.BuildIssues;
 import org.urbangraph.ugdata.geo.Geo;
 import org.urbangraph.ugdata.geo.PolylineProjection;
 import org.urbangraph.ugdata.osm.OsmData;
@@ -30,6 +31,14 @@ public final class CityGraphBuilder {
     private CityGraphBuilder() {}
 
     public static CityGraph build(OsmData osm, String city, GraphSettings settings) {
+        return build(osm, city, settings, new BuildIssues(null));
+    }
+
+    /**
+     * As {@link #build(OsmData, String, GraphSettings)}, reporting the OSM elements skipped on the way (areas whose
+     * outline encloses no area) to {@code issues}.
+     */
+    public static CityGraph build(OsmData osm, String city, GraphSettings settings, BuildIssues issues) {
         if (osm.extent() == null) {
             throw new IllegalArgumentException(osm.source() + ": the extract holds no highway ways, so no street graph"
                     + " can be built");
@@ -44,7 +53,7 @@ public final class CityGraphBuilder {
         Map<SpatialNode, List<SpatialNode>> crossingStreets = addCrossings(g, streets, streetNodes, settings);
         addPois(g, osm);
         if (settings.includeAreas()) {
-            addAreas(g, osm, settings);
+            addAreas(g, osm, settings, issues);
         }
         g.buildIndexes();
         linkCrossings(g, crossingStreets);
@@ -215,7 +224,7 @@ public final class CityGraphBuilder {
         return a;
     }
 
-    private static void addAreas(CityGraph g, OsmData osm, GraphSettings settings) {
+    private static void addAreas(CityGraph g, OsmData osm, GraphSettings settings, BuildIssues issues) {
         for (OsmWay w : osm.ways()) {
             if (!w.closed() || w.size() < 4 || w.tags().containsKey("highway") || OsmFeatures.isBuilding(w.tags())) {
                 continue;
@@ -226,7 +235,14 @@ public final class CityGraphBuilder {
             }
             String name = w.tag("name");
             boolean named = name != null && !name.isBlank();
-            AreaGeometry geom = new AreaGeometry(w.lons(), w.lats());
+            AreaGeometry geom = AreaGeometry.of(w.lons(), w.lats());
+            if (geom == null) {
+                // real extracts have such ways (all nodes on one line, or a node repeated): no inside, no anchor
+                issues.report(BuildIssues.Kind.OSM_BAD_GEOMETRY, osm.source() + ": way " + w.id(), "area "
+                        + (named ? "'" + name.strip() + "' " : "") + "(" + cls + ") encloses no area: its nodes are"
+                        + " collinear or repeated; area skipped");
+                continue;
+            }
             if (!named && geom.areaM2() < settings.areaMinM2()) {
                 continue;
             }

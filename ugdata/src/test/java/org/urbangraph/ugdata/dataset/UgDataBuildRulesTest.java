@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.ugdata.graph.TinyTown;
 
 /** Determinism, atomic writing, and bad input, on the small Berlin extract. */
 class UgDataBuildRulesTest {
@@ -86,6 +87,22 @@ class UgDataBuildRulesTest {
                 tmp.resolve("e")).log(null).build()));
         assertTrue(e.getMessage().contains("empty.osm") && e.getMessage().contains("nothing usable"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("e")));
+    }
+
+    @Test
+    void anAreaWithoutInsideIsCountedAndSkippedAndTheBuildGoesOn() throws IOException {
+        Path osm = tmp.resolve("tiny-town.osm");
+        Files.writeString(osm, TinyTown.XML.replace("</osm>", """
+                 <way id="14"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="1"/><tag k="leisure" v="park"/><tag k="name" v="Thin Park"/></way>
+                </osm>
+                """));
+        DatasetManifest m = UgDataBuilder.build(UgDataConfig.builder(osm, tmp.resolve("t")).render(2).imageSize(64, 64)
+                .seed(1).log(null).build());
+        assertEquals(2, m.counts().images());
+        assertEquals(1, (int) m.issues().counts().get("osm_bad_geometry"));
+        assertTrue(m.issues().examples().stream().anyMatch(i -> i.where().endsWith("tiny-town.osm: way 14")
+                && i.message().contains("Thin Park")), m.issues().examples().toString());
+        assertFalse(Files.readString(tmp.resolve("t/graph.json")).contains("Thin Park"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.urbangraph.ugdata.graph;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -280,5 +281,33 @@ class CityGraphBuilderTest {
         SpatialNode a = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("A Street")).findFirst().orElseThrow();
         assertEquals(Relation.INTERSECTS, g.graph().getEdge(b, park).relation(), "B Street runs through the park");
         assertEquals(null, g.graph().getEdge(a, park), "A Street passes 111 m south of it");
+    }
+
+    @Test
+    void anAreaWhoseNodesAreCollinearIsSkippedAndReported() throws IOException {
+        // way 14 runs 1 -> 2 -> 3 -> 1 along A Street and back: closed, named, but with no inside
+        Path f = tmp.resolve("thin-park.osm");
+        Files.writeString(f, TinyTown.XML.replace("</osm>", """
+                 <way id="14"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="1"/><tag k="leisure" v="park"/><tag k="name" v="Thin Park"/></way>
+                 <node id="20" lat="0.001" lon="0.0015"/>
+                 <node id="21" lat="0.001" lon="0.0035"/>
+                 <node id="22" lat="0.0018" lon="0.0035"/>
+                 <node id="23" lat="0.0018" lon="0.0015"/>
+                 <way id="200"><nd ref="20"/><nd ref="21"/><nd ref="22"/><nd ref="23"/><nd ref="20"/><tag k="leisure" v="park"/><tag k="name" v="Park Eins"/></way>
+                </osm>
+                """));
+        BuildIssues issues = new BuildIssues(null);
+        CityGraph g = CityGraphBuilder.build(OsmReader.read(f, issues), "park", GraphSettings.defaults(), issues);
+        assertEquals(null, g.byKey("area/w14"));
+        assertEquals("Park Eins", g.byKey("area/w200").name(), "the other areas are kept");
+        assertEquals(3, g.nodesOf(NodeKind.STREET).size());
+        assertEquals(1, issues.count(BuildIssues.Kind.OSM_BAD_GEOMETRY));
+        BuildIssues.Issue issue = issues.examples().getFirst();
+        assertEquals(f + ": way 14", issue.where());
+        assertTrue(issue.message().contains("'Thin Park'") && issue.message().contains("encloses no area"),
+                issue.message());
+        assertEquals(null, AreaGeometry.of(new double[] {0, 0.001, 0.002, 0}, new double[] {0, 0, 0, 0}));
+        assertThrows(IllegalArgumentException.class,
+                () -> new AreaGeometry(new double[] {0, 0.001, 0, 0.001, 0}, new double[] {0, 0, 0, 0, 0}));
     }
 }
