@@ -38,6 +38,7 @@ import org.urbangraph.ugdata.graph.SubgraphExtractor;
 import org.urbangraph.ugdata.osm.OsmData;
 import org.urbangraph.ugdata.osm.OsmReader;
 import org.urbangraph.ugdata.photo.ImageRecord;
+import org.urbangraph.ugdata.photo.PhotoDecoder;
 import org.urbangraph.ugdata.render.CameraPose;
 import org.urbangraph.ugdata.render.PngOut;
 import org.urbangraph.ugdata.render.SceneIndex;
@@ -95,7 +96,7 @@ public final class UgDataBuilder {
             log("city graph: %s nodes %s, %s edges %s", graph.graph().vertexSet().size(), graph.nodeCounts(),
                     graph.graph().edgeSet().size(), graph.edgeCounts());
 
-            List<ImageRecord> photos = ImageCollector.photos(c, osm.extent(), issues);
+            List<ImageRecord> photos = decodable(ImageCollector.photos(c, osm.extent(), issues));
             List<CameraPose> poses = ImageCollector.poses(c, graph);
             if (photos.isEmpty() && poses.isEmpty()) {
                 throw new IOException("no usable image for " + c.cityName() + ": " + (c.render() == 0
@@ -127,6 +128,39 @@ public final class UgDataBuilder {
     }
 
     // ---- images ----
+
+    /**
+     * The photos that decode as complete JPEG or PNG images (in parallel, reported in order); the others (a text
+     * file named in a manifest, a truncated JPEG with an intact EXIF header ...) are reported as unreadable and
+     * skipped, so they never reach the dataset.
+     */
+    private List<ImageRecord> decodable(List<ImageRecord> photos) throws IOException {
+        if (photos.isEmpty()) {
+            return photos;
+        }
+        Progress progress = new Progress(c.log(), "photos " + c.city(), photos.size());
+        List<Callable<String>> tasks = new ArrayList<>();
+        for (ImageRecord r : photos) {
+            tasks.add(() -> {
+                String problem = PhotoDecoder.problem(r.file());
+                progress.step();
+                return problem;
+            });
+        }
+        List<String> problems = runAll(tasks);
+        progress.finish();
+        List<ImageRecord> out = new ArrayList<>(photos.size());
+        for (int i = 0; i < photos.size(); i++) {
+            ImageRecord r = photos.get(i);
+            if (problems.get(i) == null) {
+                out.add(r);
+            } else {
+                issues.report(BuildIssues.Kind.PHOTO_UNREADABLE, r.origin(), "image file " + r.file()
+                        + " is not a readable JPEG or PNG image: " + problems.get(i) + "; photo skipped");
+            }
+        }
+        return out;
+    }
 
     /** Photos first (sorted by id), then synthetic views; benchmark images by a seeded shuffle. */
     private List<DatasetImage> plan(List<ImageRecord> photos, List<CameraPose> poses) {

@@ -14,6 +14,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
@@ -103,6 +104,56 @@ class UgDataBuildRulesTest {
         assertTrue(m.issues().examples().stream().anyMatch(i -> i.where().endsWith("tiny-town.osm: way 14")
                 && i.message().contains("Thin Park")), m.issues().examples().toString());
         assertFalse(Files.readString(tmp.resolve("t/graph.json")).contains("Thin Park"));
+    }
+
+    @Test
+    void photosThatDoNotDecodeAreReportedAndLeftOut() throws IOException {
+        Path osm = lundStreets();
+        Path photos = Files.createDirectories(tmp.resolve("photos"));
+        Files.copy(Fixtures.path("data", "images", "lund", "01.jpg"), photos.resolve("good.jpg"));
+        Files.writeString(photos.resolve("notes.jpg"), "a text file, not a photo\n");
+        byte[] jpeg = Files.readAllBytes(Fixtures.path("data", "images", "lund", "02.jpg"));
+        Files.write(photos.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length * 2 / 3)); // EXIF and GPS intact
+        Path manifest = photos.resolve("photos.csv");
+        Files.writeString(manifest, """
+                id,file,lon,lat,heading
+                good,good.jpg,13.19539,55.69817,179
+                notes,notes.jpg,13.19530,55.69822,180
+                cut,cut.jpg,13.19520,55.69824,182
+                """);
+        for (boolean fromManifest : new boolean[] {true, false}) {
+            Path out = tmp.resolve(fromManifest ? "from-manifest" : "from-folder");
+            UgDataConfig.Builder b = UgDataConfig.builder(osm, out).render(0).seed(1).log(null);
+            DatasetManifest m = UgDataBuilder.build((fromManifest ? b.photoManifest(manifest) : b.photos(photos)).build());
+            assertEquals(1, m.counts().images(), out.toString());
+            assertEquals(2, (int) m.issues().counts().get("photo_unreadable"), m.issues().examples().toString());
+            String cutWhere = fromManifest ? manifest + ": line 4" : photos.resolve("cut.jpg").toString();
+            assertTrue(m.issues().examples().stream().anyMatch(i -> i.where().equals(cutWhere)
+                    && i.message().contains("not a readable JPEG or PNG image")), m.issues().examples().toString());
+            try (Stream<Path> s = Files.list(out.resolve("images"))) {
+                assertEquals(List.of("photo-good.jpg"), s.map(p -> p.getFileName().toString()).toList());
+            }
+            for (String rows : List.of("stage1.jsonl", "stage2.jsonl", "graph.json")) {
+                String text = Files.readString(out.resolve(rows));
+                assertFalse(text.contains("photo-cut") || text.contains("photo-notes"), rows);
+            }
+        }
+    }
+
+    /** Two streets through the Lund photos' positions, so that those photos lie inside the city. */
+    private Path lundStreets() throws IOException {
+        Path osm = tmp.resolve("lund.osm");
+        Files.writeString(osm, """
+                <osm version="0.6">
+                 <node id="1" lat="55.6975" lon="13.1950"/>
+                 <node id="2" lat="55.6983" lon="13.1953"/>
+                 <node id="3" lat="55.6990" lon="13.1956"/>
+                 <node id="4" lat="55.6983" lon="13.1940"/>
+                 <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/><tag k="name" v="Nygatan"/></way>
+                 <way id="11"><nd ref="4"/><nd ref="2"/><tag k="highway" v="residential"/><tag k="name" v="Tvargatan"/></way>
+                </osm>
+                """);
+        return osm;
     }
 
     @Test
