@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,6 +81,59 @@ class PhotoManifestReaderTest {
                 && i.message().contains("missing latitude")), issues.examples().toString());
         assertTrue(issues.examples().stream().anyMatch(i -> i.where().endsWith("line 3")
                 && i.message().contains("not valid JSON")), issues.examples().toString());
+    }
+
+    @Test
+    void malformedCsvRowsAreReportedWithTheirLineAndTheOtherRowsAreRead() throws IOException {
+        Files.copy(Fixtures.path("data", "images", "lund", "01.jpg"), tmp.resolve("a.jpg"));
+        Path m = tmp.resolve("m.csv");
+        Files.writeString(m, """
+                id,file,lon,lat,heading
+                good1,a.jpg,7.42,43.73,90
+                extra,a.jpg,7.42,43.73,90,oops
+                # a comment
+                quote,"a.jpg,7.42,43.73,90
+                good2,a.jpg,7.43,43.74,10
+
+                good3,"a.jpg",7.44,43.75,20
+                last,"a.jpg,7.45,43.76,30
+                """);
+        BuildIssues issues = new BuildIssues(null);
+        List<ImageRecord> r = PhotoManifestReader.read(m, issues);
+        assertEquals(List.of("good1", "good2", "good3"), r.stream().map(ImageRecord::id).toList());
+        assertEquals(List.of(m + ": line 2", m + ": line 6", m + ": line 8"),
+                r.stream().map(ImageRecord::origin).toList());
+        assertEquals(7.44, r.get(2).lon(), 1e-12);
+        assertEquals(3, issues.count(BuildIssues.Kind.MANIFEST_BAD_ROW), issues.examples().toString());
+        List<BuildIssues.Issue> bad = issues.examples();
+        assertEquals(List.of(m + ": line 3", m + ": line 5", m + ": line 9"),
+                bad.stream().map(BuildIssues.Issue::where).toList());
+        assertTrue(bad.get(0).message().contains("6 values, but the header has 5 columns"), bad.get(0).message());
+        assertTrue(bad.get(1).message().contains("not valid CSV"), bad.get(1).message());
+        assertTrue(bad.get(2).message().contains("Missing closing quote"), bad.get(2).message());
+    }
+
+    @Test
+    void aManifestThatIsNotUtf8IsAnErrorNamingTheFile() throws IOException {
+        Files.copy(Fixtures.path("data", "images", "lund", "01.jpg"), tmp.resolve("a.jpg"));
+        Path latin1 = tmp.resolve("latin1.csv");
+        Files.write(latin1, "id,file,lon,lat\ncaf\u00e9,a.jpg,7.42,43.73\n".getBytes(StandardCharsets.ISO_8859_1));
+        IOException e = assertThrows(IOException.class, () -> PhotoManifestReader.read(latin1, new BuildIssues(null)));
+        assertTrue(e.getMessage().startsWith(latin1 + ": line 2") && e.getMessage().contains("0xE9")
+                && e.getMessage().contains("must be UTF-8"), e.getMessage());
+        Path jsonl = tmp.resolve("latin1.jsonl");
+        Files.write(jsonl, "{\"file\": \"caf\u00e9.jpg\", \"lon\": 7.42, \"lat\": 43.73}\n"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        e = assertThrows(IOException.class, () -> PhotoManifestReader.read(jsonl, new BuildIssues(null)));
+        assertTrue(e.getMessage().startsWith(jsonl + ": line 1") && e.getMessage().contains("must be UTF-8"),
+                e.getMessage());
+        // UTF-8 with a byte-order mark (as spreadsheet programs write it) is fine
+        Path bom = tmp.resolve("bom.csv");
+        Files.writeString(bom, "\uFEFFid,file,lon,lat\ncaf\u00e9,a.jpg,7.42,43.73\n");
+        BuildIssues issues = new BuildIssues(null);
+        List<ImageRecord> r = PhotoManifestReader.read(bom, issues);
+        assertEquals(0, issues.total(), issues.examples().toString());
+        assertEquals("caf", r.getFirst().id(), "the 'id' column is found behind the byte-order mark");
     }
 
     @Test
