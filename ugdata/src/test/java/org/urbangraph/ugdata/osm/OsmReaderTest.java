@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import crosby.binary.Fileformat;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,9 +97,42 @@ class OsmReaderTest {
         BuildIssues issues = new BuildIssues(null);
         OsmData d = OsmReader.read(f, issues);
         assertEquals(1, issues.count(BuildIssues.Kind.OSM_XML_ERROR));
-        assertTrue(issues.examples().getFirst().where().endsWith("line 4, column 43")
-                || issues.examples().getFirst().where().contains("line 4"), issues.examples().toString());
+        BuildIssues.Issue issue = issues.examples().getFirst();
+        assertTrue(issue.where().startsWith(f + ": line 4, column "), issue.where());
+        // the parser's reason, not only its position
+        assertTrue(issue.message().contains("XML syntax error")
+                && issue.message().contains("Element type \"node\" must be followed by"), issue.message());
         assertEquals(2, d.nodesRead());
+        assertEquals("Eins", d.nodes().getFirst().tag("name"));
+    }
+
+    @Test
+    void aFileThatIsNotUtf8IsReportedWithTheParsersReasonAndNothingOnStderr() throws IOException {
+        Path f = Files.createTempFile(tmp, "latin1", ".osm");
+        Files.write(f, """
+                <?xml version="1.0"?>
+                <osm version="0.6">
+                 <node id="1" lat="52.0" lon="13.0"><tag k="amenity" v="cafe"/><tag k="name" v="Eins"/></node>
+                 <node id="2" lat="52.001" lon="13.0"><tag k="amenity" v="cafe"/><tag k="name" v="Caf\u00e9 Zwei"/></node>
+                 <node id="3" lat="52.002" lon="13.0"/>
+                </osm>
+                """.getBytes(StandardCharsets.ISO_8859_1));
+        BuildIssues issues = new BuildIssues(null);
+        PrintStream stderr = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        OsmData d;
+        try {
+            System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+            d = OsmReader.read(f, issues);
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals("", captured.toString(StandardCharsets.UTF_8), "the parser prints nothing itself");
+        assertEquals(1, issues.count(BuildIssues.Kind.OSM_XML_ERROR));
+        BuildIssues.Issue issue = issues.examples().getFirst();
+        assertTrue(issue.where().startsWith(f + ": line 4, column "), issue.where());
+        assertTrue(issue.message().contains("UTF-8") && issue.message().contains("Invalid byte"), issue.message());
+        assertEquals(1, d.nodesRead(), "the node before the bad byte is kept");
         assertEquals("Eins", d.nodes().getFirst().tag("name"));
     }
 
