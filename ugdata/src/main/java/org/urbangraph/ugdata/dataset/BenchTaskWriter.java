@@ -215,14 +215,15 @@ final class BenchTaskWriter {
         PointIndex.Hit<SpatialNode> truth = eligible.get(rnd.nextInt(eligible.size()));
         double tb = Geo.bearing(q.lon(), q.lat(), truth.item().lon(), truth.item().lat());
         int sector = Geo.sector8(tb);
+        long stated = statedDistanceM(truth.distanceM());
         List<PointIndex.Hit<SpatialNode>> negatives = new ArrayList<>();
         for (PointIndex.Hit<SpatialNode> h : near) {
             if (h.item() == truth.item()) {
                 continue;
             }
+            // a wrong candidate must not fit the question as asked: the stated distance, not the true one
             double b = Geo.bearing(q.lon(), q.lat(), h.item().lon(), h.item().lat());
-            double ratio = h.distanceM() / truth.distanceM();
-            boolean sameAnswer = Geo.sector8(b) == sector && ratio > 0.6 && ratio < 1.6;
+            boolean sameAnswer = Geo.sector8(b) == sector && fitsStatedDistance(h.distanceM(), stated);
             if (!sameAnswer && !h.item().name().equals(truth.item().name())) {
                 negatives.add(h);
             }
@@ -234,9 +235,7 @@ final class BenchTaskWriter {
         SpatialNode t = truth.item();
         negatives.sort(Comparator.comparingDouble((PointIndex.Hit<SpatialNode> h) ->
                 Geo.haversine(t.lon(), t.lat(), h.item().lon(), h.item().lat())).thenComparingInt(h -> h.item().index()));
-        long rounded = truth.distanceM() < 100 ? Math.round(truth.distanceM() / 10) * 10
-                : Math.round(truth.distanceM() / 50) * 50;
-        String text = String.format(Locale.ROOT, "Which place is about %d m to the %s of this street view?", rounded,
+        String text = String.format(Locale.ROOT, "Which place is about %d m to the %s of this street view?", stated,
                 Geo.compassWords(tb));
         ObjectNode row = base("distance_direction", q, n, List.of("image", "image+graph"));
         query(row, q, true, true, text, null);
@@ -248,6 +247,16 @@ final class BenchTaskWriter {
         out.put("truth_distance_m", Math.round(truth.distanceM() * 10) / 10.0);
         out.put("truth_bearing_deg", Math.round(tb * 10) / 10.0);
         return out;
+    }
+
+    /** The distance a distance-direction question states: rounded to 10 m below 100 m, else to 50 m. */
+    static long statedDistanceM(double distanceM) {
+        return distanceM < 100 ? Math.round(distanceM / 10) * 10 : Math.round(distanceM / 50) * 50;
+    }
+
+    /** True if a place this far away is "about {@code statedM} m" away: 0.6 to 1.6 times the stated distance. */
+    static boolean fitsStatedDistance(double distanceM, long statedM) {
+        return distanceM >= 0.6 * statedM && distanceM <= 1.6 * statedM;
     }
 
     // ---- helpers ----

@@ -16,11 +16,15 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.ugdata.geo.Geo;
 import org.urbangraph.ugdata.graph.TinyTown;
 
 /** Determinism, atomic writing, and bad input, on the small Berlin extract. */
@@ -154,6 +158,36 @@ class UgDataBuildRulesTest {
                 </osm>
                 """);
         return osm;
+    }
+
+    @Test
+    void noWrongDistanceDirectionCandidateFitsTheQuestionAsStated() throws IOException {
+        // a held-out Monaco: every view is a benchmark query, with 20 candidates among many POIs and crossings
+        Path out = tmp.resolve("dd");
+        UgDataBuilder.build(UgDataConfig.builder(Fixtures.path("data", "cities", "monaco.osm.pbf"), out)
+                .split(Split.HELD_OUT).render(60).imageSize(32, 32).seed(5).bench(700, 20).log(null).build());
+        List<BenchSample> rows = UgDataset.open(out).bench("distance_direction");
+        assertTrue(rows.size() >= 40, "rows: " + rows.size());
+        Pattern question = Pattern.compile("about (\\d+) m to the ([a-z-]+) of this street view");
+        for (BenchSample s : rows) {
+            Matcher m = question.matcher(s.query().text());
+            assertTrue(m.find(), s.query().text());
+            long stated = Long.parseLong(m.group(1));
+            String direction = m.group(2);
+            for (int i = 0; i < s.candidates().size(); i++) {
+                BenchSample.Candidate c = s.candidates().get(i);
+                double d = Geo.haversine(s.query().lon(), s.query().lat(), c.lon(), c.lat());
+                double b = Geo.bearing(s.query().lon(), s.query().lat(), c.lon(), c.lat());
+                boolean fits = Geo.compassWords(b).equals(direction) && d >= 0.6 * stated && d <= 1.6 * stated;
+                if (i == s.answer()) {
+                    assertTrue(fits, s.id() + ": the truth fits its own question");
+                } else {
+                    assertFalse(fits, String.format(Locale.ROOT, "%s: wrong candidate %s is %.1f m to the %s, and"
+                            + " the question asks for about %d m to the %s", s.id(), c.text(), d,
+                            Geo.compassWords(b), stated, direction));
+                }
+            }
+        }
     }
 
     @Test
