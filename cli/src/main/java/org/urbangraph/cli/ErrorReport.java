@@ -27,8 +27,8 @@ final class ErrorReport implements IExecutionExceptionHandler {
             err.flush();
             return 1;
         }
-        err.println(cl.getCommandName().equals("ug") ? "ug: " + message(e) : "ug " + cl.getCommandName() + ": "
-                + message(e));
+        // the full command name: "ug", "ug train", "ug data check"
+        err.println(cl.getCommandSpec().qualifiedName() + ": " + message(e));
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
             String m = message(c);
             if (!message(e).contains(m)) {

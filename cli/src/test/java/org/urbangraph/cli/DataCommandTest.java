@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -148,5 +149,19 @@ class DataCommandTest {
         assertEquals(2, run("data", "build", "--osm", "a.pbf", "--out", "y", "--split", "held-out", "--eval-fraction",
                 "0.5"));
         assertTrue(err.toString().contains("--eval-fraction applies to training cities"), err.toString());
+    }
+
+    @Test
+    void errorsOfNestedCommandsCarryTheFullCommandName() {
+        CommandLine ug = Main.commandLine();
+        StringWriter sink = new StringWriter();
+        ug.setErr(new PrintWriter(sink, true));
+        CommandLine check = ug.getSubcommands().get("data").getSubcommands().get("check");
+        CommandLine train = ug.getSubcommands().get("train");
+        assertEquals(1, new ErrorReport().handleExecutionException(new IOException("broken"), check, null));
+        assertEquals(1, new ErrorReport().handleExecutionException(new IOException("broken"), train, null));
+        assertEquals(1, new ErrorReport().handleExecutionException(new IOException("broken"), ug, null));
+        List<String> lines = sink.toString().lines().filter(l -> l.contains("broken")).toList();
+        assertEquals(List.of("ug data check: broken", "ug train: broken", "ug: broken"), lines);
     }
 }
