@@ -1,9 +1,11 @@
 package org.urbangraph.ugdata.dataset;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,21 +28,80 @@ public final class UgDataset {
         this.manifest = manifest;
     }
 
+    /**
+     * Opens a dataset: reads {@code manifest.json}, which must be a JSON object of this format whose {@code bench}
+     * maps each task to its row count, and whose keys have the types {@link DatasetManifest} gives them. The rows
+     * are read on demand; {@link DatasetCheck} checks the whole directory.
+     */
     public static UgDataset open(Path dir) throws IOException {
         Path m = dir.resolve("manifest.json");
         if (!Files.isRegularFile(m)) {
             throw new IOException(dir + " is not a UGData dataset: manifest.json is missing");
         }
+        JsonNode tree = manifestTree(m);
+        JsonNode format = tree.get("format");
+        if (format == null || format.isNull()) {
+            throw new IOException(m + ": missing key 'format' (expected '" + DatasetManifest.FORMAT + "')");
+        }
+        if (!DatasetManifest.FORMAT.equals(format.asText())) {
+            throw new IOException(m + ": dataset format '" + format.asText() + "', expected '" + DatasetManifest.FORMAT + "'");
+        }
+        JsonNode bench = tree.get("bench");
+        if (bench == null || bench.isNull()) {
+            throw new IOException(m + ": missing key 'bench' (rows per benchmark task file)");
+        }
+        if (!bench.isObject()) {
+            throw new IOException(m + ": key 'bench' must be an object of task names to row counts, got " + bench);
+        }
+        for (Map.Entry<String, JsonNode> e : bench.properties()) {
+            JsonNode n = e.getValue();
+            if (!n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0) {
+                throw new IOException(m + ": key 'bench." + e.getKey() + "' must be a row count (a whole number, 0 or"
+                        + " more), got " + n);
+            }
+        }
         DatasetManifest manifest;
         try {
-            manifest = UgDataJson.MAPPER.readValue(m.toFile(), DatasetManifest.class);
-        } catch (IOException e) {
-            throw new IOException(m + ": unreadable manifest (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
-        }
-        if (!DatasetManifest.FORMAT.equals(manifest.format())) {
-            throw new IOException(m + ": dataset format '" + manifest.format() + "', expected '" + DatasetManifest.FORMAT + "'");
+            manifest = UgDataJson.MAPPER.treeToValue(tree, DatasetManifest.class);
+        } catch (JsonMappingException e) {
+            String key = keyPath(e.getPath());
+            throw new IOException(m + ": " + (key.isEmpty() ? "" : "key '" + key + "' ") + "has the wrong type ("
+                    + firstLine(e.getOriginalMessage()) + ")", e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IOException(m + ": unreadable manifest (" + firstLine(e.getMessage()) + ")", e);
         }
         return new UgDataset(dir, manifest);
+    }
+
+    /** {@code manifest.json} as a JSON object. */
+    static JsonNode manifestTree(Path m) throws IOException {
+        JsonNode tree;
+        try {
+            tree = UgDataJson.MAPPER.readTree(m.toFile());
+        } catch (IOException e) {
+            throw new IOException(m + ": unreadable manifest (" + firstLine(e.getMessage()) + ")", e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new IOException(m + ": unreadable manifest (expected a JSON object)");
+        }
+        return tree;
+    }
+
+    /** A Jackson reference path as dotted keys and [indices], e.g. {@code counts.images}. */
+    private static String keyPath(List<JsonMappingException.Reference> path) {
+        StringBuilder s = new StringBuilder();
+        for (JsonMappingException.Reference r : path) {
+            if (r.getFieldName() != null) {
+                s.append(s.isEmpty() ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                s.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return s.toString();
+    }
+
+    private static String firstLine(String message) {
+        return message == null ? "" : message.lines().findFirst().orElse("");
     }
 
     public Path dir() {
@@ -60,11 +121,19 @@ public final class UgDataset {
     }
 
     public List<UgeSample> stage1() throws IOException {
-        return readRows(dir.resolve("stage1.jsonl"));
+        return readRows(dir.resolve("stage1.jsonl"), null);
     }
 
     public List<UgeSample> stage2() throws IOException {
-        return readRows(dir.resolve("stage2.jsonl"));
+        return readRows(dir.resolve("stage2.jsonl"), null);
+    }
+
+    /**
+     * The rows of {@code stage1.jsonl} or {@code stage2.jsonl}, read on past bad rows: the good rows are returned and
+     * each bad row's message (file and line) is added to {@code badRows}.
+     */
+    List<UgeSample> stageRows(String file, List<String> badRows) throws IOException {
+        return readRows(dir.resolve(file), badRows);
     }
 
     /** The whole city graph ({@code graph.json}). */
@@ -83,12 +152,20 @@ public final class UgDataset {
     }
 
     public List<BenchSample> bench(String task) throws IOException {
+        return benchRows(task, null);
+    }
+
+    /**
+     * The rows of a task file; with {@code badRows} null the first bad row throws, else reading goes on and each bad
+     * row's message (file and line) is added to it.
+     */
+    List<BenchSample> benchRows(String task, List<String> badRows) throws IOException {
         Path file = benchFile(task);
         if (!Files.isRegularFile(file)) {
             throw new IOException(dir + ": no benchmark task '" + task + "' (expected " + file + ")");
         }
         List<BenchSample> out = new ArrayList<>();
-        forEachLine(file, (node, where) -> out.add(benchSample(node, where)));
+        forEachLine(file, (node, where) -> out.add(benchSample(node, where)), badRows);
         return out;
     }
 
@@ -114,35 +191,60 @@ public final class UgDataset {
         void accept(JsonNode row, String where) throws IOException;
     }
 
-    private static void forEachLine(Path file, RowHandler h) throws IOException {
+    /** Reads each non-blank line as a row; a bad row throws, or with {@code badRows} given is added to it. */
+    private static void forEachLine(Path file, RowHandler h, List<String> badRows) throws IOException {
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             int line = 0;
-            for (String s = r.readLine(); s != null; s = r.readLine()) {
+            while (true) {
+                String s;
+                try {
+                    s = r.readLine();
+                } catch (CharacterCodingException e) {
+                    throw new IOException(file + ": line " + (line + 1) + ": not UTF-8 text", e);
+                }
+                if (s == null) {
+                    break;
+                }
                 line++;
                 if (s.isBlank()) {
                     continue;
                 }
-                String where = file + ": line " + line;
-                JsonNode node;
                 try {
-                    node = UgDataJson.MAPPER.readTree(s);
+                    row(s, file + ": line " + line, h);
                 } catch (IOException e) {
-                    throw new IOException(where + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+                    if (badRows == null) {
+                        throw e;
+                    }
+                    badRows.add(e.getMessage());
                 }
-                if (!node.isObject()) {
-                    throw new IOException(where + ": expected a JSON object");
-                }
-                h.accept(node, where);
             }
         }
     }
 
-    private List<UgeSample> readRows(Path file) throws IOException {
+    private static void row(String s, String where, RowHandler h) throws IOException {
+        JsonNode node;
+        try {
+            node = UgDataJson.MAPPER.readTree(s);
+        } catch (IOException e) {
+            throw new IOException(where + ": not valid JSON (" + firstLine(e.getMessage()) + ")", e);
+        }
+        if (!node.isObject()) {
+            throw new IOException(where + ": expected a JSON object");
+        }
+        try {
+            h.accept(node, where);
+        } catch (RuntimeException e) {
+            // a value of the wrong JSON type that a conversion after the checks tripped over
+            throw new IOException(where + ": malformed row (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    private List<UgeSample> readRows(Path file, List<String> badRows) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new IOException(dir + ": " + file.getFileName() + " is missing");
         }
         List<UgeSample> out = new ArrayList<>();
-        forEachLine(file, (row, where) -> out.add(sample(row, where)));
+        forEachLine(file, (row, where) -> out.add(sample(row, where)), badRows);
         return out;
     }
 
@@ -163,9 +265,12 @@ public final class UgDataset {
             throw new IOException(where + ": the query has " + graphTags + " <graph> tags but 'graphs' lists "
                     + graphs.size() + " files");
         }
-        Map<String, Object> meta = row.has("meta")
-                ? UgDataJson.MAPPER.convertValue(row.get("meta"), new TypeReference<Map<String, Object>>() {})
-                : Map.of();
+        JsonNode metaNode = row.get("meta");
+        if (metaNode != null && !metaNode.isNull() && !metaNode.isObject()) {
+            throw new IOException(where + ": 'meta' must be an object, got " + metaNode);
+        }
+        Map<String, Object> meta = metaNode == null || metaNode.isNull() ? Map.of()
+                : UgDataJson.MAPPER.convertValue(metaNode, new TypeReference<Map<String, Object>>() {});
         return new UgeSample(where, query, positives, negatives, images, graphs, row.path("pair_type").asText(""),
                 row.path("synthetic").asBoolean(false), meta);
     }
@@ -267,6 +372,9 @@ public final class UgDataset {
         JsonNode v = obj.get(field);
         if (v == null || v.isNull()) {
             return null;
+        }
+        if (!v.isTextual()) {
+            throw new IOException(where + ": '" + field + "' must be a path string, got " + v);
         }
         return resolve(v.asText(), field, where);
     }

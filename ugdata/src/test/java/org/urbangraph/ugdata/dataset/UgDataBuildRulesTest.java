@@ -304,6 +304,60 @@ class UgDataBuildRulesTest {
     }
 
     @Test
+    void theManifestIsReadWholeAndEveryKeyIsNamedWhenWrong() throws IOException {
+        Path out = tmp.resolve("m");
+        DatasetManifest built = UgDataBuilder.build(config(out).render(3).build());
+        DatasetCheck.Result good = DatasetCheck.run(out);
+        assertTrue(good.ok(), good.problems().toString());
+        assertEquals(built.counts().stage1Rows(), good.stage1Rows());
+        assertEquals(built.counts().stage2Rows(), good.stage2Rows());
+        assertEquals(built.bench(), good.benchRows());
+        Path m = out.resolve("manifest.json");
+        String text = Files.readString(m);
+
+        Files.writeString(m, text.replaceFirst("\"images\" : \\d+", "\"images\" : \"many\""));
+        IOException e = assertThrows(IOException.class, () -> UgDataset.open(out));
+        assertTrue(e.getMessage().startsWith(m + ": key 'counts.images' has the wrong type"), e.getMessage());
+
+        Files.writeString(m, text.replaceFirst("\"geolocation\" : \\d+", "\"geolocation\" : -1"));
+        e = assertThrows(IOException.class, () -> UgDataset.open(out));
+        assertTrue(e.getMessage().startsWith(m + ": key 'bench.geolocation' must be a row count"), e.getMessage());
+
+        Files.writeString(m, text.replaceFirst("\\s*\"bench\" : \\{[^}]*},", ""));
+        e = assertThrows(IOException.class, () -> UgDataset.open(out));
+        assertEquals(m + ": missing key 'bench' (rows per benchmark task file)", e.getMessage());
+
+        Files.writeString(m, text.replaceFirst("\\s*\"stage1_rows\" : \\d+,", "")
+                .replaceFirst("\"split\" : \"train\"", "\"split\" : \"test\""));
+        DatasetCheck.Result bad = DatasetCheck.run(out);
+        assertEquals(List.of(m + ": missing key 'counts.stage1_rows'",
+                m + ": key 'split': unknown split 'test'; expected 'train' or 'held-out'"), bad.problems());
+
+        Files.writeString(m, "[]");
+        assertEquals(List.of(m + ": unreadable manifest (expected a JSON object)"), DatasetCheck.run(out).problems());
+    }
+
+    @Test
+    void theCheckReadsOnPastABadRowAndCountsItAsARow() throws IOException {
+        Path out = tmp.resolve("r");
+        DatasetManifest built = UgDataBuilder.build(config(out).render(3).build());
+        Path s2 = out.resolve("stage2.jsonl");
+        List<String> lines = Files.readAllLines(s2);
+        assertTrue(lines.size() > 3, "rows: " + lines.size());
+        lines.set(0, "{\"messages\": 1}");
+        lines.set(2, "[1, 2]");
+        lines.set(3, lines.get(3).replaceFirst("\"graphs\":\\[\"", "\"graphs\":[\"../"));
+        Files.write(s2, lines);
+        DatasetCheck.Result r = DatasetCheck.run(out);
+        assertEquals(built.counts().stage2Rows(), r.stage2Rows(), "bad rows are rows");
+        assertEquals(3, r.problems().size(), r.problems().toString());
+        assertTrue(r.problems().get(0).startsWith(s2 + ": line 1: 'messages' must be"), r.problems().get(0));
+        assertEquals(s2 + ": line 3: expected a JSON object", r.problems().get(1));
+        assertTrue(r.problems().get(2).startsWith(s2 + ": line 4: graph '../graphs/")
+                && r.problems().get(2).endsWith("points outside the dataset directory"), r.problems().get(2));
+    }
+
+    @Test
     void aHeldOutCityPutsEveryImageIntoTheBenchmark() throws IOException {
         DatasetManifest m = UgDataBuilder.build(config(tmp.resolve("h")).split(Split.HELD_OUT).build());
         assertEquals("held-out", m.split());
