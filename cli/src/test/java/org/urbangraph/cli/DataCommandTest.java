@@ -10,7 +10,14 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
@@ -24,6 +31,24 @@ import picocli.CommandLine;
 class DataCommandTest {
     @TempDir
     Path tmp;
+
+    /** A small Berlin dataset built once; the check tests damage copies of it. */
+    @TempDir
+    static Path shared;
+
+    static Path built;
+
+    @BeforeAll
+    static void buildOnce() {
+        built = shared.resolve("berlin");
+        StringWriter log = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(log, true));
+        cl.setErr(new PrintWriter(log, true));
+        assertEquals(0, cl.execute("data", "build", "--osm", Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz")
+                .toString(), "--render", "5", "--eval-fraction", "0.4", "--out", built.toString(), "--seed", "2",
+                "--size", "64x48", "--candidates", "3", "--quiet"), log.toString());
+    }
 
     private final StringWriter out = new StringWriter();
     private final StringWriter err = new StringWriter();
@@ -149,6 +174,169 @@ class DataCommandTest {
         assertEquals(2, run("data", "build", "--osm", "a.pbf", "--out", "y", "--split", "held-out", "--eval-fraction",
                 "0.5"));
         assertTrue(err.toString().contains("--eval-fraction applies to training cities"), err.toString());
+    }
+
+    // ---- ug data check on damaged datasets: every problem named with its file (and line), exit code 1 ----
+
+    /** A fresh copy of the built dataset, to damage. */
+    private Path copy(String name) throws IOException {
+        Path to = tmp.resolve(name);
+        try (Stream<Path> files = Files.walk(built)) {
+            for (Path p : files.sorted(Comparator.naturalOrder()).toList()) {
+                Files.copy(p, to.resolve(built.relativize(p).toString()));
+            }
+        }
+        return to;
+    }
+
+    /** Runs {@code ug data check} on the directories; it must fail, and every error line names the command. */
+    private String checkFails(Path... dirs) {
+        List<String> args = new ArrayList<>(List.of("data", "check"));
+        for (Path d : dirs) {
+            args.add(d.toString());
+        }
+        assertEquals(1, run(args.toArray(String[]::new)), "out: " + out + "\nerr: " + err);
+        String e = err.toString();
+        assertFalse(e.contains("\tat ") || e.contains("Exception"), e);
+        e.lines().forEach(l -> assertTrue(l.startsWith("ug data check: "), l));
+        return e;
+    }
+
+    /** Graph files named by the rows of a file (relative to the dataset). */
+    private static Set<String> graphsNamedIn(Path file) throws IOException {
+        Set<String> out = new LinkedHashSet<>();
+        Matcher m = Pattern.compile("\"(graphs/[^\"]+\\.json)\"").matcher(Files.readString(file));
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
+    }
+
+    private static void rewriteLine(Path file, int line, String from, String to) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        assertTrue(lines.get(line - 1).contains(from), lines.get(line - 1));
+        lines.set(line - 1, lines.get(line - 1).replace(from, to));
+        Files.write(file, lines);
+    }
+
+    @Test
+    void aGoodDatasetPassesTheCheck() {
+        assertEquals(0, run("data", "check", built.toString()), err.toString());
+        assertEquals("", err.toString());
+        assertTrue(out.toString().startsWith(built + " (Berlin Tiergarten, train): 5 images"), out.toString());
+        assertTrue(out.toString().contains("bench: geolocation "), out.toString());
+    }
+
+    @Test
+    void checkRejectsACityGraphThatIsNotJson() throws IOException {
+        Path d = copy("garbage-graph");
+        Files.writeString(d.resolve("graph.json"), "garbage");
+        assertTrue(checkFails(d).contains(d.resolve("graph.json") + ": not valid JSON"), err.toString());
+    }
+
+    @Test
+    void checkReadsTheSubgraphsOnlyTheBenchmarkNames() throws IOException {
+        Path d = copy("truncated-subgraph");
+        Set<String> benchOnly = new LinkedHashSet<>();
+        try (Stream<Path> tasks = Files.list(d.resolve("bench"))) {
+            for (Path t : tasks.toList()) {
+                benchOnly.addAll(graphsNamedIn(t));
+            }
+        }
+        benchOnly.removeAll(graphsNamedIn(d.resolve("stage2.jsonl")));
+        assertFalse(benchOnly.isEmpty(), "the benchmark images have subgraphs no training row names");
+        Path g = d.resolve(benchOnly.iterator().next());
+        String text = Files.readString(g);
+        Files.writeString(g, text.substring(0, text.length() / 2));
+        assertTrue(checkFails(d).contains(g + ": not valid JSON"), err.toString());
+    }
+
+    @Test
+    void checkRequiresEveryTaskFileTheManifestLists() throws IOException {
+        Path noBench = copy("no-bench");
+        try (Stream<Path> files = Files.list(noBench.resolve("bench"))) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(noBench.resolve("bench"));
+        assertTrue(checkFails(noBench).contains(noBench.resolve("bench") + ": missing; manifest.json lists"),
+                err.toString());
+
+        err.getBuffer().setLength(0);
+        Path noTask = copy("no-task");
+        Files.delete(noTask.resolve("bench/geolocation.jsonl"));
+        assertTrue(checkFails(noTask).contains(noTask.resolve("bench/geolocation.jsonl") + ": missing; manifest.json"
+                + " lists benchmark task 'geolocation'"), err.toString());
+
+        err.getBuffer().setLength(0);
+        Path shortTask = copy("short-task");
+        Path task = shortTask.resolve("bench/text_to_image.jsonl");
+        List<String> rows = Files.readAllLines(task);
+        assertTrue(rows.size() >= 2, "rows: " + rows.size());
+        Files.write(task, rows.subList(0, rows.size() - 1));
+        String left = (rows.size() - 1) + (rows.size() == 2 ? " row" : " rows");
+        assertTrue(checkFails(shortTask).contains(task + ": " + left + ", but manifest.json key 'bench.text_to_image'"
+                + " says " + rows.size()), err.toString());
+    }
+
+    @Test
+    void checkComparesTheRowCountsWithTheManifest() throws IOException {
+        Path d = copy("short-stages");
+        Path s1 = d.resolve("stage1.jsonl");
+        List<String> rows = Files.readAllLines(s1);
+        assertTrue(rows.size() > 2, "rows: " + rows.size());
+        Files.write(s1, rows.subList(0, 2));
+        Files.writeString(d.resolve("stage2.jsonl"), "");
+        String e = checkFails(d);
+        assertTrue(e.contains(s1 + ": 2 rows, but manifest.json key 'counts.stage1_rows' says " + rows.size()), e);
+        assertTrue(e.contains(d.resolve("stage2.jsonl") + ": 0 rows, but manifest.json key 'counts.stage2_rows'"), e);
+        assertTrue(e.contains(d + ": 2 problems"), e);
+    }
+
+    @Test
+    void checkNamesTheMissingManifestKeyInsteadOfFailingOnIt() throws IOException {
+        for (String key : List.of("bench", "counts", "split")) {
+            err.getBuffer().setLength(0);
+            Path d = copy("no-" + key);
+            Path m = d.resolve("manifest.json");
+            String text = Files.readString(m);
+            String without = text.replaceFirst("(?s)\n  \"" + key + "\" : (\\{.*?\n  \\}|[^\n]*),", "");
+            assertFalse(without.equals(text), key);
+            Files.writeString(m, without);
+            assertTrue(checkFails(d).contains(m + ": missing key '" + key + "'"), err.toString());
+        }
+    }
+
+    @Test
+    void checkNamesTheFileAndLineOfAMalformedRowAndChecksTheOtherDirectories() throws IOException {
+        Path bad = copy("bad-meta");
+        Path s1 = bad.resolve("stage1.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(s1));
+        lines.set(1, lines.get(1).replaceFirst("\"meta\":\\{.*}}$", "\"meta\":\"oops\"}"));
+        assertTrue(lines.get(1).endsWith("\"meta\":\"oops\"}"), lines.get(1));
+        lines.set(2, lines.get(2).replaceFirst("\"images\":\\[[^]]*]", "\"images\":7"));
+        assertTrue(lines.get(2).contains("\"images\":7"), lines.get(2));
+        Files.write(s1, lines);
+        Path noImage = copy("no-image");
+        Path image = noImage.resolve(firstImage(noImage.resolve("stage1.jsonl")));
+        Files.delete(image);
+        Path missing = tmp.resolve("not-a-dataset");
+        String e = checkFails(bad, built, noImage, missing);
+        assertTrue(e.contains(s1 + ": line 2: 'meta' must be an object, got \"oops\""), e);
+        assertTrue(e.contains(s1 + ": line 3: 'images' must be a list of paths"), e);
+        assertTrue(e.contains(noImage.resolve("stage1.jsonl") + ": line 1: image '"), e);
+        assertTrue(e.contains(image + ")"), e);
+        assertTrue(e.contains(missing + " is not a UGData dataset: manifest.json is missing"), e);
+        assertTrue(out.toString().startsWith(built + " (Berlin Tiergarten, train)"),
+                "the good one is still checked: " + out);
+    }
+
+    /** The first image the first row of a stage file names. */
+    private static String firstImage(Path stage) throws IOException {
+        Matcher m = Pattern.compile("\"(images/[^\"]+)\"").matcher(Files.readAllLines(stage).getFirst());
+        assertTrue(m.find());
+        return m.group(1);
     }
 
     @Test
