@@ -91,6 +91,20 @@ class TaskValidationTest {
     }
 
     @Test
+    void aTaskFileTheManifestListsMustExist() throws Exception {
+        TaskFiles f = monaco();
+        String a = f.file("images/a.png", "a");
+        String b = f.file("images/b.png", "b");
+        ObjectNode r = f.row("image_to_image", List.of("image"), a, null, "Same place?");
+        TaskFiles.imageCandidate(r, "a", a);
+        TaskFiles.imageCandidate(r, "b", b);
+        r.put("answer", 0);
+        java.nio.file.Files.delete(f.write().resolve("bench").resolve("image_to_image.jsonl"));
+        IOException e = loadFails(f.dir());
+        assertTrue(e.getMessage().contains("image_to_image") && e.getMessage().contains("bench"), e.getMessage());
+    }
+
+    @Test
     void aMissingCandidateImageIsNamed() throws Exception {
         TaskFiles f = monaco();
         String img = f.file("images/a.png", "a");

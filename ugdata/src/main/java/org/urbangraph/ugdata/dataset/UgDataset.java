@@ -146,9 +146,12 @@ public final class UgDataset {
         return GraphFile.read(resolve(relative, "graph file", "?"));
     }
 
-    /** Names of the benchmark tasks present (files under {@code bench/}), in the manifest's order. */
+    /**
+     * Names of the benchmark tasks the manifest lists, in its order. Each has a file under {@code bench/};
+     * {@link #bench} says so when one is missing, so that a damaged dataset is not benchmarked on fewer tasks.
+     */
     public List<String> benchTasks() {
-        return manifest.bench().keySet().stream().filter(t -> Files.isRegularFile(benchFile(t))).toList();
+        return List.copyOf(manifest.bench().keySet());
     }
 
     public List<BenchSample> bench(String task) throws IOException {
