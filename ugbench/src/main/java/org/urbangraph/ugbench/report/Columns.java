@@ -74,27 +74,7 @@ final class Columns {
 
     /** Chance of a column, from the rows of any one line (chance depends on the questions, not the variant). */
     static Map<Metric, Double> chance(List<ResultRow> rows, Line line, Column col) {
-        double[] sums = new double[Metric.ALL.size()];
-        int total = 0;
-        for (ResultRow r : rows) {
-            if (!r.variant().equals(line.variant()) || !r.mode().equals(line.mode()) || r.n() == 0) {
-                continue;
-            }
-            if (col.pooled() ? r.split().equals(col.split()) : r.city().equals(col.city())) {
-                for (Metric m : Metric.ALL) {
-                    sums[m.ordinal()] += r.get(m).chance() * r.n();
-                }
-                total += r.n();
-            }
-        }
-        if (total == 0) {
-            return null;
-        }
-        Map<Metric, Double> out = new EnumMap<>(Metric.class);
-        for (Metric m : Metric.ALL) {
-            out.put(m, sums[m.ordinal()] / total);
-        }
-        return out;
+        return weighted(rows, line, col, r -> true, (r, m) -> r.get(m).chance());
     }
 
     /**
@@ -102,16 +82,22 @@ final class Columns {
      * rows (weighted by questions over the column's cities), or null when the task has no probe rows there.
      */
     static Map<Metric, Double> prior(List<ResultRow> rows, Line line, Column col) {
+        return weighted(rows, line, col, r -> r.probe() != null, (r, m) -> r.probe().prior().get(m));
+    }
+
+    /** A value of the line's rows in the column, averaged with each row weighted by its questions; null if none. */
+    private static Map<Metric, Double> weighted(List<ResultRow> rows, Line line, Column col,
+                                                java.util.function.Predicate<ResultRow> has,
+                                                java.util.function.BiFunction<ResultRow, Metric, Double> value) {
         double[] sums = new double[Metric.ALL.size()];
         int total = 0;
         for (ResultRow r : rows) {
-            if (r.probe() == null || !r.variant().equals(line.variant()) || !r.mode().equals(line.mode())
-                    || r.n() == 0) {
+            if (!has.test(r) || !r.variant().equals(line.variant()) || !r.mode().equals(line.mode()) || r.n() == 0) {
                 continue;
             }
             if (col.pooled() ? r.split().equals(col.split()) : r.city().equals(col.city())) {
                 for (Metric m : Metric.ALL) {
-                    sums[m.ordinal()] += r.probe().prior().get(m) * r.n();
+                    sums[m.ordinal()] += value.apply(r, m) * r.n();
                 }
                 total += r.n();
             }

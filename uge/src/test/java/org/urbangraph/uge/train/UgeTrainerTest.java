@@ -107,13 +107,17 @@ class UgeTrainerTest {
         assertTrue(e.getMessage().contains("step-000003"), e.getMessage());
     }
 
+    /** A stage-2 trainer (on the Monaco stage-2 rows) of a stage-1 model trained two steps under tmp/s1. */
+    static UgeTrainer stageTwo(Path tmp, TrainConfig cfg) throws Exception {
+        UgeModel s1 = UgeModels.stage1(TinyWorld.backbone(), true, 1, 24);
+        new UgeTrainer(s1, stage1(), TrainConfig.uge(1, 4, 2, 1, tmp.resolve("s1"))).run(null);
+        UgeModel s2 = UgeModels.stage2(tmp.resolve("s1").resolve("model"), null, 9);
+        return new UgeTrainer(s2, TrainingExample.of(UgDataset.open(TinyWorld.monaco()).stage2()), cfg);
+    }
+
     @Test
     void biasesAndNormWeightsTakeNoWeightDecay(@TempDir Path tmp) throws Exception {
-        UgeModel s1 = UgeModels.stage1(TinyWorld.backbone(), true, 1, 24);
-        new UgeTrainer(s1, stage1(), TrainConfig.uge(1, 4, 1, 1, tmp.resolve("s1"))).run(null);
-        UgeModel s2 = UgeModels.stage2(tmp.resolve("s1").resolve("model"), null, 9);
-        List<TrainingExample> data = TrainingExample.of(UgDataset.open(TinyWorld.monaco()).stage2());
-        UgeTrainer t = new UgeTrainer(s2, data, TrainConfig.uge(2, 4, 1, 1, tmp.resolve("s2")));
+        UgeTrainer t = stageTwo(tmp, TrainConfig.uge(2, 4, 1, 1, tmp.resolve("s2")));
         Map<String, Double> decayOf = new java.util.HashMap<>();
         Map<String, String> groupOf = new java.util.HashMap<>();
         for (var g : t.groups()) {
@@ -146,12 +150,7 @@ class UgeTrainerTest {
 
     @Test
     void stageTwoStartsFromStageOneAndTrainsTheGraphEncoderFaster(@TempDir Path tmp) throws Exception {
-        UgeModel s1 = UgeModels.stage1(TinyWorld.backbone(), true, 1, 24);
-        new UgeTrainer(s1, stage1(), TrainConfig.uge(1, 4, 2, 1, tmp.resolve("s1"))).run(null);
-        UgeModel s2 = UgeModels.stage2(tmp.resolve("s1").resolve("model"), null, 9);
-        List<TrainingExample> data = TrainingExample.of(UgDataset.open(TinyWorld.monaco()).stage2());
-        UgeTrainer t = new UgeTrainer(s2, data, TrainConfig.uge(2, 4, 2, 1, tmp.resolve("s2")).withWarmup(0));
-        t.run(null);
+        stageTwo(tmp, TrainConfig.uge(2, 4, 2, 1, tmp.resolve("s2")).withWarmup(0)).run(null);
         var log = new ObjectMapper().readTree(Files.readAllLines(tmp.resolve("s2").resolve("train_log.jsonl")).get(0));
         double ge = log.get("lr").get("graph_encoder").asDouble();
         double rest = log.get("lr").get("lora").asDouble();
