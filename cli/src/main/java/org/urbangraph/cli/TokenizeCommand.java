@@ -1,6 +1,7 @@
 package org.urbangraph.cli;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -57,7 +58,8 @@ public final class TokenizeCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        ObjectMapper mapper = new ObjectMapper();
+        // one JSON value per line: anything after it ("a" "b", "x" garbage) makes the line bad, not ignored
+        ObjectMapper mapper = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         int lineNumber = 0;
         for (String line = in.readLine(); line != null; line = in.readLine()) {

@@ -117,6 +117,12 @@ class TokenizeCommandTest {
         // "Hello" is 9707 (the ascii_hello case); the bad line stops the run.
         assertEquals("[9707]", r.out().strip());
         assertTrue(r.err().contains("standard input line 2: expected one JSON string"), r.err());
+        for (String line : new String[] {"\"hello\" \"world\"", "\"x\" garbage"}) {
+            r = run("\"Hello\"\n" + line + "\n", "tokenize", "--model", qwen.toString());
+            assertEquals(1, r.exit(), line);
+            assertEquals("[9707]", r.out().strip(), line);
+            assertTrue(r.err().contains("standard input line 2: expected one JSON string"), r.err());
+        }
     }
 
     @Test

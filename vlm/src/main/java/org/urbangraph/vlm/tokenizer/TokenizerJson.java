@@ -206,6 +206,14 @@ final class TokenizerJson {
         if (streamed.mergeLeft() == null) {
             throw error("model.merges", "missing (expected an array of merges)");
         }
+        // ids index a table of the largest id's size: a stray huge id would ask for gigabytes
+        long limit = 2L * vocab.size() + 65536;
+        for (Map.Entry<String, Integer> e : vocab.entrySet()) {
+            if (e.getValue() < 0 || e.getValue() >= limit) {
+                throw error("model.vocab", "token \"" + e.getKey() + "\" has id " + e.getValue() + ", outside 0 .. "
+                        + (limit - 1) + " (ids run from 0 to about the vocabulary's " + vocab.size() + " entries)");
+            }
+        }
         String prefix = textOrNull(m.get("continuing_subword_prefix"));
         String suffix = textOrNull(m.get("end_of_word_suffix"));
         MergeTable merges = merges(streamed.mergeLeft(), streamed.mergeRight(), vocab, prefix);

@@ -143,6 +143,17 @@ class TokenizerLoadingTest {
     }
 
     @Test
+    void vocabularyIdsOutsideTheVocabularysRangeAreNamed() throws IOException {
+        for (String id : new String[] {"2000000000", "-3"}) {
+            Files.writeString(dir.resolve("tokenizer.json"), TINY.formatted("null", "null", "BPE", "\"\u2581 a\"")
+                    .replace("\"b\": 5", "\"b\": " + id));
+            TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(dir));
+            assertTrue(e.getMessage().contains("tokenizer.json") && e.getMessage().contains("model.vocab")
+                    && e.getMessage().contains("\"b\"") && e.getMessage().contains(id), e.getMessage());
+        }
+    }
+
+    @Test
     void brokenJsonAndMissingFileAreReported() throws IOException {
         Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": {\"vocab\": {\"a\": 0,");
         TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(dir));
