@@ -3,6 +3,7 @@ package org.urbangraph.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import org.urbangraph.tensor.io.CheckpointMismatchException;
 import org.urbangraph.tensor.io.SafetensorsException;
 import org.urbangraph.uge.train.TrainingDivergedException;
 import org.urbangraph.vlm.config.ConfigException;
@@ -43,7 +44,8 @@ final class ErrorReport implements IExecutionExceptionHandler {
     /** Exceptions that describe bad input rather than a defect. */
     static boolean isInputError(Throwable e) {
         return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
-                || e instanceof SafetensorsException || e instanceof ConfigException || e instanceof ImageFormatException
+                || e instanceof SafetensorsException || e instanceof CheckpointMismatchException
+                || e instanceof ConfigException || e instanceof ImageFormatException
                 || e instanceof TrainingDivergedException;
     }
 

@@ -159,15 +159,15 @@ public final class GraphEncoder extends Module {
     /**
      * Loads this encoder's parameters from a checkpoint holding them under their own names (a file written by
      * {@link #save}, or the reference's {@code graph_encoder.safetensors}). Every parameter must be present with
-     * its shape, or this fails naming the tensors; tensors the model does not have (the reference's
+     * its shape and a float dtype, or this fails with a {@link org.urbangraph.tensor.io.CheckpointMismatchException}
+     * naming the file and the tensors; tensors the model does not have (the reference's
      * {@code node_encoder.node_head.*}, {@code node_encoder.qwen_model.*}) are reported, not loaded.
      */
     public LoadReport loadWeights(WeightSource source) {
         LoadReport report = load(source, "", false);
-        if (!report.missing().isEmpty() || !report.misShaped().isEmpty()) {
-            throw new IllegalStateException("loading the graph encoder from " + source.path() + " failed: missing "
-                    + report.missing() + ", mis-shaped " + report.misShaped()
-                    + " (is the checkpoint's configuration the same as " + config + "?)");
+        if (!report.missing().isEmpty() || !report.misShaped().isEmpty() || !report.wrongDtype().isEmpty()) {
+            throw mismatch(source, "", report.withUnexpected(List.of()),
+                    "the checkpoint does not hold a graph encoder configured as " + config);
         }
         return report;
     }

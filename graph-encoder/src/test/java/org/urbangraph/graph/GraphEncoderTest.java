@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointMismatchException;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.tensor.nn.Parameter;
 import org.urbangraph.testkit.Approx;
@@ -252,9 +253,10 @@ class GraphEncoderTest {
         Path file = dir.resolve("enc.safetensors");
         new GraphEncoder(small(), 1).save(file);
         GraphEncoder other = new GraphEncoder(small().withEdgeDim(7), 1);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class,
                 () -> other.loadWeights(SafetensorsFile.open(file)));
-        assertTrue(e.getMessage().contains("edge_encoder.distance_encoder.0.weight (checkpoint [5, 1], model [7, 1])"),
+        assertTrue(e.getMessage().startsWith(file + ": ")
+                && e.getMessage().contains("edge_encoder.distance_encoder.0.weight is [5, 1], expected [7, 1]"),
                 e.getMessage());
         GraphEncoder noCoords = new GraphEncoder(small().withoutCoordinateEncoding(), 1);
         assertEquals(8, noCoords.loadWeights(SafetensorsFile.open(file)).unexpected().size(),

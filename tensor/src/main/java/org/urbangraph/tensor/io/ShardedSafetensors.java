@@ -105,4 +105,10 @@ public final class ShardedSafetensors implements WeightSource {
     public Path path() {
         return index;
     }
+
+    @Override
+    public Path fileOf(String name) {
+        SafetensorsFile f = byTensor.get(name);
+        return f == null ? index : f.path();
+    }
 }

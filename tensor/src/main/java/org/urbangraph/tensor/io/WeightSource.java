@@ -30,6 +30,19 @@ public interface WeightSource {
     Path path();
 
     /**
+     * The name a tensor has in the file, for error messages: the name itself unless this source renames. For a
+     * name the source lacks, the name the file would give it.
+     */
+    default String storedName(String name) {
+        return name;
+    }
+
+    /** The file that holds a tensor (its shard, for a sharded set), or {@link #path()} for a name it lacks. */
+    default Path fileOf(String name) {
+        return path();
+    }
+
+    /**
      * Opens a checkpoint: a {@code .safetensors} file, a {@code model.safetensors.index.json}, or a model
      * directory holding either (an index wins over a single file).
      */

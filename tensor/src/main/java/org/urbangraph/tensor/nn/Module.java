@@ -1,5 +1,6 @@
 package org.urbangraph.tensor.nn;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -8,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointMismatchException;
+import org.urbangraph.tensor.io.TensorInfo;
 import org.urbangraph.tensor.io.WeightSource;
 
 /**
@@ -156,30 +159,43 @@ public abstract class Module {
         return out;
     }
 
-    /** The outcome of {@link #load}: names that were missing, unexpected or mis-shaped. */
+    /**
+     * The outcome of {@link #load}: full names (the source's, with the prefix) that were loaded, missing,
+     * unexpected, of another shape than the parameter's, or of a dtype that is not a float type.
+     */
     public record LoadReport(List<String> loaded, List<String> missing, List<String> unexpected,
-                             List<String> misShaped) {
+                             List<String> misShaped, List<String> wrongDtype) {
         public boolean clean() {
-            return missing.isEmpty() && unexpected.isEmpty() && misShaped.isEmpty();
+            return missing.isEmpty() && unexpected.isEmpty() && misShaped.isEmpty() && wrongDtype.isEmpty();
+        }
+
+        /** This report with another list of unexpected names (a loader that tolerates some extra tensors). */
+        public LoadReport withUnexpected(List<String> kept) {
+            return new LoadReport(loaded, missing, kept, misShaped, wrongDtype);
         }
 
         @Override
         public String toString() {
             return loaded.size() + " loaded; missing " + missing + "; unexpected " + unexpected + "; mis-shaped "
-                    + misShaped;
+                    + misShaped + "; wrong dtype " + wrongDtype;
         }
     }
+
+    /** The dtypes a weight may be stored in: the float types (kernels widen the narrow ones to F32). */
+    public static final String WEIGHT_DTYPES = "F32, BF16 or F16 (F64 and F8 are read too)";
 
     /**
      * Loads every parameter named {@code prefix + name} from the source. Checkpoint tensors whose name starts with
      * {@code prefix} but match no parameter are reported as unexpected; parameters with no tensor as missing; a
-     * shape mismatch as mis-shaped. With {@code strict}, any of these is an error that names the source and the
-     * tensors. Mis-shaped tensors are never loaded.
+     * shape mismatch as mis-shaped; a tensor that is not of a float type (an integer or boolean tensor) as of the
+     * wrong dtype. With {@code strict}, any of these is a {@link CheckpointMismatchException} (see
+     * {@link #mismatch}). Mis-shaped tensors and tensors of the wrong dtype are never loaded.
      */
     public LoadReport load(WeightSource source, String prefix, boolean strict) {
         List<String> loaded = new ArrayList<>();
         List<String> missing = new ArrayList<>();
         List<String> misShaped = new ArrayList<>();
+        List<String> wrongDtype = new ArrayList<>();
         Map<String, Parameter> mine = namedParameters();
         for (Map.Entry<String, Parameter> e : mine.entrySet()) {
             String key = prefix + e.getKey();
@@ -187,10 +203,13 @@ public abstract class Module {
                 missing.add(key);
                 continue;
             }
-            int[] stored = source.info(key).shape();
-            if (!Arrays.equals(stored, e.getValue().shape())) {
-                misShaped.add(key + " (checkpoint " + Arrays.toString(stored) + ", model "
-                        + Arrays.toString(e.getValue().shape()) + ")");
+            TensorInfo stored = source.info(key);
+            if (!Arrays.equals(stored.shape(), e.getValue().shape())) {
+                misShaped.add(key);
+                continue;
+            }
+            if (!stored.dtype().isFloat()) {
+                wrongDtype.add(key);
                 continue;
             }
             e.getValue().set(source.tensor(key));
@@ -204,12 +223,69 @@ public abstract class Module {
                 unexpected.add(n);
             }
         }
-        LoadReport report = new LoadReport(loaded, missing, unexpected, misShaped);
+        LoadReport report = new LoadReport(loaded, missing, unexpected, misShaped, wrongDtype);
         if (strict && !report.clean()) {
-            throw new IllegalStateException("loading " + getClass().getSimpleName() + " from " + source.path()
-                    + " failed: " + report);
+            throw mismatch(source, prefix, report, null);
         }
         return report;
+    }
+
+    /**
+     * The error for a {@link #load} that did not fit: one line that names the checkpoint, each tensor as the file
+     * stores it (and its shard, for a sharded set), the shapes found and expected, the dtypes found, and a few names
+     * per kind of problem. {@code note} (may be null) comes first: what the caller knows about the cause.
+     */
+    public CheckpointMismatchException mismatch(WeightSource source, String prefix, LoadReport report, String note) {
+        Map<String, Parameter> mine = namedParameters();
+        List<String> parts = new ArrayList<>();
+        if (!report.misShaped().isEmpty()) {
+            List<String> items = new ArrayList<>();
+            for (String key : report.misShaped()) {
+                Parameter p = mine.get(key.substring(prefix.length()));
+                items.add(where(source, key) + " is " + Arrays.toString(source.info(key).shape()) + ", expected "
+                        + (p == null ? "?" : Arrays.toString(p.shape())));
+            }
+            parts.add(count(items.size(), "tensor has", "tensors have") + " the wrong shape: "
+                    + CheckpointMismatchException.firstFew(items));
+        }
+        if (!report.wrongDtype().isEmpty()) {
+            List<String> items = new ArrayList<>();
+            for (String key : report.wrongDtype()) {
+                items.add(where(source, key) + " is " + source.info(key).dtype());
+            }
+            parts.add(count(items.size(), "tensor has", "tensors have") + " a dtype that is not a float type: "
+                    + CheckpointMismatchException.firstFew(items) + " (weights must be " + WEIGHT_DTYPES + ")");
+        }
+        if (!report.missing().isEmpty()) {
+            List<String> items = new ArrayList<>();
+            for (String key : report.missing()) {
+                Parameter p = mine.get(key.substring(prefix.length()));
+                items.add(source.storedName(key) + (p == null ? "" : " " + Arrays.toString(p.shape())));
+            }
+            parts.add(count(items.size(), "tensor is", "tensors are") + " missing: "
+                    + CheckpointMismatchException.firstFew(items));
+        }
+        if (!report.unexpected().isEmpty()) {
+            List<String> items = new ArrayList<>();
+            for (String key : report.unexpected()) {
+                items.add(where(source, key));
+            }
+            parts.add(count(items.size(), "tensor is", "tensors are") + " not part of the model: "
+                    + CheckpointMismatchException.firstFew(items));
+        }
+        return new CheckpointMismatchException(source.path(), (note == null ? "" : note + "; ")
+                + "the weights do not fit " + getClass().getSimpleName() + ": " + String.join("; ", parts));
+    }
+
+    /** A tensor's stored name, with its shard when that is not the source's own file. */
+    private static String where(WeightSource source, String key) {
+        Path file = source.fileOf(key);
+        String name = source.storedName(key);
+        return file == null || file.equals(source.path()) ? name : name + " (in " + file.getFileName() + ")";
+    }
+
+    private static String count(int n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 
     /** Loads tensors given by full name (e.g. an adapter or a state dict in memory); unknown names are an error. */

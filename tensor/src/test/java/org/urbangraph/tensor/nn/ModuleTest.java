@@ -16,6 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.kernels.DType;
 import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointMismatchException;
+import org.urbangraph.tensor.io.RenamedWeights;
 import org.urbangraph.tensor.io.SafetensorsWriter;
 import org.urbangraph.tensor.io.WeightSource;
 import org.urbangraph.testkit.Approx;
@@ -76,11 +78,16 @@ class ModuleTest {
         Module.LoadReport r = fresh.load(WeightSource.open(file), "model.", false);
         assertEquals(List.of("model.layers.1.norm.weight"), r.missing());
         assertEquals(List.of("model.layers.0.extra.weight"), r.unexpected());
-        assertEquals(1, r.misShaped().size());
-        assertTrue(r.misShaped().get(0).contains("o_proj") && r.misShaped().get(0).contains("[4, 5]"));
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        assertEquals(List.of("model.layers.0.self_attn.o_proj.weight"), r.misShaped());
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class,
                 () -> new Model(new Rng(9)).load(WeightSource.open(file), "model.", true));
-        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("layers.1.norm.weight"));
+        assertEquals(file, e.file());
+        assertTrue(e.getMessage().startsWith(file + ": the weights do not fit Model: ")
+                && e.getMessage().contains("1 tensor has the wrong shape: model.layers.0.self_attn.o_proj.weight is "
+                        + "[4, 5], expected [4, 4]")
+                && e.getMessage().contains("1 tensor is missing: model.layers.1.norm.weight [4]")
+                && e.getMessage().contains("1 tensor is not part of the model: model.layers.0.extra.weight")
+                && !e.getMessage().contains("\n"), e.getMessage());
         // the loaded (trainable) parameter is an F32 master copy of the BF16 checkpoint
         Parameter q = fresh.namedParameters().get("layers.1.self_attn.q_proj.weight");
         assertEquals(DType.F32, q.tensor().dtype());
@@ -88,6 +95,59 @@ class ModuleTest {
         float[] expected = m.namedParameters().get("layers.1.self_attn.q_proj.weight").tensor().mul(2).to(DType.BF16)
                 .toFloatArray();
         assertArrayEquals(expected, q.tensor().toFloatArray());
+    }
+
+    @Test
+    void integerTensorsAreNotLoadedAsWeights(@TempDir Path dir) {
+        Model m = new Model(new Rng(3));
+        Map<String, Tensor> ckpt = new LinkedHashMap<>(m.stateDict());
+        ckpt.put("layers.0.norm.weight", Tensor.zeros(4).to(DType.I64));
+        ckpt.put("layers.1.norm.weight", Tensor.zeros(4).to(DType.I32));
+        ckpt.put("layers.0.self_attn.q_proj.bias", Tensor.zeros(4).to(DType.F16));
+        Path file = dir.resolve("model.safetensors");
+        SafetensorsWriter.write(file, ckpt, Map.of());
+        Model fresh = new Model(new Rng(9));
+        fresh.setTrainable(false);
+        Module.LoadReport r = fresh.load(WeightSource.open(file), "", false);
+        assertEquals(List.of("layers.0.norm.weight", "layers.1.norm.weight"), r.wrongDtype());
+        assertEquals(DType.F16, fresh.namedParameters().get("layers.0.self_attn.q_proj.bias").tensor().dtype(),
+                "a float type narrower than F32 is a weight");
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class,
+                () -> new Model(new Rng(9)).load(WeightSource.open(file), "", true));
+        assertTrue(e.getMessage().startsWith(file + ": ") && e.getMessage().contains(
+                "2 tensors have a dtype that is not a float type: layers.0.norm.weight is I64, layers.1.norm.weight is "
+                        + "I32 (weights must be F32, BF16 or F16"), e.getMessage());
+    }
+
+    @Test
+    void errorsNameTensorsAsStoredAndTheirShard(@TempDir Path dir) throws Exception {
+        Model m = new Model(new Rng(3));
+        Map<String, Tensor> first = new LinkedHashMap<>();
+        Map<String, Tensor> second = new LinkedHashMap<>();
+        m.stateDict().forEach((k, v) -> (k.startsWith("layers.0.") ? first : second).put("old." + k, v));
+        second.put("old.layers.1.norm.weight", Tensor.zeros(5));
+        second.remove("old.layers.1.self_attn.o_proj.weight");
+        for (int i = 0; i < 5; i++) {
+            second.put("old.layers.1.rotary_emb.inv_freq" + i, Tensor.zeros(2));
+        }
+        SafetensorsWriter.write(dir.resolve("a.safetensors"), first, Map.of());
+        SafetensorsWriter.write(dir.resolve("b.safetensors"), second, Map.of());
+        StringBuilder map = new StringBuilder();
+        first.keySet().forEach(k -> map.append(map.isEmpty() ? "" : ",").append("\"" + k + "\":\"a.safetensors\""));
+        second.keySet().forEach(k -> map.append(",\"" + k + "\":\"b.safetensors\""));
+        java.nio.file.Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\":{" + map + "}}");
+        WeightSource renamed = new RenamedWeights(WeightSource.open(dir), n -> n.replaceFirst("^old\\.", "new."),
+                n -> n.replaceFirst("^new\\.", "old."));
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class,
+                () -> new Model(new Rng(9)).load(renamed, "new.", true));
+        String msg = e.getMessage();
+        assertTrue(msg.startsWith(dir.resolve("model.safetensors.index.json") + ": "), msg);
+        assertTrue(msg.contains("old.layers.1.norm.weight (in b.safetensors) is [5], expected [4]"), msg);
+        assertTrue(msg.contains("1 tensor is missing: old.layers.1.self_attn.o_proj.weight [4, 4]"), msg);
+        assertTrue(msg.contains("5 tensors are not part of the model: old.layers.1.rotary_emb.inv_freq0 (in "
+                + "b.safetensors), old.layers.1.rotary_emb.inv_freq1 (in b.safetensors), "
+                + "old.layers.1.rotary_emb.inv_freq2 (in b.safetensors) and 2 more"), msg);
+        assertTrue(!msg.contains("new."), "the names are the file's: " + msg);
     }
 
     @Test
