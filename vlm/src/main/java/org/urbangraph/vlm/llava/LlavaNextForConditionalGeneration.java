@@ -18,6 +18,7 @@ import org.urbangraph.tensor.nn.Linear;
 import org.urbangraph.tensor.nn.Module;
 import org.urbangraph.tensor.nn.Parameter;
 import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.vlm.CheckpointWeights;
 import org.urbangraph.vlm.ImageSplice;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.VisionLanguageModel;
@@ -94,9 +95,13 @@ public final class LlavaNextForConditionalGeneration extends Module implements V
         return m;
     }
 
-    /** Loads weights from a checkpoint in either naming layout; every parameter must be present with its shape. */
+    /**
+     * Loads weights from a checkpoint in either naming layout; every parameter must be present with its shape and a
+     * float dtype, and nothing else may be, or this fails naming the tensors as the file stores them.
+     */
     public void loadWeights(WeightSource source) {
-        load(new RenamedWeights(source, LlavaNextForConditionalGeneration::internalName), "", true);
+        CheckpointWeights.load(this, new RenamedWeights(source, LlavaNextForConditionalGeneration::internalName,
+                LlavaNextForConditionalGeneration::hubName), "model.language_model.embed_tokens.weight", n -> false);
     }
 
     /** Maps a hub checkpoint name to this module's name (names already in the new layout pass through). */
@@ -112,6 +117,21 @@ public final class LlavaNextForConditionalGeneration extends Module implements V
             return "model." + stored;
         }
         return stored;
+    }
+
+    /** The inverse of {@link #internalName}: this module's name as a hub checkpoint stores it. */
+    static String hubName(String internal) {
+        if (internal.startsWith("model.language_model.")) {
+            return "language_model.model." + internal.substring("model.language_model.".length());
+        }
+        if (internal.equals("lm_head.weight")) {
+            return "language_model.lm_head.weight";
+        }
+        if (internal.startsWith("model.vision_tower.") || internal.startsWith("model.multi_modal_projector.")
+                || internal.equals("model.image_newline")) {
+            return internal.substring("model.".length());
+        }
+        return internal;
     }
 
     public LlavaNextConfig config() {

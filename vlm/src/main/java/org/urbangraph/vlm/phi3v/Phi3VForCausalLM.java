@@ -2,7 +2,6 @@ package org.urbangraph.vlm.phi3v;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -14,6 +13,7 @@ import org.urbangraph.tensor.nn.Embedding;
 import org.urbangraph.tensor.nn.Linear;
 import org.urbangraph.tensor.nn.Module;
 import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.vlm.CheckpointWeights;
 import org.urbangraph.vlm.ImageSplice;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.VisionLanguageModel;
@@ -87,17 +87,7 @@ public final class Phi3VForCausalLM extends Module implements VisionLanguageMode
         String embed = "model.embed_tokens.weight";
         boolean onlyWte = source.contains(wte) && !source.contains(embed);
         WeightSource named = new RenamedWeights(source, n -> onlyWte && n.equals(wte) ? embed : n);
-        LoadReport r = load(named, "", false);
-        List<String> unexpected = new ArrayList<>();
-        for (String n : r.unexpected()) {
-            if (!n.equals(wte) && !n.endsWith("embeddings.position_ids")) {
-                unexpected.add(n);
-            }
-        }
-        if (!r.missing().isEmpty() || !r.misShaped().isEmpty() || !unexpected.isEmpty()) {
-            throw new IllegalStateException("loading Phi3VForCausalLM from " + source.path() + " failed: missing "
-                    + r.missing() + "; unexpected " + unexpected + "; mis-shaped " + r.misShaped());
-        }
+        CheckpointWeights.load(this, named, embed, n -> n.equals(wte) || n.endsWith("embeddings.position_ids"));
     }
 
     public Phi3VConfig config() {

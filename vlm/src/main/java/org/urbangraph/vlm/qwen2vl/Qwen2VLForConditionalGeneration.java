@@ -12,6 +12,7 @@ import org.urbangraph.tensor.io.WeightSource;
 import org.urbangraph.tensor.nn.Linear;
 import org.urbangraph.tensor.nn.Module;
 import org.urbangraph.tensor.nn.Rng;
+import org.urbangraph.vlm.CheckpointWeights;
 import org.urbangraph.vlm.ImageSplice;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.Pooling;
@@ -83,9 +84,13 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
         return m;
     }
 
-    /** Loads weights from a checkpoint in either naming layout; every parameter must be present with its shape. */
+    /**
+     * Loads weights from a checkpoint in either naming layout; every parameter must be present with its shape and a
+     * float dtype, and nothing else may be, or this fails naming the tensors as the file stores them.
+     */
     public void loadWeights(WeightSource source) {
-        load(new RenamedWeights(source, Qwen2VLForConditionalGeneration::internalName), "", true);
+        CheckpointWeights.load(this, new RenamedWeights(source, Qwen2VLForConditionalGeneration::internalName,
+                Qwen2VLForConditionalGeneration::hubName), "model.language_model.embed_tokens.weight", n -> false);
     }
 
     /** Maps a hub checkpoint name to this module's name (names already in the new layout pass through). */
@@ -98,6 +103,17 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
             return "model.language_model." + stored.substring("model.".length());
         }
         return stored;
+    }
+
+    /** The inverse of {@link #internalName}: this module's name as a hub checkpoint stores it. */
+    static String hubName(String internal) {
+        if (internal.startsWith("model.visual.")) {
+            return internal.substring("model.".length());
+        }
+        if (internal.startsWith("model.language_model.")) {
+            return "model." + internal.substring("model.language_model.".length());
+        }
+        return internal;
     }
 
     public Qwen2VLConfig config() {

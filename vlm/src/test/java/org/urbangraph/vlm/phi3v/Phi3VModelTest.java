@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.kernels.DType;
 import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointMismatchException;
 import org.urbangraph.tensor.io.SafetensorsWriter;
 import org.urbangraph.testkit.Approx;
 import org.urbangraph.vlm.MultimodalBatch;
@@ -176,9 +177,11 @@ class Phi3VModelTest {
             Path d5 = Files.createDirectories(tmp.resolve("missing"));
             Files.copy(tmp.resolve("config.json"), d5.resolve("config.json"));
             SafetensorsWriter.write(d5.resolve("model.safetensors"), missing, Map.of("format", "pt"));
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Phi3VForCausalLM.load(d5));
-            assertTrue(e.getMessage().contains("model.layers.1.mlp.gate_up_proj.weight")
-                    && e.getMessage().contains("model.safetensors"), e.getMessage());
+            CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class,
+                    () -> Phi3VForCausalLM.load(d5));
+            assertTrue(e.getMessage().startsWith(d5.resolve("model.safetensors") + ": ")
+                    && e.getMessage().contains("1 tensor is missing: model.layers.1.mlp.gate_up_proj.weight"),
+                    e.getMessage());
         }
     }
 
