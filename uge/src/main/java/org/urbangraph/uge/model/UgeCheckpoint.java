@@ -15,6 +15,7 @@ import org.urbangraph.lora.Lora;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.tensor.io.SafetensorsWriter;
+import org.urbangraph.tensor.nn.Module;
 import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.vlm.VlmLoader;
 
@@ -153,7 +154,11 @@ public final class UgeCheckpoint {
         NewTokenRows rows = new NewTokenRows(ids, backbone.model().tokenEmbeddings().weight().tensor());
         SafetensorsFile f = SafetensorsFile.open(dir.resolve("new_token_rows.safetensors"));
         requireSameIds(f, ids, backboneDir);
-        rows.weight().set(f.tensor("weight"));
+        Module.LoadReport loaded = rows.load(f, "", false);
+        if (!loaded.clean()) {
+            throw rows.mismatch(f, "", loaded, "the graph tokens' rows must be " + ids.length
+                    + " rows as wide as the hidden size of the backbone " + backboneDir);
+        }
         GraphEncoder ge = Files.isRegularFile(dir.resolve("graph_encoder.safetensors"))
                 ? GraphEncoder.load(dir.resolve("graph_encoder.safetensors")) : null;
         UgeModel m = new UgeModel(backbone, lora, ge, rows, info.maxGraphNodes(), info.baseTrained());
