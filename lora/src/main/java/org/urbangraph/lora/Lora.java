@@ -142,6 +142,10 @@ public final class Lora {
                         + "' has shape " + java.util.Arrays.toString(f.info(key).shape()) + ", the layer needs "
                         + java.util.Arrays.toString(p.shape()));
             }
+            if (!f.info(key).dtype().isFloat()) {
+                throw new IllegalArgumentException(dir.resolve("adapter_model.safetensors") + ": tensor '" + key
+                        + "' is " + f.info(key).dtype() + ", LoRA weights must be " + Module.WEIGHT_DTYPES);
+            }
             p.set(f.tensor(key));
             loaded++;
         }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.kernels.DType;
 import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
@@ -155,6 +156,16 @@ class LoraTest {
                 "base_model.model.attn.q_proj.lora_B.weight", Tensor.zeros(6, 2)), Map.of());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir));
         assertTrue(e.getMessage().contains("lora_A") && e.getMessage().contains("[3, 6]"), e.getMessage());
+        Lora.apply(new Net(new Rng(1)), cfg(List.of("q_proj")), new Rng(5)).save(dir.resolve("int"));
+        Path ints = dir.resolve("int").resolve("adapter_model.safetensors");
+        Map<String, Tensor> stored = new java.util.LinkedHashMap<>();
+        SafetensorsFile saved = SafetensorsFile.open(ints);
+        saved.names().forEach(n -> stored.put(n, saved.tensor(n).copy()));
+        stored.replaceAll((n, t) -> n.contains("lora_B") ? t.to(DType.I64) : t);
+        SafetensorsWriter.write(ints, stored, Map.of());
+        e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir.resolve("int")));
+        assertTrue(e.getMessage().startsWith(ints + ": tensor 'base_model.model.attn.q_proj.lora_B")
+                && e.getMessage().contains("is I64, LoRA weights must be F32, BF16 or F16"), e.getMessage());
         Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":2,\"target_modules\":[\"q_proj\"],"
                 + "\"use_dora\":true}");
         e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir));
