@@ -119,6 +119,11 @@ public final class JsonConfig {
         return has(key) ? requireInt(key) : dflt;
     }
 
+    /** An integer that must be at least {@code min} where the config gives one; {@code dflt} where it does not. */
+    public int optInt(String key, int dflt, int min) {
+        return has(key) ? requireInt(key, min) : dflt;
+    }
+
     public double requireDouble(String key) {
         JsonNode v = raw(key);
         if (v == null || v.isNull()) {
@@ -132,6 +137,21 @@ public final class JsonConfig {
 
     public double optDouble(String key, double dflt) {
         return has(key) ? requireDouble(key) : dflt;
+    }
+
+    /**
+     * A number that must be finite and greater than 0 where the config gives one (an epsilon, a rotary base, a
+     * ratio); {@code dflt} where it does not.
+     */
+    public double optPositiveDouble(String key, double dflt) {
+        if (!has(key)) {
+            return dflt;
+        }
+        double v = requireDouble(key);
+        if (!(v > 0) || !Double.isFinite(v)) {
+            throw new ConfigException(file, qualified(key), "must be a finite number greater than 0, found " + raw(key));
+        }
+        return v;
     }
 
     public boolean optBoolean(String key, boolean dflt) {

@@ -64,13 +64,15 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
                 var arr = rs.get("mrope_section");
                 mrope = new int[arr.size()];
                 int sum = 0;
+                boolean sizes = arr.isArray();
                 for (int i = 0; i < mrope.length; i++) {
+                    sizes &= arr.get(i).isIntegralNumber() && arr.get(i).canConvertToInt() && arr.get(i).asInt() >= 0;
                     mrope[i] = arr.get(i).asInt();
                     sum += mrope[i];
                 }
-                if (mrope.length != 3 || sum * 2 != headDim) {
-                    throw c.error("rope_scaling.mrope_section", "expected three sections summing to head_dim / 2 = "
-                            + headDim / 2 + ", found " + arr);
+                if (!sizes || mrope.length != 3 || sum * 2 != headDim) {
+                    throw c.error("rope_scaling.mrope_section", "expected three sections (integers >= 0) summing to "
+                            + "head_dim / 2 = " + headDim / 2 + ", found " + arr);
                 }
             } else {
                 String type = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("default");
@@ -85,8 +87,8 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
         boolean sliding = c.optBoolean("use_sliding_window", c.has("sliding_window") && !c.has("use_sliding_window"));
         int window = sliding && c.has("sliding_window") ? c.requireInt("sliding_window", 1) : 0;
         return new DecoderConfig(c.requireInt("vocab_size", 1), hidden, c.requireInt("intermediate_size", 1),
-                c.requireInt("num_hidden_layers", 1), heads, kv, headDim, c.optDouble("rms_norm_eps", 1e-6),
-                c.optDouble("rope_theta", 10000.0), activation(c, "hidden_act", "silu"),
+                c.requireInt("num_hidden_layers", 1), heads, kv, headDim, c.optPositiveDouble("rms_norm_eps", 1e-6),
+                c.optPositiveDouble("rope_theta", 10000.0), activation(c, "hidden_act", "silu"),
                 attentionBias, window, c.optBoolean("tie_word_embeddings", defaultTie), mrope, scaling, phi3);
     }
 
