@@ -48,38 +48,73 @@ public record Qwen2VLConfig(Variant variant, DecoderConfig text, Vision vision, 
         }
         JsonConfig v = c.object("vision_config", false);
         Vision vision;
-        int inChannels = v.has("in_chans") ? v.requireInt("in_chans", 1) : v.optInt("in_channels", 3);
+        int inChannels = v.has("in_chans") ? v.requireInt("in_chans", 1) : v.optInt("in_channels", 3, 1);
+        int depth = v.requireInt("depth", 1);
+        int patch = v.optInt("patch_size", 14, 1);
+        int temporal = v.optInt("temporal_patch_size", 2, 1);
+        int merge = v.optInt("spatial_merge_size", 2, 1);
         if (variant == Variant.QWEN2_VL) {
             int embed = v.requireInt("embed_dim", 1);
             int heads = v.requireInt("num_heads", 1);
             checkHeads(v, "embed_dim", embed, heads);
-            vision = new Vision(v.requireInt("depth", 1), embed, heads, (int) Math.round(v.optDouble("mlp_ratio", 4) * embed),
-                    Activation.fromConfig(v.optString("hidden_act", "quick_gelu")), v.optInt("patch_size", 14),
-                    v.optInt("temporal_patch_size", 2), v.optInt("spatial_merge_size", 2),
-                    v.optInt("hidden_size", text.hiddenSize()), inChannels, 0, new int[0], 0);
+            double ratio = v.optPositiveDouble("mlp_ratio", 4);
+            int mlp = (int) Math.round(ratio * embed);
+            if (mlp < 1) {
+                throw v.error("mlp_ratio", "mlp_ratio * embed_dim must be at least 1, found " + ratio + " * " + embed);
+            }
+            vision = new Vision(depth, embed, heads, mlp, DecoderConfig.activation(v, "hidden_act", "quick_gelu"),
+                    patch, temporal, merge, v.optInt("hidden_size", text.hiddenSize(), 1), inChannels, 0, new int[0],
+                    0);
         } else {
             int embed = v.requireInt("hidden_size", 1);
             int heads = v.requireInt("num_heads", 1);
             checkHeads(v, "hidden_size", embed, heads);
+            int window = v.optInt("window_size", 112, 1);
+            if (window < patch * merge) {
+                throw v.error("window_size", "must be at least patch_size * spatial_merge_size = " + patch * merge
+                        + ", found " + window + " (Qwen2.5-VL's get_window_index makes attention windows of "
+                        + "window_size // spatial_merge_size // patch_size merged tokens a side, which must be at "
+                        + "least 1)");
+            }
             int[] full = v.optIntArray("fullatt_block_indexes");
-            vision = new Vision(v.requireInt("depth", 1), embed, heads, v.requireInt("intermediate_size", 1),
-                    Activation.fromConfig(v.optString("hidden_act", "silu")), v.optInt("patch_size", 14),
-                    v.optInt("temporal_patch_size", 2), v.optInt("spatial_merge_size", 2),
-                    v.optInt("out_hidden_size", text.hiddenSize()), inChannels, v.optInt("window_size", 112),
-                    full == null ? new int[0] : full, v.optInt("tokens_per_second", 2));
+            for (int b : full == null ? new int[0] : full) {
+                if (b < 0 || b >= depth) {
+                    throw v.error("fullatt_block_indexes", "each index must name a block, 0 to depth - 1 = "
+                            + (depth - 1) + ", found " + b);
+                }
+            }
+            vision = new Vision(depth, embed, heads, v.requireInt("intermediate_size", 1),
+                    DecoderConfig.activation(v, "hidden_act", "silu"), patch, temporal, merge,
+                    v.optInt("out_hidden_size", text.hiddenSize(), 1), inChannels, window,
+                    full == null ? new int[0] : full, v.optInt("tokens_per_second", 2, 1));
         }
         if (vision.outHiddenSize() != text.hiddenSize()) {
             throw c.error("vision_config", "the merger outputs " + vision.outHiddenSize()
                     + " features but the language model's hidden_size is " + text.hiddenSize());
         }
-        return new Qwen2VLConfig(variant, text, vision, c.optInt("image_token_id", 151655),
-                c.optInt("video_token_id", 151656), c.optInt("vision_start_token_id", 151652),
-                c.optInt("vision_end_token_id", 151653), configJson);
+        return new Qwen2VLConfig(variant, text, vision, tokenId(c, "image_token_id", 151655, text),
+                tokenId(c, "video_token_id", 151656, text), tokenId(c, "vision_start_token_id", 151652, text),
+                tokenId(c, "vision_end_token_id", 151653, text), configJson);
     }
 
+    /** A special token's id, which must be a row of the embedding table. */
+    private static int tokenId(JsonConfig c, String key, int dflt, DecoderConfig text) {
+        int id = c.optInt(key, dflt);
+        if (id < 0 || id >= text.vocabSize()) {
+            throw c.error(key, "must be a token id inside the vocabulary, 0 to vocab_size - 1 = "
+                    + (text.vocabSize() - 1) + ", found " + id);
+        }
+        return id;
+    }
+
+    /**
+     * Each head's size must be even for the rotary embedding and a multiple of 4 in the tower, whose 2-D rotary
+     * embedding gives half of each head to patch rows and half to patch columns.
+     */
     private static void checkHeads(JsonConfig v, String key, int embed, int heads) {
-        if (embed % heads != 0 || (embed / heads) % 2 != 0) {
-            throw v.error(key, "must split into " + heads + " heads of even size, found " + embed);
+        if (embed % heads != 0 || (embed / heads) % 4 != 0) {
+            throw v.error(key, "must split into " + heads + " heads (num_heads) whose size is a multiple of 4, "
+                    + "found " + embed);
         }
     }
 

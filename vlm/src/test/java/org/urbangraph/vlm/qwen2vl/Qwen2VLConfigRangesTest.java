@@ -1,0 +1,112 @@
+package org.urbangraph.vlm.qwen2vl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.vlm.config.ConfigException;
+
+/**
+ * A Qwen2-VL / Qwen2.5-VL {@code config.json} with a value out of range is refused when it is read, with an error
+ * that names the file, the key (nested keys with their parent) and the allowed range, instead of loading a model
+ * that embeds every input as NaN, as the same vector, or fails later on a division by zero.
+ */
+class Qwen2VLConfigRangesTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    /** The golden tiny model's config with {@code key} (dotted for nested keys) set to the JSON {@code value}. */
+    private Path edited(String folder, String file, String key, String value) throws IOException {
+        ObjectNode cfg = (ObjectNode) JSON.readTree(Fixtures.golden(folder, file).toFile());
+        ObjectNode node = cfg;
+        String[] parts = key.split("\\.");
+        for (int i = 0; i < parts.length - 1; i++) {
+            node = (ObjectNode) node.get(parts[i]);
+        }
+        JsonNode v = JSON.readTree(value);
+        node.set(parts[parts.length - 1], v);
+        Path out = dir.resolve("config.json");
+        Files.writeString(out, JSON.writeValueAsString(cfg));
+        return out;
+    }
+
+    private static void assertRefused(Path config, String key, String range) {
+        ConfigException e = assertThrows(ConfigException.class, () -> Qwen2VLConfig.read(config));
+        String m = e.getMessage();
+        assertTrue(m.startsWith(config.toString()), m);
+        assertTrue(m.contains("key '" + key + "'"), m);
+        assertTrue(m.contains(range), m);
+    }
+
+    @ParameterizedTest(name = "{0} {1}: {2} = {3}")
+    @CsvSource(delimiter = '|', value = {
+        // the decoder, in the nested layout that save_pretrained writes
+        "qwen2_vl   | config.json           | text_config.rms_norm_eps    | -1     | text_config.rms_norm_eps    | greater than 0",
+        "qwen2_vl   | config.json           | text_config.rms_norm_eps    | 0      | text_config.rms_norm_eps    | greater than 0",
+        "qwen2_5_vl | config.json           | text_config.rope_theta      | 0      | text_config.rope_theta      | greater than 0",
+        "qwen2_5_vl | config.json           | text_config.rope_theta      | -5     | text_config.rope_theta      | greater than 0",
+        "qwen2_vl   | config.json           | text_config.vocab_size      | 0      | text_config.vocab_size      | at least 1",
+        "qwen2_vl   | config.json           | text_config.num_hidden_layers | 0    | text_config.num_hidden_layers | at least 1",
+        "qwen2_vl   | config.json           | text_config.num_key_value_heads | 3  | text_config.num_key_value_heads | must divide",
+        "qwen2_vl   | config.json           | text_config.rope_scaling.mrope_section | [-2, 5, 5] | text_config.rope_scaling.mrope_section | integers >= 0",
+        // the decoder, in the flat hub layout
+        "qwen2_vl   | config_hub_style.json | rms_norm_eps                | -1     | rms_norm_eps                | greater than 0",
+        "qwen2_5_vl | config_hub_style.json | rope_theta                  | 0      | rope_theta                  | greater than 0",
+        "qwen2_5_vl | config_hub_style.json | rope_theta                  | '\"a\"'| rope_theta                  | expected a number",
+        // the vision tower
+        "qwen2_5_vl | config.json           | vision_config.window_size   | 0      | vision_config.window_size   | at least 1",
+        "qwen2_5_vl | config.json           | vision_config.window_size   | 13     | vision_config.window_size   | at least patch_size * spatial_merge_size = 28",
+        "qwen2_5_vl | config.json           | vision_config.spatial_merge_size | 0 | vision_config.spatial_merge_size | at least 1",
+        "qwen2_5_vl | config.json           | vision_config.patch_size    | 0      | vision_config.patch_size    | at least 1",
+        "qwen2_5_vl | config.json           | vision_config.temporal_patch_size | 0 | vision_config.temporal_patch_size | at least 1",
+        "qwen2_5_vl | config.json           | vision_config.in_channels   | 0      | vision_config.in_channels   | at least 1",
+        "qwen2_5_vl | config.json           | vision_config.tokens_per_second | 0  | vision_config.tokens_per_second | at least 1",
+        "qwen2_5_vl | config.json           | vision_config.fullatt_block_indexes | [2] | vision_config.fullatt_block_indexes | 0 to depth - 1 = 1",
+        "qwen2_5_vl | config.json           | vision_config.num_heads     | 3      | vision_config.hidden_size   | multiple of 4",
+        "qwen2_5_vl | config.json           | vision_config.hidden_act    | '\"foo\"' | vision_config.hidden_act | unsupported activation 'foo'",
+        "qwen2_vl   | config.json           | vision_config.spatial_merge_size | 0 | vision_config.spatial_merge_size | at least 1",
+        "qwen2_vl   | config.json           | vision_config.patch_size    | 0      | vision_config.patch_size    | at least 1",
+        "qwen2_vl   | config.json           | vision_config.temporal_patch_size | 0 | vision_config.temporal_patch_size | at least 1",
+        "qwen2_vl   | config.json           | vision_config.mlp_ratio     | -4     | vision_config.mlp_ratio     | greater than 0",
+        "qwen2_vl   | config.json           | vision_config.embed_dim     | 20     | vision_config.embed_dim     | multiple of 4",
+        "qwen2_vl   | config.json           | vision_config.hidden_act    | '\"foo\"' | vision_config.hidden_act | unsupported activation 'foo'",
+        // special tokens must be rows of the embedding table
+        "qwen2_vl   | config.json           | image_token_id              | 999999 | image_token_id              | 0 to vocab_size - 1 = 511",
+        "qwen2_vl   | config.json           | image_token_id              | -5     | image_token_id              | 0 to vocab_size - 1 = 511",
+        "qwen2_5_vl | config.json           | vision_start_token_id       | 512    | vision_start_token_id       | 0 to vocab_size - 1 = 511",
+    })
+    void outOfRangeValuesAreRefusedNamingFileKeyAndRange(String folder, String file, String key, String value,
+                                                          String reported, String range) throws IOException {
+        assertRefused(edited(folder, file, key, value), reported, range);
+    }
+
+    @Test
+    void windowSizesFromOneMergedTokenUpLoad() throws IOException {
+        assertEquals(28, Qwen2VLConfig.read(edited("qwen2_5_vl", "config.json", "vision_config.window_size", "28"))
+                .vision().windowSize());
+        assertEquals(112, Qwen2VLConfig.read(Fixtures.golden("qwen2_5_vl", "config.json")).vision().windowSize());
+    }
+
+    @Test
+    void loadingTheModelDirectoryStopsAtTheConfig() throws IOException {
+        edited("qwen2_vl", "config.json", "text_config.rms_norm_eps", "-1");
+        Files.copy(Fixtures.golden("qwen2_vl", "model.safetensors"), dir.resolve("model.safetensors"));
+        ConfigException e = assertThrows(ConfigException.class, () -> Qwen2VLForConditionalGeneration.load(dir));
+        assertTrue(e.getMessage().contains(dir.resolve("config.json") + ": key 'text_config.rms_norm_eps'"),
+                e.getMessage());
+    }
+}
