@@ -31,7 +31,12 @@ public final class Qwen2VLPipeline implements EmbeddingPipeline {
         this(model, tokenizer, processor, null);
     }
 
-    /** @param source the model directory the parts were loaded from (null if built in memory) */
+    /**
+     * @param source the model directory the parts were loaded from (null if built in memory)
+     * @throws IllegalArgumentException if the tokenizer does not fit the model's table, gives a special token
+     *                                  (image, video, vision start / end) another id than config.json does, or the
+     *                                  image processor cuts patches or merges them otherwise than the vision tower
+     */
     public Qwen2VLPipeline(Qwen2VLForConditionalGeneration model, Tokenizer tokenizer, Qwen2VLImageProcessor processor,
                            Path source) {
         this.source = source;
@@ -45,6 +50,52 @@ public final class Qwen2VLPipeline implements EmbeddingPipeline {
             throw new IllegalArgumentException(tokenizer.source() + ": the tokenizer has " + tokenizer.size()
                     + " tokens but the model's embedding table (" + model.config().source() + ") has " + vocab + " rows");
         }
+        Qwen2VLConfig cfg = model.config();
+        sameToken(Qwen2VLChatFormat.IMAGE_PAD, "image_token_id", cfg.imageTokenId());
+        sameToken(Qwen2VLChatFormat.VIDEO_PAD, "video_token_id", cfg.videoTokenId());
+        sameToken(Qwen2VLChatFormat.VISION_START, "vision_start_token_id", cfg.visionStartTokenId());
+        sameToken(Qwen2VLChatFormat.VISION_END, "vision_end_token_id", cfg.visionEndTokenId());
+        Qwen2VLConfig.Vision v = cfg.vision();
+        Qwen2VLImageProcessor.Config pc = processor.config();
+        String pp = processorSource(source);
+        sameSize(pp, "patch_size", pc.patchSize(), "patch_size", v.patchSize(),
+                "the pixel rows would not fit the patch embedding");
+        sameSize(pp, "temporal_patch_size", pc.temporalPatchSize(), "temporal_patch_size", v.temporalPatchSize(),
+                "the pixel rows would not fit the patch embedding");
+        sameSize(pp, "merge_size", pc.mergeSize(), "spatial_merge_size", v.spatialMergeSize(),
+                "the prompt would get another number of image tokens than the tower gives features");
+        if (v.inChannels() != 3) {
+            throw new IllegalArgumentException(cfg.source() + ": key 'vision_config.in_channels' is "
+                    + v.inChannels() + " but the image processor (" + pp + ") gives 3 channels (RGB)");
+        }
+    }
+
+    /** The special token must have the id config.json gives it, or the model would not find it in the ids. */
+    private void sameToken(String token, String key, int id) {
+        int ids = tokenizer.tokenToId(token);
+        if (ids >= 0 && ids != id) {
+            throw new IllegalArgumentException(model.config().source() + ": key '" + key + "' is " + id + " but "
+                    + tokenizer.source() + " gives " + token + " the id " + ids + "; the two files must agree");
+        }
+    }
+
+    private void sameSize(String pp, String processorKey, int processorValue, String visionKey, int visionValue,
+                          String why) {
+        if (processorValue != visionValue) {
+            throw new IllegalArgumentException(pp + ": key '" + processorKey + "' is " + processorValue + " but "
+                    + model.config().source() + " has vision_config." + visionKey + " = " + visionValue + "; "
+                    + why);
+        }
+    }
+
+    /** Where the image processor's settings came from, for messages. */
+    private static String processorSource(Path dir) {
+        if (dir == null) {
+            return "the image processor settings";
+        }
+        Path pp = dir.resolve("preprocessor_config.json");
+        return Files.isRegularFile(pp) ? pp.toString()
+                : "the default image processor settings (" + dir + " has no preprocessor_config.json)";
     }
 
     /** Loads model, tokenizer ({@code tokenizer.json}) and image processor settings from a hub model directory. */
