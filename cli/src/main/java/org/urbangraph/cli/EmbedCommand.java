@@ -111,7 +111,12 @@ public final class EmbedCommand implements Callable<Integer> {
             int[] placeholders = new int[prompts.size()];
             int total = 0;
             for (int i = 0; i < placeholders.length; i++) {
-                placeholders[i] = pipe.imagePlaceholders(prompts.get(i));
+                try {
+                    placeholders[i] = pipe.imagePlaceholders(prompts.get(i));
+                } catch (IllegalArgumentException e) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--prompt " + (i + 1) + ": "
+                            + e.getMessage());
+                }
                 total += placeholders[i];
             }
             if (total != decoded.size()) {

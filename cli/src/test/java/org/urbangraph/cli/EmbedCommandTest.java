@@ -143,4 +143,20 @@ class EmbedCommandTest {
         List<JsonNode> bad = run(2, "embed", "--model", model.toString(), "--prompt", p1);
         assertTrue(bad.get(bad.size() - 1).asText().contains("placeholders"), bad.toString());
     }
+
+    @Test
+    void aBareImagePadInAPromptIsAUsageErrorThatShowsThePlaceholder() throws Exception {
+        for (String prompt : new String[] {"<|im_start|>user\n<|image_pad|>Describe.<|im_end|>\n<|im_start|>assistant\n",
+            "<|vision_start|><|image_pad|><|vision_end|><|image_pad|>"}) {
+            int pads = prompt.split("image_pad", -1).length - 1;
+            List<String> args = new ArrayList<>(List.of("embed", "--model", model.toString(), "--prompt", prompt));
+            for (int i = 0; i < pads; i++) {
+                args.addAll(List.of("--image", imageA.toString()));
+            }
+            List<JsonNode> out = run(2, args.toArray(String[]::new));
+            String err = out.get(out.size() - 1).asText();
+            assertTrue(err.contains("--prompt 1: image placeholder " + pads + " is a bare <|image_pad|>")
+                    && err.contains("<|vision_start|><|image_pad|><|vision_end|>"), err);
+        }
+    }
 }

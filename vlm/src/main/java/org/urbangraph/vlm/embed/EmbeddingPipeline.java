@@ -44,7 +44,11 @@ public interface EmbeddingPipeline {
      */
     EncodedInput encodePrompt(String prompt, List<RgbImage> images);
 
-    /** How many images a written-out prompt takes: the number of its image placeholders. */
+    /**
+     * How many images a written-out prompt takes: the number of its image placeholders.
+     *
+     * @throws IllegalArgumentException if a placeholder is written in a form the family cannot place
+     */
     int imagePlaceholders(String prompt);
 
     /** The image placeholder as it is written in a prompt, for messages. */

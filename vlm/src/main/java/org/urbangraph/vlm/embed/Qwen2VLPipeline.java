@@ -190,13 +190,27 @@ public final class Qwen2VLPipeline implements EmbeddingPipeline {
         return encoded(chat.encodePrompt(prompt, media), px);
     }
 
-    /** Each {@code <|image_pad|>} of a written-out prompt takes one image. */
+    /**
+     * Each {@code <|image_pad|>} of a written-out prompt takes one image, and must come right after
+     * {@code <|vision_start|>}. Hugging Face's processor expands a bare {@code <|image_pad|>} as well, but
+     * {@code get_rope_index} places only images whose pad follows {@code <|vision_start|>}: a bare pad's image would
+     * not get an image's positions (they are numbered as text, or the bare pad is taken for the next image that
+     * does follow {@code <|vision_start|>}), so such a prompt is refused.
+     *
+     * @throws IllegalArgumentException if an {@code <|image_pad|>} does not follow {@code <|vision_start|>}
+     */
     @Override
     public int imagePlaceholders(String prompt) {
         int n = 0;
         String pad = Qwen2VLChatFormat.IMAGE_PAD;
+        String start = Qwen2VLChatFormat.VISION_START;
         for (int at = prompt.indexOf(pad); at >= 0; at = prompt.indexOf(pad, at + pad.length())) {
             n++;
+            if (at < start.length() || !prompt.startsWith(start, at - start.length())) {
+                throw new IllegalArgumentException("image placeholder " + n + " is a bare " + pad + "; write each "
+                        + "image as " + imagePlaceholder() + " (the model places an image only where its "
+                        + pad + " follows " + start + ")");
+            }
         }
         return n;
     }

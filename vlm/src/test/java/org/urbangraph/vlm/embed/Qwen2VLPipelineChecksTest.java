@@ -24,7 +24,8 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
 /**
  * A Qwen2-VL / Qwen2.5-VL directory whose config.json disagrees with its tokenizer.json (special token ids) or its
  * preprocessor_config.json (patch, temporal patch and merge sizes) is refused when the pipeline is built, naming
- * both files and both keys, instead of failing later with a placeholder count or a pixel-row shape.
+ * both files and both keys, instead of failing later with a placeholder count or a pixel-row shape. A written-out
+ * prompt's {@code <|image_pad|>} must follow {@code <|vision_start|>}.
  */
 class Qwen2VLPipelineChecksTest {
 
@@ -130,5 +131,20 @@ class Qwen2VLPipelineChecksTest {
                 tokenizer, new Qwen2VLImageProcessor(Qwen2VLImageProcessor.Config.defaults()), dir));
         assertTrue(e.getMessage().contains("no preprocessor_config.json") && e.getMessage().contains("16"),
                 e.getMessage());
+    }
+
+    @Test
+    void aBareImagePadIsRefusedWithTheWholePlaceholder() throws IOException {
+        Qwen2VLPipeline pipe = pipeline("qwen2_vl", c -> { }, p -> { });
+        assertEquals(2, pipe.imagePlaceholders("<|vision_start|><|image_pad|><|vision_end|>a"
+                + "<|vision_start|><|image_pad|>b"));
+        for (String prompt : new String[] {"<|image_pad|>Describe.", "<|vision_start|> <|image_pad|><|vision_end|>",
+            "<|vision_start|><|image_pad|><|image_pad|><|vision_end|>"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> pipe.imagePlaceholders(prompt));
+            assertTrue(e.getMessage().contains("bare <|image_pad|>")
+                    && e.getMessage().contains("<|vision_start|><|image_pad|><|vision_end|>"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> pipe.encodePrompt(prompt, java.util.List.of()));
+        }
     }
 }
