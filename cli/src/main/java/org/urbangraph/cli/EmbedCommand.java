@@ -50,7 +50,7 @@ public final class EmbedCommand implements Callable<Integer> {
     List<String> texts = new ArrayList<>();
 
     @Option(names = "--instruction", paramLabel = "TEXT",
-            description = "Instruction written after each image and before each text.")
+            description = "Instruction written after each image and before each text (not with --prompt).")
     String instruction;
 
     @Option(names = "--prompt", paramLabel = "PROMPT", description = "A full prompt with special tokens; repeatable.")
@@ -84,6 +84,11 @@ public final class EmbedCommand implements Callable<Integer> {
         if (!prompts.isEmpty() && !texts.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--prompt writes each input in full; do not combine it with --text");
+        }
+        if (!prompts.isEmpty() && instruction != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--prompt writes each input in full; do not combine it with --instruction (write the "
+                            + "instruction into the prompt)");
         }
         if (graphs.size() > images.size()) {
             throw new CommandLine.ParameterException(spec.commandLine(), graphs.size() + " --graph files for "

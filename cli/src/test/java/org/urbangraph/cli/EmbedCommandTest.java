@@ -145,6 +145,17 @@ class EmbedCommandTest {
     }
 
     @Test
+    void promptWithInstructionIsAUsageError() throws Exception {
+        String p1 = "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>Describe.<|im_end|>\n"
+                + "<|im_start|>assistant\n";
+        List<JsonNode> out = run(2, "embed", "--model", model.toString(), "--prompt", p1, "--image",
+                imageA.toString(), "--instruction", "Where was this photo taken?");
+        String err = out.get(out.size() - 1).asText();
+        assertTrue(err.contains("--prompt") && err.contains("--instruction"), err);
+        assertEquals(1, out.size(), "nothing printed");
+    }
+
+    @Test
     void aBareImagePadInAPromptIsAUsageErrorThatShowsThePlaceholder() throws Exception {
         for (String prompt : new String[] {"<|im_start|>user\n<|image_pad|>Describe.<|im_end|>\n<|im_start|>assistant\n",
             "<|vision_start|><|image_pad|><|vision_end|><|image_pad|>"}) {
