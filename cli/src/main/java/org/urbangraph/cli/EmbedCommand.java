@@ -151,6 +151,12 @@ public final class EmbedCommand implements Callable<Integer> {
             }
         }
         float[][] emb = pipe.embed(inputs);
+        for (int i = 0; i < emb.length; i++) {
+            String what = described.get(i) == null ? "--prompt " + (i + 1)
+                    : described.get(i).equals("image") ? "--image " + images.get(i)
+                    : "--text \"" + texts.get(i - images.size()) + "\"";
+            requireFinite(emb[i], i, what);
+        }
         PrintWriter out = spec.commandLine().getOut();
         int padded = inputs.stream().mapToInt(i -> i.ids().length).max().orElse(0);
         int imageAt = 0;
@@ -211,6 +217,10 @@ public final class EmbedCommand implements Callable<Integer> {
             inputs.add(new org.urbangraph.uge.embed.EmbedInput(null, null, t, instruction));
         }
         float[][] emb = embedder.embed(inputs);
+        for (int i = 0; i < emb.length; i++) {
+            var in = inputs.get(i);
+            requireFinite(emb[i], i, in.image() != null ? "--image " + in.image() : "--text \"" + in.text() + "\"");
+        }
         PrintWriter out = spec.commandLine().getOut();
         for (int i = 0; i < emb.length; i++) {
             StringWriter w = new StringWriter();
@@ -243,5 +253,18 @@ public final class EmbedCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Refuses an embedding with a NaN or an infinity (which JSON cannot hold as a number): the model's weights or
+     * config produce it, and no line is printed for any input.
+     */
+    static void requireFinite(float[] embedding, int input, String what) {
+        for (float v : embedding) {
+            if (!Float.isFinite(v)) {
+                throw new IllegalArgumentException("input " + input + " (" + what + "): the embedding holds " + v
+                        + "; the model's weights or config.json give non-finite hidden states, so nothing is printed");
+            }
+        }
     }
 }

@@ -13,6 +13,8 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.kernels.DType;
 import org.urbangraph.tensor.Meta;
+import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.io.SafetensorsWriter;
 import org.urbangraph.tensor.nn.Init;
 import org.urbangraph.tensor.nn.Rng;
@@ -169,5 +172,30 @@ class EmbedCommandTest {
             assertTrue(err.contains("--prompt 1: image placeholder " + pads + " is a bare <|image_pad|>")
                     && err.contains("<|vision_start|><|image_pad|><|vision_end|>"), err);
         }
+    }
+
+    @Test
+    void aNonFiniteEmbeddingIsAnErrorNamingTheInput(@TempDir Path dir) throws Exception {
+        for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json",
+            "preprocessor_config.json"}) {
+            Files.copy(model.resolve(f), dir.resolve(f));
+        }
+        Qwen2VLForConditionalGeneration net;
+        try (Meta meta = Meta.scope()) {
+            net = new Qwen2VLForConditionalGeneration(Qwen2VLConfig.read(dir.resolve("config.json")), new Rng(0));
+        }
+        net.setTrainable(false);
+        Init.randomize(net, 99, DType.F32);
+        Map<String, Tensor> weights = new LinkedHashMap<>(net.stateDict());
+        float[] nan = new float[64];
+        Arrays.fill(nan, Float.NaN);
+        assertTrue(weights.containsKey("model.language_model.norm.weight"), weights.keySet().toString());
+        weights.put("model.language_model.norm.weight", Tensor.of(nan, 64));
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), weights, Map.of("format", "pt"));
+        List<JsonNode> out = run(1, "embed", "--model", dir.toString(), "--image", imageA.toString(), "--text",
+                "Quiet street near a park.");
+        String err = out.get(out.size() - 1).asText();
+        assertTrue(err.contains("input 0 (--image " + imageA + "): the embedding holds NaN"), err);
+        assertEquals(1, out.size(), "no embedding printed: " + out);
     }
 }
