@@ -110,6 +110,13 @@ public final class EmbedCommand implements Callable<Integer> {
             decoded.add(Images.read(p));
         }
         EmbeddingPipeline pipe = EmbeddingPipelines.load(model);
+        for (int i = 0; i < decoded.size(); i++) {
+            try {
+                pipe.checkImage(decoded.get(i));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(images.get(i) + ": " + e.getMessage(), e);
+            }
+        }
         List<EncodedInput> inputs = new ArrayList<>();
         List<String> described = new ArrayList<>();
         if (!prompts.isEmpty()) {

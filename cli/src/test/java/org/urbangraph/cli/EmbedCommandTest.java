@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.image.BufferedImage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -172,6 +174,17 @@ class EmbedCommandTest {
             assertTrue(err.contains("--prompt 1: image placeholder " + pads + " is a bare <|image_pad|>")
                     && err.contains("<|vision_start|><|image_pad|><|vision_end|>"), err);
         }
+    }
+
+    @Test
+    void anImageTheProcessorCannotResizeIsNamed(@TempDir Path dir) throws Exception {
+        Path thin = dir.resolve("thin.png");
+        ImageIO.write(new BufferedImage(402, 2, BufferedImage.TYPE_INT_RGB), "png", thin.toFile());
+        List<JsonNode> out = run(1, "embed", "--model", model.toString(), "--image", imageA.toString(), "--image",
+                thin.toString());
+        String err = out.get(out.size() - 1).asText();
+        assertTrue(err.contains(thin + ": absolute aspect ratio must be smaller than 200"), err);
+        assertEquals(1, out.size(), "nothing printed");
     }
 
     @Test

@@ -32,12 +32,21 @@ final class ImageCache<P> {
     synchronized P preprocess(List<Path> files) {
         if (files.size() == 1) {
             return cache.computeIfAbsent(files.get(0).toAbsolutePath().normalize(),
-                    f -> processor.apply(List.of(Images.read(f))));
+                    f -> apply(List.of(Images.read(f)), files.get(0).toString()));
         }
         List<RgbImage> imgs = new ArrayList<>();
         for (Path f : files) {
             imgs.add(Images.read(f));
         }
-        return processor.apply(imgs);
+        return apply(imgs, files.toString());
+    }
+
+    /** The processor's refusal of an image (an aspect ratio it cannot resize) names the file. */
+    private P apply(List<RgbImage> images, String files) {
+        try {
+            return processor.apply(images);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(files + ": " + e.getMessage(), e);
+        }
     }
 }

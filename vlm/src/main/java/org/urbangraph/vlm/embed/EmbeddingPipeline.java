@@ -45,6 +45,15 @@ public interface EmbeddingPipeline {
     EncodedInput encodePrompt(String prompt, List<RgbImage> images);
 
     /**
+     * Checks that the family's image processor can take this image, before any work is done on it (so that a caller
+     * can name the image's file).
+     *
+     * @throws IllegalArgumentException if it cannot
+     */
+    default void checkImage(RgbImage image) {
+    }
+
+    /**
      * How many images a written-out prompt takes: the number of its image placeholders.
      *
      * @throws IllegalArgumentException if a placeholder is written in a form the family cannot place

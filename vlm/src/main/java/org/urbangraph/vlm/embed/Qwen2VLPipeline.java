@@ -157,6 +157,12 @@ public final class Qwen2VLPipeline implements EmbeddingPipeline {
         return encodeMessages(List.of(ChatMessage.user(content.toString())), images);
     }
 
+    /** The processor's resize refuses an aspect ratio over 200, as Hugging Face's {@code smart_resize} does. */
+    @Override
+    public void checkImage(RgbImage image) {
+        processor.targetSize(image.width(), image.height());
+    }
+
     /** A conversation with {@code <image>} tags in its messages, one per image, in order. */
     public EncodedInput encodeMessages(List<ChatMessage> messages, List<RgbImage> images) {
         return encodeMessages(messages, images.isEmpty() ? null : processor.preprocess(images), new int[0]);
