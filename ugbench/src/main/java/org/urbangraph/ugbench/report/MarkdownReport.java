@@ -76,7 +76,7 @@ final class MarkdownReport {
                 md.append(" Linear probe: ridge regression fitted on the `fold: train` rows (lambda by leave-one-out)."
                         + " *class frequency*: ranking the classes by how often they occur in the training fold, on the"
                         + " same test rows: the floor a probe reaches with no information from the embedding, above"
-                        + " which a variant has learnt something (uniform chance is lower)."
+                        + " which a variant has learnt something."
                         + (left.isEmpty() ? "" : " Test rows left out because their class never occurs in the"
                                 + " training fold: " + left + "."));
             }
