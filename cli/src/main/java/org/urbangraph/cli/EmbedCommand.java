@@ -81,6 +81,10 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "nothing to embed: give --image, --text or --prompt");
         }
+        if (texts.stream().anyMatch(String::isBlank)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--text is empty: give the text to embed (an empty input embeds only the prompt template)");
+        }
         if (!prompts.isEmpty() && !texts.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--prompt writes each input in full; do not combine it with --text");

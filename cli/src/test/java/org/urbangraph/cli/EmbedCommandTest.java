@@ -161,6 +161,16 @@ class EmbedCommandTest {
     }
 
     @Test
+    void anEmptyTextIsAUsageError() throws Exception {
+        for (String text : new String[] {"", "  "}) {
+            List<JsonNode> out = run(2, "embed", "--model", model.toString(), "--text", "a street", "--text", text);
+            String err = out.get(out.size() - 1).asText();
+            assertTrue(err.contains("--text is empty"), err);
+            assertEquals(1, out.size(), "nothing printed");
+        }
+    }
+
+    @Test
     void aBareImagePadInAPromptIsAUsageErrorThatShowsThePlaceholder() throws Exception {
         for (String prompt : new String[] {"<|im_start|>user\n<|image_pad|>Describe.<|im_end|>\n<|im_start|>assistant\n",
             "<|vision_start|><|image_pad|><|vision_end|><|image_pad|>"}) {
