@@ -113,12 +113,14 @@ final class Columns {
     }
 
     /** "Monaco 4, Andorra 1": test rows a probe left out (class unseen in training), per city, for one line. */
-    static String excluded(List<ResultRow> rows, Line line) {
+    static String excluded(BenchResults results, List<ResultRow> rows, Line line) {
         StringBuilder s = new StringBuilder();
         for (ResultRow r : rows) {
             if (r.probe() != null && r.probe().excludedRows() > 0 && r.variant().equals(line.variant())
                     && r.mode().equals(line.mode())) {
-                s.append(s.isEmpty() ? "" : ", ").append(r.city()).append(' ').append(r.probe().excludedRows());
+                String name = results.cities().stream().filter(c -> c.city().equals(r.city()))
+                        .map(BenchResults.CityInfo::name).findFirst().orElse(r.city());
+                s.append(s.isEmpty() ? "" : ", ").append(name).append(' ').append(r.probe().excludedRows());
             }
         }
         return s.toString();

@@ -74,7 +74,7 @@ final class HtmlReport {
                 h.append("<p class=\"meta\">Labels derived from OpenStreetMap within 200 m of the image (the authors'"
                         + " human perception labels are not available).");
                 if (rows.stream().anyMatch(x -> x.probe() != null)) {
-                    String left = Columns.excluded(rows, Columns.lines(rows).getFirst());
+                    String left = Columns.excluded(r, rows, Columns.lines(rows).getFirst());
                     h.append(" Linear probe: ridge regression on the <code>fold: train</code> rows, ridge by"
                             + " leave-one-out. <em>Class frequency</em>: ranking the classes by how often they occur in"
                             + " the training fold, on the same test rows: the floor a probe reaches with no"

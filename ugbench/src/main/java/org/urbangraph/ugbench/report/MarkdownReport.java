@@ -72,7 +72,7 @@ final class MarkdownReport {
             }
             md.append(".");
             if (probe) {
-                String left = Columns.excluded(rows, lines.getFirst());
+                String left = Columns.excluded(r, rows, lines.getFirst());
                 md.append(" Linear probe: ridge regression fitted on the `fold: train` rows (lambda by leave-one-out)."
                         + " *class frequency*: ranking the classes by how often they occur in the training fold, on the"
                         + " same test rows: the floor a probe reaches with no information from the embedding, above"
