@@ -30,7 +30,8 @@ public final class UgeGraphs {
     private final Map<Path, GraphInput> cache = new LinkedHashMap<>();
 
     /**
-     * @param maxNodes keep at most this many nodes (the file's order is BFS from the centre, so the nearest survive);
+     * @param maxNodes keep at most this many nodes (breadth first from the centre, so the nearest survive; see
+     *                 {@link #centreFirst});
      *                 0 keeps all
      */
     public UgeGraphs(Tokenizer tokenizer, int maxNodes) {
@@ -53,11 +54,12 @@ public final class UgeGraphs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read graph " + file + ": " + e.getMessage(), e);
         }
-        int n = maxNodes > 0 ? Math.min(maxNodes, g.nodes().size()) : g.nodes().size();
+        List<GraphFile.Node> order = centreFirst(g);
+        int n = maxNodes > 0 ? Math.min(maxNodes, order.size()) : order.size();
         Map<Integer, Integer> position = new LinkedHashMap<>();
         List<GraphNode> nodes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            GraphFile.Node node = g.nodes().get(i);
+            GraphFile.Node node = order.get(i);
             int[] ids = tokenizer.encode(node.text(), false);
             if (ids.length > MAX_NODE_TOKENS) {
                 ids = java.util.Arrays.copyOf(ids, MAX_NODE_TOKENS);
@@ -78,5 +80,43 @@ public final class UgeGraphs {
             }
         }
         return GraphInput.of(file.getFileName().toString(), nodes, edges).bidirectional();
+    }
+
+    /**
+     * The nodes in the order the cap keeps them. UGData writes a subgraph breadth first from its image node, nearest
+     * first, and that order is kept; a file whose first node is not its {@code center_node} (written by other tools,
+     * e.g. a networkx dump) is put in breadth-first order from the centre (neighbours in file order, unreachable nodes
+     * last), so that the cap never drops the image node and the nearest nodes survive it.
+     */
+    static List<GraphFile.Node> centreFirst(GraphFile g) {
+        List<GraphFile.Node> nodes = g.nodes();
+        if (g.centerNode() < 0 || nodes.isEmpty() || nodes.getFirst().id() == g.centerNode()) {
+            return nodes;
+        }
+        Map<Integer, List<Integer>> next = new LinkedHashMap<>();
+        for (GraphFile.Edge e : g.edges()) {
+            next.computeIfAbsent(e.source(), k -> new ArrayList<>()).add(e.target());
+            next.computeIfAbsent(e.target(), k -> new ArrayList<>()).add(e.source());
+        }
+        Map<Integer, GraphFile.Node> byId = new LinkedHashMap<>();
+        nodes.forEach(x -> byId.put(x.id(), x));
+        java.util.LinkedHashSet<Integer> seen = new java.util.LinkedHashSet<>();
+        java.util.ArrayDeque<Integer> queue = new java.util.ArrayDeque<>(List.of(g.centerNode()));
+        seen.add(g.centerNode());
+        while (!queue.isEmpty()) {
+            for (int m : next.getOrDefault(queue.poll(), List.of())) {
+                if (seen.add(m)) {
+                    queue.add(m);
+                }
+            }
+        }
+        List<GraphFile.Node> out = new ArrayList<>(nodes.size());
+        seen.forEach(id -> out.add(byId.get(id)));
+        for (GraphFile.Node x : nodes) {
+            if (!seen.contains(x.id())) {
+                out.add(x);
+            }
+        }
+        return out;
     }
 }
