@@ -185,9 +185,14 @@ public final class GraphEncoder extends Module {
 
     /** An encoder built from the configuration stored by {@link #save} and loaded with its weights. */
     public static GraphEncoder load(Path file) {
+        return load(file, 0);
+    }
+
+    /** As {@link #load(Path)}, its dropout drawing from a stream seeded by {@code seed} (for further training). */
+    public static GraphEncoder load(Path file, long seed) {
         WeightSource source = WeightSource.open(file);
         GraphEncoderConfig config = GraphEncoderConfig.fromMetadata(source.metadata(), file.toString());
-        GraphEncoder encoder = new GraphEncoder(config, 0);
+        GraphEncoder encoder = new GraphEncoder(config, seed);
         encoder.loadWeights(source);
         return encoder;
     }

@@ -160,7 +160,7 @@ public final class UgeCheckpoint {
                     + " rows as wide as the hidden size of the backbone " + backboneDir);
         }
         GraphEncoder ge = Files.isRegularFile(dir.resolve("graph_encoder.safetensors"))
-                ? GraphEncoder.load(dir.resolve("graph_encoder.safetensors")) : null;
+                ? GraphEncoder.load(dir.resolve("graph_encoder.safetensors"), seed + 1) : null; // as UgeModels.stage2
         UgeModel m = new UgeModel(backbone, lora, ge, rows, info.maxGraphNodes(), info.baseTrained());
         m.train(forTraining);
         return m;

@@ -158,6 +158,8 @@ class UgeTrainerTest {
         UgeModel loaded = UgeCheckpoint.load(tmp.resolve("s2").resolve("model"), null);
         assertNotNull(loaded.graphEncoder());
         assertEquals(2, UgeCheckpoint.info(tmp.resolve("s2").resolve("model")).stage());
+        assertEquals(8, UgeCheckpoint.load(tmp.resolve("s2").resolve("model"), null, true, 7).graphEncoder().rng()
+                .seed(), "loaded for training, the encoder's dropout is seeded as a fresh stage 2 would seed it");
         java.io.IOException e = assertThrows(java.io.IOException.class,
                 () -> UgeModels.stage2(tmp.resolve("s2").resolve("model"), null, 9));
         assertTrue(e.getMessage().contains("a stage-2 model"), e.getMessage());
