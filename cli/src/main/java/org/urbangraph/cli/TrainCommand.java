@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.urbangraph.graph.GraphEncoderConfig;
 import org.urbangraph.uge.model.TinyBackbone;
 import org.urbangraph.uge.model.UgeModel;
 import org.urbangraph.uge.model.UgeModels;
@@ -95,6 +96,24 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-graph-nodes", defaultValue = "64", description = "Subgraph node cap (default 64).")
     int maxGraphNodes;
 
+    @Option(names = "--encoder", defaultValue = "full", paramLabel = "VARIANT",
+            description = "Stage 2: the graph encoder, UGE's (full, the default) or an ablation: no-edge-features "
+                    + "(GATv2 without the geodesic edge features), no-coordinates (no coordinate encoding of the "
+                    + "nodes), node-encoder-only (no message passing).")
+    String encoder;
+
+    /** UGE's graph encoder settings changed by the --encoder variant (the ablations UGBench compares). */
+    private java.util.function.UnaryOperator<GraphEncoderConfig> encoderVariant() {
+        return switch (encoder) {
+            case "full" -> c -> c;
+            case "no-edge-features" -> GraphEncoderConfig::withoutEdgeFeatures;
+            case "no-coordinates" -> GraphEncoderConfig::withoutCoordinateEncoding;
+            case "node-encoder-only" -> GraphEncoderConfig::nodeEncoderOnly;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(), "--encoder '" + encoder
+                    + "': expected full, no-edge-features, no-coordinates or node-encoder-only");
+        };
+    }
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, initialisation and dropout.")
     long seed;
 
@@ -104,6 +123,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (stage == 1 && tiny == (model != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "stage 1 needs exactly one of --model DIR "
                     + "(a backbone) or --tiny");
+        }
+        encoderVariant(); // an unknown variant is a usage error before any work
+        if (stage == 1 && !encoder.equals("full")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--encoder is for stage 2: stage 1 has no "
+                    + "graph encoder");
         }
         if (stage == 2 && (model == null || tiny)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "stage 2 needs --model: the model directory "
@@ -155,7 +179,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private UgeModel build(PrintWriter err) throws IOException {
         if (stage == 2) {
-            return UgeModels.stage2(model, null, seed);
+            return UgeModels.stage2WithEncoder(model, encoderVariant(), seed);
         }
         Path backbone = model;
         boolean trainBase = false;

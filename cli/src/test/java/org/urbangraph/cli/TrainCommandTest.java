@@ -78,6 +78,24 @@ class TrainCommandTest {
     }
 
     @Test
+    void stageTwoTrainsAnAblatedGraphEncoderWhenAsked(@TempDir Path tmp) throws Exception {
+        org.urbangraph.uge.model.UgeModels.stage1(TinyWorld.backbone(), false, 1, 24).save(tmp.resolve("s1"));
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, "train", "--stage", "2", "--data", TinyWorld.monaco().toString(), "--model",
+                tmp.resolve("s1").toString(), "--out", tmp.resolve("s2").toString(), "--steps", "1", "--batch-size",
+                "4", "--encoder", "node-encoder-only"), err.toString());
+        var config = org.urbangraph.graph.GraphEncoder.load(tmp.resolve("s2").resolve("model")
+                .resolve("graph_encoder.safetensors")).config();
+        assertEquals(0, config.numLayers(), "no message passing");
+        StringWriter bad = new StringWriter();
+        assertEquals(2, run(bad, "train", "--stage", "2", "--data", TinyWorld.monaco().toString(), "--model",
+                tmp.resolve("s1").toString(), "--out", tmp.resolve("s3").toString(), "--encoder", "no-graph"));
+        assertTrue(bad.toString().contains("--encoder 'no-graph'"), bad.toString());
+        assertEquals(2, run(bad, args(tmp.resolve("s4"), 1, "--encoder", "no-coordinates")));
+        assertTrue(bad.toString().contains("--encoder is for stage 2"), bad.toString());
+    }
+
+    @Test
     void heldOutCitiesAndMissingModelsAreRefused(@TempDir Path tmp) throws Exception {
         StringWriter err = new StringWriter();
         int code = run(err, "train", "--stage", "2", "--data", TinyWorld.monaco().toString(), "--out", tmp.toString());

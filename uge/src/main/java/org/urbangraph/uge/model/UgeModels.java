@@ -48,13 +48,22 @@ public final class UgeModels {
      * {@code encoderConfig} is given).
      */
     public static UgeModel stage2(Path stage1Dir, GraphEncoderConfig encoderConfig, long seed) throws IOException {
+        return stage2WithEncoder(stage1Dir, c -> encoderConfig != null ? encoderConfig : c, seed);
+    }
+
+    /**
+     * Stage 2 with UGE's encoder settings for the backbone's width changed by {@code variant} (the ablations of
+     * UGBench's model variants: {@link GraphEncoderConfig#withoutEdgeFeatures()},
+     * {@link GraphEncoderConfig#withoutCoordinateEncoding()}, {@link GraphEncoderConfig#nodeEncoderOnly()}).
+     */
+    public static UgeModel stage2WithEncoder(Path stage1Dir, java.util.function.UnaryOperator<GraphEncoderConfig> variant,
+                                             long seed) throws IOException {
         UgeModel s1 = UgeCheckpoint.load(stage1Dir, null, true, seed);
         if (s1.graphEncoder() != null) {
             throw new IOException(stage1Dir + ": a stage-2 model (it has a graph encoder); stage 2 starts from the "
                     + "model directory of a stage-1 run");
         }
-        GraphEncoderConfig cfg = encoderConfig != null ? encoderConfig
-                : GraphEncoderConfig.uge(s1.model().hiddenSize());
+        GraphEncoderConfig cfg = variant.apply(GraphEncoderConfig.uge(s1.model().hiddenSize()));
         GraphEncoder ge = new GraphEncoder(cfg, seed + 1);
         UgeModel m = new UgeModel(s1.backbone(), s1.lora(), ge, s1.newTokens(), s1.graphs().maxNodes(),
                 s1.baseTrained());
