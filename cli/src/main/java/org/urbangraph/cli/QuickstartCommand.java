@@ -125,7 +125,21 @@ public final class QuickstartCommand implements Callable<Integer> {
         log.println("== 2/5 backbone: a tiny untrained Qwen2-VL-architecture model (real Qwen2 tokenizer); its base "
                 + "weights train too, since it knows nothing yet");
         Path backbone = out.resolve("tiny-backbone");
-        TinyBackbone.create(backbone, tokenizer, seed);
+        // made afresh, but an identical one is kept as it is: the embedding cache keys the untrained variant by its
+        // files' fingerprints, modification times included
+        Path fresh = out.resolve(".tiny-backbone.new");
+        if (Files.exists(fresh)) {
+            deleteTree(fresh);
+        }
+        TinyBackbone.create(fresh, tokenizer, seed);
+        if (sameFiles(fresh, backbone)) {
+            deleteTree(fresh);
+        } else {
+            if (Files.exists(backbone)) {
+                deleteTree(backbone);
+            }
+            Files.move(fresh, backbone);
+        }
         log.flush();
         // a previous run's stages would otherwise mix their checkpoints and logs with this run's
         for (Path stage : List.of(out.resolve("stage1"), out.resolve("stage2"))) {
@@ -184,6 +198,28 @@ public final class QuickstartCommand implements Callable<Integer> {
                 + " (use them with ug embed --adapter and ug bench --adapter)");
         stdout.flush();
         return 0;
+    }
+
+    /** Whether two folders hold the same file names with the same bytes (false when b does not exist). */
+    private static boolean sameFiles(Path a, Path b) throws IOException {
+        if (!Files.isDirectory(b)) {
+            return false;
+        }
+        List<Path> as;
+        List<Path> bs;
+        try (java.util.stream.Stream<Path> s = Files.list(a); java.util.stream.Stream<Path> t = Files.list(b)) {
+            as = s.map(Path::getFileName).sorted().toList();
+            bs = t.map(Path::getFileName).sorted().toList();
+        }
+        if (!as.equals(bs)) {
+            return false;
+        }
+        for (Path name : as) {
+            if (!Files.isRegularFile(a.resolve(name)) || Files.mismatch(a.resolve(name), b.resolve(name)) != -1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -60,7 +60,10 @@ class QuickstartCommandTest {
         }
         assertTrue(informativeHit10, "some questions have more than 10 candidates");
 
-        // a second run into the same folder starts again rather than mixing with the first
+        // a second run into the same folder starts again rather than mixing with the first, but keeps the identical
+        // backbone (and so the untrained variant's cached embeddings)
+        java.nio.file.attribute.FileTime made = Files.getLastModifiedTime(out.resolve("tiny-backbone")
+                .resolve("model.safetensors"));
         StringWriter again = new StringWriter();
         cl.setErr(new PrintWriter(again));
         code = cl.execute("quickstart", "--out", out.toString(), "--views", "10", "--stage1-steps", "2",
@@ -71,5 +74,11 @@ class QuickstartCommandTest {
         for (String stage : new String[] {"stage1", "stage2"}) {
             assertEquals(2, Files.readAllLines(out.resolve(stage).resolve("train_log.jsonl")).size(), stage);
         }
+        assertEquals(made, Files.getLastModifiedTime(out.resolve("tiny-backbone").resolve("model.safetensors")),
+                "the identical backbone was kept");
+        JsonNode variants2 = new ObjectMapper().readTree(out.resolve("report").resolve("results.json").toFile())
+                .get("variants");
+        assertEquals(0, variants2.get(0).get("vectors_computed").asInt(), "the untrained variant's vectors came from the cache: "
+                + variants2.get(0));
     }
 }
