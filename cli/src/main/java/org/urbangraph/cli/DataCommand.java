@@ -147,8 +147,9 @@ public final class DataCommand implements Callable<Integer> {
                 }
                 for (UgDataConfig c : configs) {
                     DatasetManifest m = UgDataBuilder.build(c);
-                    stdout.printf(Locale.ROOT, "%s: %d images (%d synthetic), %d stage-1 rows, %d stage-2 rows, %d benchmark"
-                            + " questions -> %s%n", m.cityName(), m.counts().images(), m.counts().syntheticImages(),
+                    stdout.printf(Locale.ROOT, "%s: %d images (%d rendered, %d photos placed synthetically), %d stage-1"
+                            + " rows, %d stage-2 rows, %d benchmark questions -> %s%n", m.cityName(), m.counts().images(),
+                            m.counts().syntheticImages(), m.counts().syntheticPlacement(),
                             m.counts().stage1Rows(), m.counts().stage2Rows(),
                             m.bench().values().stream().mapToInt(Integer::intValue).sum(), c.out());
                     stdout.flush();

@@ -67,7 +67,7 @@ class DataCommandTest {
         int code = run("data", "build", "--osm", osm.toString(), "--render", "3", "--out", dir.toString(), "--seed", "5",
                 "--size", "160x120", "--candidates", "3", "--quiet");
         assertEquals(0, code, err.toString());
-        assertTrue(out.toString().contains("Berlin Tiergarten: 3 images (3 synthetic)"), out.toString());
+        assertTrue(out.toString().contains("Berlin Tiergarten: 3 images (3 rendered, 0 photos placed synthetically)"), out.toString());
         UgDataset ds = UgDataset.open(dir);
         assertEquals(5, ds.manifest().seed());
         assertEquals(160, ds.manifest().settings().get("image_width"));

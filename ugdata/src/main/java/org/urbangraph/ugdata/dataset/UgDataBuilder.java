@@ -117,8 +117,9 @@ public final class UgDataBuilder {
             DatasetManifest manifest = manifest(osm, graph, images, work, rows, bench, photos);
             UgDataJson.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("manifest.json").toFile(), manifest);
             out.commit(c.overwrite());
-            log("wrote %s: %d images (%d synthetic), %d stage-1 rows, %d stage-2 rows, bench %s in %s", out.target(),
-                    images.size(), manifest.counts().syntheticImages(), rows[0], rows[1], bench,
+            log("wrote %s: %d images (%d rendered, %d photos placed synthetically), %d stage-1 rows, %d stage-2 rows,"
+                    + " bench %s in %s", out.target(), images.size(), manifest.counts().syntheticImages(),
+                    manifest.counts().syntheticPlacement(), rows[0], rows[1], bench,
                     Progress.duration((System.nanoTime() - t0) / 1e9));
             if (issues.total() > 0) {
                 log("skipped input: %s (details in manifest.json)", issues.counts());
