@@ -40,6 +40,16 @@ class Qwen2VLPipelineChecksTest {
         tokenizer = Tokenizer.load(Fixtures.path("tokenizer", "qwen2"));
     }
 
+    /** A golden tiny model's config given the real Qwen2 vocabulary size and special token ids. */
+    private static void realVocabulary(ObjectNode cfg) {
+        cfg.put("vocab_size", 151936);
+        ((ObjectNode) cfg.get("text_config")).put("vocab_size", 151936);
+        cfg.put("image_token_id", 151655);
+        cfg.put("video_token_id", 151656);
+        cfg.put("vision_start_token_id", 151652);
+        cfg.put("vision_end_token_id", 151653);
+    }
+
     /**
      * The pipeline over the golden tiny model's config with the real Qwen2 vocabulary and token ids, edited by
      * {@code config} and {@code preprocessor}; the model is built without weights.
@@ -47,12 +57,7 @@ class Qwen2VLPipelineChecksTest {
     private Qwen2VLPipeline pipeline(String folder, Consumer<ObjectNode> config, Consumer<ObjectNode> preprocessor)
             throws IOException {
         ObjectNode cfg = (ObjectNode) JSON.readTree(Fixtures.golden(folder, "config.json").toFile());
-        cfg.put("vocab_size", 151936);
-        ((ObjectNode) cfg.get("text_config")).put("vocab_size", 151936);
-        cfg.put("image_token_id", 151655);
-        cfg.put("video_token_id", 151656);
-        cfg.put("vision_start_token_id", 151652);
-        cfg.put("vision_end_token_id", 151653);
+        realVocabulary(cfg);
         config.accept(cfg);
         Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
         ObjectNode pp = (ObjectNode) JSON.readTree(Fixtures.golden(folder, "preprocessor_config.json").toFile());
@@ -115,12 +120,7 @@ class Qwen2VLPipelineChecksTest {
     @Test
     void withoutAPreprocessorConfigTheDefaultsAreNamed() throws IOException {
         ObjectNode cfg = (ObjectNode) JSON.readTree(Fixtures.golden("qwen2_vl", "config.json").toFile());
-        cfg.put("vocab_size", 151936);
-        ((ObjectNode) cfg.get("text_config")).put("vocab_size", 151936);
-        cfg.put("image_token_id", 151655);
-        cfg.put("video_token_id", 151656);
-        cfg.put("vision_start_token_id", 151652);
-        cfg.put("vision_end_token_id", 151653);
+        realVocabulary(cfg);
         ((ObjectNode) cfg.get("vision_config")).put("patch_size", 16);
         Files.writeString(dir.resolve("config.json"), JSON.writeValueAsString(cfg));
         Qwen2VLForConditionalGeneration model;
