@@ -192,10 +192,18 @@ final class BenchTaskWriter {
         ObjectNode row = base("nearest_poi", q, n, List.of("image", "image+graph"));
         query(row, q, true, true, "Which place is nearest to where this street view was taken?", null);
         List<ObjectNode> cands = new ArrayList<>();
+        SpatialNode nearest = pois.getFirst().item();
         for (PointIndex.Hit<SpatialNode> h : pois.subList(1, pois.size())) {
-            cands.add(nodeCandidate(h.item()));
+            // a place of the truth's name (two platforms of one stop) is no wrong answer: no embedder can tell them
+            // apart, and a question whose every candidate is such a copy has nothing to ask
+            if (!h.item().name().equals(nearest.name())) {
+                cands.add(nodeCandidate(h.item()));
+            }
         }
-        ObjectNode truth = nodeCandidate(pois.getFirst().item());
+        if (cands.isEmpty()) {
+            return null;
+        }
+        ObjectNode truth = nodeCandidate(nearest);
         ObjectNode out = finish(row, cands, truth, rnd);
         out.put("truth_distance_m", Math.round(pois.getFirst().distanceM() * 10) / 10.0);
         return out;

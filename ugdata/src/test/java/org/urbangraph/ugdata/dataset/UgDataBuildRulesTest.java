@@ -161,6 +161,24 @@ class UgDataBuildRulesTest {
     }
 
     @Test
+    void noNearestPoiCandidateCopiesTheTruth() throws IOException {
+        // Berlin Tiergarten has stops with several platforms of one name ("Großer Stern (platform)")
+        Path out = tmp.resolve("np");
+        UgDataBuilder.build(UgDataConfig.builder(berlin(), out).render(10).seed(3).bench(700, 20).log(null).build());
+        List<BenchSample> rows = UgDataset.open(out).bench("nearest_poi");
+        assertFalse(rows.isEmpty(), "nearest-POI questions");
+        for (BenchSample s : rows) {
+            String truth = s.truth().text();
+            for (int i = 0; i < s.candidates().size(); i++) {
+                if (i != s.answer()) {
+                    assertFalse(s.candidates().get(i).text().equals(truth), s.id() + ": a copy of the truth " + truth);
+                }
+            }
+            assertTrue(s.candidates().size() >= 2, s.id());
+        }
+    }
+
+    @Test
     void noWrongDistanceDirectionCandidateFitsTheQuestionAsStated() throws IOException {
         // a held-out Monaco: every view is a benchmark query, with 20 candidates among many POIs and crossings
         Path out = tmp.resolve("dd");
