@@ -138,6 +138,22 @@ public final class BenchCommand implements Callable<Integer> {
                         + String.join(", ", TaskCatalog.TASK_FILES));
             }
         }
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--out " + out + " is a file; the reports "
+                    + "go into a folder");
+        }
+        List<String> names = new ArrayList<>();
+        if (model != null) {
+            names.add(name);
+        }
+        for (Path a : adapters) {
+            names.add(adapterName(a));
+        }
+        names.addAll(new LinkedHashSet<>(baselines));
+        if (names.stream().distinct().count() != names.size()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "two variants would have the same name: "
+                    + names + " (name the --model variant with --name; adapters are named by stage and folder)");
+        }
         BenchConfig config;
         try {
             config = BenchConfig.builder(data).cache(noCache ? null : cacheDir()).maxPerTask(maxPerTask)
@@ -146,8 +162,13 @@ public final class BenchCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        java.nio.file.Files.createDirectories(out); // before any embedding: a folder that cannot be made fails now
         try {
             BenchData loaded = UgBench.load(config);
+            if (loaded.cities().stream().allMatch(c -> c.tasks().values().stream().allMatch(List::isEmpty))) {
+                throw new IllegalStateException("the datasets hold no benchmark question" + (tasks.isEmpty() ? ""
+                        : " of the tasks " + tasks) + "; build them with ug data build (--bench-max above 0)");
+            }
             List<BenchVariant> variants = variants(loaded);
             BenchResults results = UgBench.run(config, loaded, variants);
             UgBench.writeReports(results, out);
@@ -178,8 +199,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         for (Path a : adapters) {
             UgeCheckpoint.Info info = UgeCheckpoint.info(a);
-            String variant = "stage " + (info.stage() == 1 ? "1" : "1+2") + " (" + a.getFileName() + ")";
-            out.add(new BenchVariant(variant, UgeEmbedder.load(a, variant), info.stage() == 2,
+            String variant = adapterName(a);
+            // on the --model backbone, as ug embed --adapter does (a model whose base weights trained keeps its own)
+            out.add(new BenchVariant(variant, UgeEmbedder.load(a, model, variant), info.stage() == 2,
                     "UGE model " + a + (info.stage() == 1 ? "; stage 1 has no graph encoder, graphs are ignored"
                             : "")));
         }
@@ -196,7 +218,23 @@ public final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    private static Path cacheDir() {
+    /**
+     * The report name of an --adapter: its stage and its folder, or for ug train's {@code <out>/model} the run's
+     * folder ("stage 1+2 (run-a)").
+     */
+    static String adapterName(Path a) throws IOException {
+        UgeCheckpoint.Info info = UgeCheckpoint.info(a);
+        Path abs = a.toAbsolutePath().normalize();
+        Path folder = abs.getFileName() != null && abs.getFileName().toString().equals("model") && abs.getParent() != null
+                && abs.getParent().getFileName() != null ? abs.getParent().getFileName() : abs.getFileName();
+        return "stage " + (info.stage() == 1 ? "1" : "1+2") + " (" + folder + ")";
+    }
+
+    /** --cache, or the user's cache folder. */
+    private Path cacheDir() {
+        if (cache != null) {
+            return cache;
+        }
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
         return base.resolve("urbangraph").resolve("embeddings");

@@ -1,5 +1,6 @@
 package org.urbangraph.cli;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +85,9 @@ class BenchCommandTest {
         JsonNode zeroShot = json.get("variants").get(0);
         assertTrue(zeroShot.get("embedder").asText().startsWith("qwen2vl-backbone-tiny-qwen2vl-"));
         assertTrue(zeroShot.get("vectors_computed").asInt() > 0);
+        try (var entries = Files.walk(cache)) {
+            assertTrue(entries.filter(Files::isRegularFile).count() > 10, "the cache is where --cache says");
+        }
 
         // a rerun takes every vector from the cache and gives the same rows
         out.getBuffer().setLength(0);
@@ -121,6 +125,40 @@ class BenchCommandTest {
         assertEquals(2, run("bench", "--data", data, "--out", o, "--model", model.toString(), "--adapter", o));
         assertTrue(err.toString().contains("--adapter"), err.toString());
         assertFalse(Files.exists(Path.of(o)));
+        // an --out that is a file is refused before any work
+        Path file = tmp.resolve("a-file");
+        assertDoesNotThrow(() -> Files.writeString(file, "x"));
+        assertEquals(2, run("bench", "--data", data, "--out", file.toString(), "--baseline", "random"));
+        assertTrue(err.toString().contains("is a file"), err.toString());
+    }
+
+    @Test
+    void aDatasetWithoutQuestionsIsAFailureNotAnEmptyReport() throws Exception {
+        Path empty = new org.urbangraph.ugbench.task.TaskFiles(tmp.resolve("empty"), "town", "train").write();
+        assertEquals(1, run("bench", "--data", empty.toString(), "--baseline", "random", "--out",
+                tmp.resolve("e").toString(), "--no-cache", "-q"));
+        assertTrue(err.toString().contains("no benchmark question"), err.toString());
+        assertFalse(Files.exists(tmp.resolve("e").resolve("results.json")));
+    }
+
+    @Test
+    void twoAdaptersOfOneStageAreNamedByTheirRunsAndRunOnTheGivenBackbone() throws Exception {
+        Path runs = tmp.resolve("runs");
+        for (String run : new String[] {"run-a", "run-b"}) {
+            org.urbangraph.uge.model.UgeModels.stage1(model, false, run.equals("run-a") ? 1 : 2, 24)
+                    .save(runs.resolve(run).resolve("model"));
+        }
+        assertEquals("stage 1 (run-a)", BenchCommand.adapterName(runs.resolve("run-a").resolve("model")));
+        Path reports = tmp.resolve("two");
+        String[] args = concat(concat(new String[] {"bench"}, dataArgs()), new String[] {"--model", model.toString(),
+            "--adapter", runs.resolve("run-a").resolve("model").toString(), "--adapter",
+            runs.resolve("run-b").resolve("model").toString(), "--out", reports.toString(), "--no-cache", "--tasks",
+            "geolocation", "--max-per-task", "2", "--bootstrap", "100", "-q"});
+        assertEquals(0, run(args), err.toString());
+        JsonNode json = new ObjectMapper().readTree(reports.resolve("results.json").toFile());
+        List<String> names = new java.util.ArrayList<>();
+        json.get("variants").forEach(v -> names.add(v.get("name").asText()));
+        assertEquals(List.of("zero-shot", "stage 1 (run-a)", "stage 1 (run-b)"), names);
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -36,9 +36,18 @@ public final class UgeEmbedder implements Embedder {
 
     /** Loads a UGE model directory; the id is a digest of every file in it (and of the backbone's weights). */
     public static UgeEmbedder load(Path modelDir, String variant) throws IOException {
-        UgeModel m = UgeCheckpoint.load(modelDir, null);
+        return load(modelDir, null, variant);
+    }
+
+    /**
+     * As {@link #load(Path, String)} on the given backbone directory instead of the one the model records (null:
+     * the recorded one; ignored for a model whose base weights trained, which carries them).
+     */
+    public static UgeEmbedder load(Path modelDir, Path backbone, String variant) throws IOException {
+        UgeModel m = UgeCheckpoint.load(modelDir, backbone);
         UgeCheckpoint.Info info = UgeCheckpoint.info(modelDir);
-        String digest = digest(modelDir, info.backbone());
+        Path used = backbone != null && !info.baseTrained() ? backbone : info.backbone();
+        String digest = digest(modelDir, used);
         return new UgeEmbedder(m, "uge-" + variant + "-" + digest.substring(0, 16), 16);
     }
 
