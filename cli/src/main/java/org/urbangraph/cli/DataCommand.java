@@ -187,6 +187,15 @@ public final class DataCommand implements Callable<Integer> {
             return b.build();
         }
 
+        /** Whether --split names the held-out split, in any spelling Split accepts. */
+        private static boolean heldOut(String split) {
+            try {
+                return split != null && Split.fromLabel(split) == Split.HELD_OUT;
+            } catch (IllegalArgumentException e) {
+                return false; // an unknown split is reported where the split is parsed
+            }
+        }
+
         /** Every numeric option in its range, else a usage error naming the option and the range. */
         private void checkRanges() {
             if (render != null && render < 0) {
@@ -201,7 +210,7 @@ public final class DataCommand implements Callable<Integer> {
             if (evalFraction != null && !(evalFraction >= 0 && evalFraction <= 1)) {
                 usage("--eval-fraction must be between 0 and 1, got " + evalFraction);
             }
-            if (!bundled && evalFraction != null && evalFraction != 1 && Split.HELD_OUT.label().equals(split)) {
+            if (!bundled && evalFraction != null && evalFraction != 1 && heldOut(split)) {
                 usage("--eval-fraction applies to training cities; a held-out city keeps every image for the benchmark"
                         + " (1), got " + evalFraction);
             }

@@ -12,7 +12,6 @@ import java.util.Set;
 import org.urbangraph.ugdata.dataset.BenchSample;
 import org.urbangraph.ugdata.dataset.Split;
 import org.urbangraph.ugdata.dataset.UgDataset;
-import org.urbangraph.ugdata.dataset.UgeSample;
 
 /**
  * The benchmark questions of one UGData dataset (one city), read and validated through {@link UgDataset}: every image
@@ -89,21 +88,41 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
         return new CityBench(dir, ds, tasks, available);
     }
 
-    /** Every image of the stage 1 and stage 2 rows, normalised, with the file and line that first names it. */
+    /**
+     * Every image the stage 1 and stage 2 rows name, normalised, with the file and line that first names it. Only the
+     * rows' image paths are read: a malformed training row is {@code ug data check}'s to report, not a reason to
+     * refuse a benchmark that does not use it.
+     */
     private static Map<Path, String> trainingImages(UgDataset ds) throws IOException {
         Map<Path, String> out = new HashMap<>();
         for (String stage : List.of("stage1.jsonl", "stage2.jsonl")) {
-            if (!Files.isRegularFile(ds.dir().resolve(stage))) {
+            Path file = ds.dir().resolve(stage);
+            if (!Files.isRegularFile(file)) {
                 continue;
             }
-            for (UgeSample r : stage.equals("stage1.jsonl") ? ds.stage1() : ds.stage2()) {
-                for (Path image : r.images()) {
-                    out.putIfAbsent(image.normalize(), r.source());
+            try (java.io.BufferedReader r = Files.newBufferedReader(file)) {
+                int line = 0;
+                for (String text = r.readLine(); text != null; text = r.readLine()) {
+                    line++;
+                    com.fasterxml.jackson.databind.JsonNode images;
+                    try {
+                        images = JSON.readTree(text).path("images");
+                    } catch (com.fasterxml.jackson.core.JacksonException e) {
+                        continue;
+                    }
+                    for (com.fasterxml.jackson.databind.JsonNode image : images) {
+                        if (image.isTextual()) {
+                            out.putIfAbsent(ds.dir().resolve(image.asText()).normalize(), file + ": line " + line);
+                        }
+                    }
                 }
             }
         }
         return out;
     }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static void check(BenchSample s, String task, String city, String split) throws IOException {
         if (!task.equals(s.task())) {

@@ -22,6 +22,9 @@ import javax.imageio.stream.ImageInputStream;
 public final class PhotoDecoder {
     private PhotoDecoder() {}
 
+    /** Pillow's decompression-bomb limit, which the models' image decoder applies too: 2 x 89,478,485 pixels. */
+    static final long MAX_PIXELS = 2L * 89_478_485;
+
     /** Null when the file decodes as a complete JPEG or PNG image, otherwise why it does not. */
     public static String problem(Path file) {
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
@@ -41,6 +44,11 @@ public final class PhotoDecoder {
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 reader.setInput(in, true, true);
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    return pixels + " pixels, more than the " + MAX_PIXELS + " an image may have (the models' "
+                            + "decoder, like Pillow, refuses larger ones as decompression bombs)";
+                }
                 if (reader.canReadRaster()) {
                     reader.readRaster(0, null);
                 } else {

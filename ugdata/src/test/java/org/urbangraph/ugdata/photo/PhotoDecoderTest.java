@@ -43,6 +43,26 @@ class PhotoDecoderTest {
     }
 
     @Test
+    void anImageOfMorePixelsThanTheDecodersAcceptIsRefusedBeforeDecoding() throws IOException {
+        // a PNG header of 20,000 x 10,000 pixels (200 million, over the 179 million limit) and no pixel data: the
+        // size is refused from the header, without allocating the image
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        png.write(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17).put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .putInt(20_000).putInt(10_000).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr.array());
+        png.write(java.nio.ByteBuffer.allocate(4).putInt(13).array());
+        png.write(ihdr.array());
+        png.write(java.nio.ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
+        Path f = tmp.resolve("huge.png");
+        Files.write(f, png.toByteArray());
+        String why = PhotoDecoder.problem(f);
+        assertNotNull(why);
+        assertTrue(why.contains("200000000 pixels"), why);
+    }
+
+    @Test
     void otherFilesAreUnreadable() throws IOException {
         Path text = tmp.resolve("notes.jpg");
         Files.writeString(text, "a text file, not a photo\n");

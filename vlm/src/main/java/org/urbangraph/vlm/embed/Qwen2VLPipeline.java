@@ -65,7 +65,8 @@ public final class Qwen2VLPipeline implements EmbeddingPipeline {
         sameSize(pp, "merge_size", pc.mergeSize(), "spatial_merge_size", v.spatialMergeSize(),
                 "the prompt would get another number of image tokens than the tower gives features");
         if (v.inChannels() != 3) {
-            throw new IllegalArgumentException(cfg.source() + ": key 'vision_config.in_channels' is "
+            throw new IllegalArgumentException(cfg.source() + ": key 'vision_config.in_chans' (or "
+                    + "'vision_config.in_channels') is "
                     + v.inChannels() + " but the image processor (" + pp + ") gives 3 channels (RGB)");
         }
     }
