@@ -35,8 +35,8 @@ final class Checkpoints {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static Path write(Path out, UgeModel model, Optimizer opt, TrainerState state, List<Rng> streams, int keep)
-            throws IOException {
+    static Path write(Path out, UgeModel model, Optimizer opt, TrainerState state, List<Rng> streams,
+                      Map<String, Object> settings, int keep) throws IOException {
         Path root = out.resolve("checkpoints");
         Files.createDirectories(root);
         String name = String.format("step-%06d", state.step);
@@ -54,6 +54,7 @@ final class Checkpoints {
         for (Rng r : streams) {
             rng.addObject().put("seed", r.seed()).put("counter", r.counter());
         }
+        s.set("settings", JSON.valueToTree(settings));
         Files.writeString(tmp.resolve("trainer").resolve("trainer_state.json"),
                 JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
         // every file reaches the disk before the directory is renamed into place, and the rename before "latest"
@@ -126,6 +127,15 @@ final class Checkpoints {
         try (Stream<Path> s = Files.list(root)) {
             return s.filter(p -> p.getFileName().toString().matches("step-\\d{6}") && complete(p)).toList();
         }
+    }
+
+    /**
+     * The settings a checkpoint's run was started with ({@code settings} in {@code trainer_state.json}), or null for a
+     * checkpoint written before they were recorded.
+     */
+    static JsonNode settings(Path ckpt) throws IOException {
+        JsonNode s = JSON.readTree(ckpt.resolve("trainer").resolve("trainer_state.json").toFile()).get("settings");
+        return s != null && s.isObject() ? s : null;
     }
 
     /** Puts a checkpoint's weights, optimizer state, data position and random streams into a freshly built trainer. */

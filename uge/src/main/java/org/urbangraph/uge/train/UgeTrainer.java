@@ -1,7 +1,9 @@
 package org.urbangraph.uge.train;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,6 +49,7 @@ public final class UgeTrainer {
     private final TrainLog log;
     private Path lastCheckpoint;
     private boolean resumeAsked;
+    private boolean settingsUnchecked;
 
     /**
      * @param model the model to train (its trainable parameters are the ones that train)
@@ -129,8 +132,43 @@ public final class UgeTrainer {
     }
 
     /**
+     * The settings that define this run, as its checkpoints record them (under {@code settings} in
+     * {@code trainer_state.json}): a resume with any of them changed would continue another run than the one stopped.
+     */
+    public Map<String, Object> runSettings() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("stage", cfg.stage());
+        s.put("batch_size", cfg.batchSize());
+        s.put("accumulation", cfg.accumulation());
+        s.put("grad_cache_chunk", cfg.gradCacheChunk());
+        s.put("total_steps", totalSteps);
+        s.put("lr", cfg.lr());
+        s.put("other_lr_factor", cfg.otherLrFactor());
+        s.put("weight_decay", cfg.weightDecay());
+        s.put("warmup_ratio", cfg.warmupRatio());
+        s.put("max_grad_norm", cfg.maxGradNorm());
+        s.put("tau", cfg.tau());
+        s.put("hard_negatives", cfg.hardNegatives());
+        s.put("seed", cfg.seed());
+        s.put("examples", data.size());
+        s.put("max_graph_nodes", model.graphs().maxNodes());
+        return s;
+    }
+
+    /**
+     * Whether the last {@link #resume()} continued from a checkpoint written before checkpoints recorded their run's
+     * settings, so that they could not be compared with this run's.
+     */
+    public boolean settingsUnchecked() {
+        return settingsUnchecked;
+    }
+
+    /**
      * Continues from the latest complete checkpoint under {@code out/checkpoints}, if there is one: weights,
      * optimizer, data position and random streams. Returns whether a checkpoint was found.
+     *
+     * @throws ResumeSettingsException when the checkpoint was trained with other {@link #runSettings()} (nothing in
+     *                                 {@code out} changes then)
      */
     public boolean resume() throws IOException {
         resumeAsked = true;
@@ -139,10 +177,45 @@ public final class UgeTrainer {
             log.truncateAfter(0); // the steps of a run that died before its first checkpoint are done again
             return false;
         }
+        JsonNode recorded = Checkpoints.settings(ckpt);
+        settingsUnchecked = recorded == null;
+        if (recorded != null) {
+            List<ResumeSettingsException.Change> changes = new ArrayList<>();
+            for (Map.Entry<String, Object> e : runSettings().entrySet()) {
+                JsonNode was = recorded.get(e.getKey());
+                if (was != null && !same(was, e.getValue())) {
+                    changes.add(new ResumeSettingsException.Change(e.getKey(), text(was), text(e.getValue())));
+                }
+            }
+            if (!changes.isEmpty()) {
+                throw new ResumeSettingsException(ckpt, changes);
+            }
+        }
         Checkpoints.restore(ckpt, model, optimizer, state, streams);
         lastCheckpoint = ckpt;
         log.truncateAfter(state.step);
         return true;
+    }
+
+    private static boolean same(JsonNode was, Object now) {
+        if (now instanceof Boolean b) {
+            return was.isBoolean() && was.booleanValue() == b;
+        }
+        if (now instanceof Double d) {
+            return was.isNumber() && Double.compare(was.doubleValue(), d) == 0;
+        }
+        return was.isIntegralNumber() && was.longValue() == ((Number) now).longValue();
+    }
+
+    private static String text(Object v) {
+        if (v instanceof JsonNode n) {
+            v = n.isFloatingPointNumber() ? (Object) n.doubleValue() : n.isIntegralNumber() ? (Object) n.longValue()
+                    : n.isBoolean() ? (Object) n.booleanValue() : n.asText();
+        }
+        if (v instanceof Double d && Double.isFinite(d)) {
+            return BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
+        }
+        return String.valueOf(v);
     }
 
     /** Runs the remaining steps; prints progress to {@code console} (may be null). Returns the final model directory. */
@@ -168,11 +241,13 @@ public final class UgeTrainer {
             log.write(state.step, state.epoch, loss, lrs, state.lastGradNorm, batch.size() / seconds);
             progress.update(state.step, loss);
             if (cfg.checkpointEvery() > 0 && state.step % cfg.checkpointEvery() == 0 && state.step < totalSteps) {
-                lastCheckpoint = Checkpoints.write(cfg.out(), model, optimizer, state, streams, cfg.keepCheckpoints());
+                lastCheckpoint = Checkpoints.write(cfg.out(), model, optimizer, state, streams, runSettings(),
+                    cfg.keepCheckpoints());
             }
         }
         progress.done();
-        lastCheckpoint = Checkpoints.write(cfg.out(), model, optimizer, state, streams, cfg.keepCheckpoints());
+        lastCheckpoint = Checkpoints.write(cfg.out(), model, optimizer, state, streams, runSettings(),
+                cfg.keepCheckpoints());
         Path finalDir = cfg.out().resolve("model");
         model.save(finalDir);
         LossCurve.write(log.read(), cfg.out().resolve("loss_curve.png"), "UGE stage " + cfg.stage());

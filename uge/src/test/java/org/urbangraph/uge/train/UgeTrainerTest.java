@@ -91,20 +91,53 @@ class UgeTrainerTest {
     void aNonFiniteLossStopsTheRunNamingTheStepAndTheCheckpoint(@TempDir Path out) throws Exception {
         List<TrainingExample> data = stage1();
         UgeModel m = UgeModels.stage1(TinyWorld.backbone(), false, 4, 24);
-        UgeTrainer t = new UgeTrainer(m, data, TrainConfig.uge(1, 4, 3, 1, out).withCheckpointEvery(1));
-        // poison one LoRA weight after the first checkpoint
-        t.run(null);
-        UgeTrainer t2 = new UgeTrainer(m, data, TrainConfig.uge(1, 4, 5, 1, out).withCheckpointEvery(1));
+        TrainConfig cfg = TrainConfig.uge(1, 4, 5, 1, out).withCheckpointEvery(1);
+        new UgeTrainer(m, data, cfg).run(null);
+        // as if the run had died after its step-4 checkpoint; resumed, then one LoRA weight poisoned
+        Checkpoints.deleteTree(out.resolve("checkpoints").resolve("step-000005"));
+        Files.writeString(out.resolve("checkpoints").resolve("latest"), "step-000004\n");
+        UgeTrainer t2 = new UgeTrainer(m, data, cfg);
         assertTrue(t2.resume());
         try (NoGrad g = NoGrad.enter()) {
             Parameter p = m.lora().parameters().values().iterator().next();
             p.tensor().copyFrom(Tensor.full(Double.NaN, p.shape()));
         }
         TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> t2.run(null));
-        assertEquals(4, e.step());
+        assertEquals(5, e.step());
         assertEquals(4, e.batch().size());
         assertNotNull(e.lastGoodCheckpoint());
-        assertTrue(e.getMessage().contains("step-000003"), e.getMessage());
+        assertTrue(e.getMessage().contains("step-000004"), e.getMessage());
+    }
+
+    @Test
+    void aResumeWithOtherSettingsIsRefusedAndLeavesTheRunAsItWas(@TempDir Path out) throws Exception {
+        List<TrainingExample> data = stage1();
+        TrainConfig cfg = TrainConfig.uge(1, 4, 2, 1, out).withCheckpointEvery(1);
+        new UgeTrainer(UgeModels.stage1(TinyWorld.backbone(), false, 4, 24), data, cfg).run(null);
+        Path state = out.resolve("checkpoints").resolve("step-000002").resolve("trainer").resolve("trainer_state.json");
+        String stateBefore = Files.readString(state);
+        List<String> logBefore = Files.readAllLines(out.resolve("train_log.jsonl"));
+
+        UgeTrainer other = new UgeTrainer(UgeModels.stage1(TinyWorld.backbone(), false, 4, 24), data,
+                TrainConfig.uge(1, 2, 2, 1, out).withCheckpointEvery(1).withLr(1e-3));
+        ResumeSettingsException e = assertThrows(ResumeSettingsException.class, other::resume);
+        assertEquals(List.of("batch_size", "lr"), e.changes().stream().map(ResumeSettingsException.Change::setting)
+                .toList());
+        assertTrue(e.getMessage().contains("batch_size 4 (now 2), lr 0.00005 (now 0.001)")
+                && e.getMessage().contains("resume with the original settings"), e.getMessage());
+        assertEquals(stateBefore, Files.readString(state), "the checkpoint is untouched");
+        assertEquals(logBefore, Files.readAllLines(out.resolve("train_log.jsonl")), "the log is untouched");
+
+        // a checkpoint from before the settings were recorded resumes as it did, flagged as unchecked
+        ObjectMapper json = new ObjectMapper();
+        var node = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(state.toFile());
+        node.remove("settings");
+        Files.writeString(state, json.writeValueAsString(node));
+        UgeTrainer old = new UgeTrainer(UgeModels.stage1(TinyWorld.backbone(), false, 4, 24), data,
+                TrainConfig.uge(1, 4, 3, 1, out));
+        assertTrue(old.resume());
+        assertTrue(old.settingsUnchecked());
+        assertEquals(2, old.state().step());
     }
 
     /** A stage-2 trainer (on the Monaco stage-2 rows) of a stage-1 model trained two steps under tmp/s1. */
