@@ -11,6 +11,7 @@ import org.urbangraph.graph.GraphEncoderConfig;
 import org.urbangraph.uge.model.TinyBackbone;
 import org.urbangraph.uge.model.UgeModel;
 import org.urbangraph.uge.model.UgeModels;
+import org.urbangraph.uge.train.ResumeSettingsException;
 import org.urbangraph.uge.train.TrainConfig;
 import org.urbangraph.uge.train.TrainingDivergedException;
 import org.urbangraph.uge.train.TrainingExample;
@@ -117,6 +118,25 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, initialisation and dropout.")
     long seed;
 
+    /** How the CLI names the settings a checkpoint records. */
+    private static String optionOf(String setting) {
+        return switch (setting) {
+            case "stage" -> "--stage";
+            case "batch_size" -> "--batch-size";
+            case "accumulation" -> "--accumulation";
+            case "grad_cache_chunk" -> "--grad-cache";
+            case "total_steps" -> "total steps (--steps, --epochs)";
+            case "lr" -> "--lr";
+            case "warmup_ratio" -> "--warmup";
+            case "tau" -> "--tau";
+            case "hard_negatives" -> "hard negatives (--no-hard-negatives)";
+            case "seed" -> "--seed";
+            case "examples" -> "training examples (--data)";
+            case "max_graph_nodes" -> "--max-graph-nodes";
+            default -> setting.replace('_', ' ');
+        };
+    }
+
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
@@ -158,7 +178,18 @@ public final class TrainCommand implements Callable<Integer> {
                 0.1, warmup, 0.1, 1.0, tau, !noHardNegatives, seed, checkpointEvery, 10, 2, out);
         UgeTrainer trainer = new UgeTrainer(m, examples, cfg);
         if (resume) {
-            if (trainer.resume()) {
+            boolean resumed;
+            try {
+                resumed = trainer.resume();
+            } catch (ResumeSettingsException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--resume: " + ResumeSettingsException
+                        .message(e.checkpoint(), e.changes(), TrainCommand::optionOf, "another --out"));
+            }
+            if (resumed && trainer.settingsUnchecked()) {
+                err.println("ug train: warning: the checkpoint predates the record of its run's settings, so they "
+                        + "are not checked; resume with the original ones");
+            }
+            if (resumed) {
                 err.println("ug train: resumed at step " + trainer.state().step() + " of " + trainer.totalSteps());
             } else {
                 err.println("ug train: no checkpoint in " + out.resolve("checkpoints") + "; starting from the start");

@@ -78,6 +78,29 @@ class TrainCommandTest {
     }
 
     @Test
+    void aResumeWithOtherSettingsIsAUsageErrorThatLeavesTheCheckpointAsItWas(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("run");
+        StringWriter err = new StringWriter();
+        assertEquals(0, run(err, args(out, 2)), err.toString());
+        Path ckpt = out.resolve("checkpoints").resolve("step-000002");
+        byte[] state = Files.readAllBytes(ckpt.resolve("trainer").resolve("trainer_state.json"));
+        byte[] adapter = Files.readAllBytes(ckpt.resolve("model").resolve("adapter").resolve("adapter_model.safetensors"));
+        List<String> log = Files.readAllLines(out.resolve("train_log.jsonl"));
+
+        StringWriter bad = new StringWriter();
+        assertEquals(2, run(bad, "train", "--stage", "1", "--data", TinyWorld.monaco().toString(), "--model",
+                TinyWorld.backbone().toString(), "--out", out.toString(), "--steps", "2", "--batch-size", "2",
+                "--checkpoint-every", "2", "--seed", "5", "--lr", "1e-4", "--warmup", "0", "--max-graph-nodes", "24",
+                "--resume"), bad.toString());
+        assertTrue(bad.toString().contains("--batch-size 4 (now 2)") && bad.toString().contains("--lr 0.001 (now 0.0001)")
+                && bad.toString().contains("start a new run in another --out"), bad.toString());
+        assertArrayEquals(state, Files.readAllBytes(ckpt.resolve("trainer").resolve("trainer_state.json")));
+        assertArrayEquals(adapter,
+                Files.readAllBytes(ckpt.resolve("model").resolve("adapter").resolve("adapter_model.safetensors")));
+        assertEquals(log, Files.readAllLines(out.resolve("train_log.jsonl")), "the log is untouched");
+    }
+
+    @Test
     void stageTwoTrainsAnAblatedGraphEncoderWhenAsked(@TempDir Path tmp) throws Exception {
         org.urbangraph.uge.model.UgeModels.stage1(TinyWorld.backbone(), false, 1, 24).save(tmp.resolve("s1"));
         StringWriter err = new StringWriter();
