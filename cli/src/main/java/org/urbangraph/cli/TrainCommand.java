@@ -118,6 +118,32 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of shuffling, initialisation and dropout.")
     long seed;
 
+    /** Refuses a numeric option out of its range before any data or model loads. */
+    private void checkRanges() {
+        require(stage == 1 || stage == 2, "--stage must be 1 or 2, got " + stage);
+        require(steps >= 0, "--steps must be at least 0 (0: use --epochs), got " + steps);
+        require(epochs >= 0, "--epochs must be at least 0, got " + epochs);
+        require(steps > 0 || epochs > 0, "give --steps or --epochs a positive value (both are 0)");
+        require(batchSize >= 2, "--batch-size must be at least 2 (a contrastive batch), got " + batchSize);
+        require(accumulation >= 1 && batchSize % accumulation == 0 && batchSize / accumulation >= 2,
+                "--accumulation must divide --batch-size " + batchSize + " into micro-batches of at least 2, got "
+                        + accumulation);
+        require(gradCache >= 0, "--grad-cache must be at least 0 (0: off), got " + gradCache);
+        require(lr > 0 && Double.isFinite(lr), "--lr must be a finite number above 0, got " + lr);
+        require(tau > 0 && Double.isFinite(tau), "--tau must be a finite number above 0, got " + tau);
+        require(warmup >= 0 && warmup < 1, "--warmup must be in [0, 1) (a fraction of the steps), got " + warmup);
+        require(checkpointEvery >= 0, "--checkpoint-every must be at least 0 (0: only at the end), got "
+                + checkpointEvery);
+        require(maxGraphNodes >= 0, "--max-graph-nodes must be at least 0 (0: no cap), got "
+                + maxGraphNodes);
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+
     /** How the CLI names the settings a checkpoint records. */
     private static String optionOf(String setting) {
         return switch (setting) {
@@ -140,6 +166,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
+        checkRanges();
         if (stage == 1 && tiny == (model != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "stage 1 needs exactly one of --model DIR "
                     + "(a backbone) or --tiny");

@@ -101,6 +101,34 @@ class TrainCommandTest {
     }
 
     @Test
+    void numericOptionsOutOfRangeAreUsageErrorsBeforeAnyWork(@TempDir Path tmp) {
+        String[][] cases = {
+            {"--lr", "--stage", "1", "--lr", "0"},
+            {"--lr", "--stage", "1", "--lr", "-1e-4"},
+            {"--tau", "--stage", "1", "--tau", "0"},
+            {"--warmup", "--stage", "1", "--warmup", "2"},
+            {"--steps", "--stage", "1", "--steps", "0", "--epochs", "0"},
+            {"--accumulation", "--stage", "1", "--batch-size", "4", "--accumulation", "3"},
+            {"--stage", "--stage", "3"},
+            {"--grad-cache", "--stage", "1", "--grad-cache", "-1"},
+            {"--checkpoint-every", "--stage", "1", "--checkpoint-every", "-1"},
+            {"--max-graph-nodes", "--stage", "1", "--max-graph-nodes", "-1"},
+            {"--batch-size", "--stage", "1", "--batch-size", "1"},
+        };
+        for (int i = 0; i < cases.length; i++) {
+            Path out = tmp.resolve("bad" + i);
+            List<String> a = new ArrayList<>(List.of("train", "--data", TinyWorld.monaco().toString(), "--model",
+                    TinyWorld.backbone().toString(), "--out", out.toString()));
+            a.addAll(List.of(cases[i]).subList(1, cases[i].length));
+            StringWriter err = new StringWriter();
+            assertEquals(2, run(err, a.toArray(new String[0])), String.join(" ", a) + ": " + err);
+            assertTrue(err.toString().contains(cases[i][0] + " must") || err.toString().contains("give " + cases[i][0]),
+                    String.join(" ", a) + ": " + err);
+            assertFalse(Files.exists(out), "nothing was written for " + String.join(" ", a));
+        }
+    }
+
+    @Test
     void stageTwoTrainsAnAblatedGraphEncoderWhenAsked(@TempDir Path tmp) throws Exception {
         org.urbangraph.uge.model.UgeModels.stage1(TinyWorld.backbone(), false, 1, 24).save(tmp.resolve("s1"));
         StringWriter err = new StringWriter();
