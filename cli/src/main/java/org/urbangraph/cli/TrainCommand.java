@@ -94,8 +94,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "50", description = "Checkpoint every N steps (default 50).")
     int checkpointEvery;
 
-    @Option(names = "--max-graph-nodes", defaultValue = "64", description = "Subgraph node cap (default 64).")
-    int maxGraphNodes;
+    @Option(names = "--max-graph-nodes", paramLabel = "N",
+            description = "Subgraph node cap, 0 for none. Stage 1: default 64. Stage 2: default the stage-1 model's "
+                    + "cap; a value given here replaces it in the stage-2 model.")
+    Integer maxGraphNodes;
 
     @Option(names = "--encoder", defaultValue = "full", paramLabel = "VARIANT",
             description = "Stage 2: the graph encoder, UGE's (full, the default) or an ablation: no-edge-features "
@@ -134,7 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
         require(warmup >= 0 && warmup < 1, "--warmup must be in [0, 1) (a fraction of the steps), got " + warmup);
         require(checkpointEvery >= 0, "--checkpoint-every must be at least 0 (0: only at the end), got "
                 + checkpointEvery);
-        require(maxGraphNodes >= 0, "--max-graph-nodes must be at least 0 (0: no cap), got "
+        require(maxGraphNodes == null || maxGraphNodes >= 0, "--max-graph-nodes must be at least 0 (0: no cap), got "
                 + maxGraphNodes);
     }
 
@@ -237,7 +239,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     private UgeModel build(PrintWriter err) throws IOException {
         if (stage == 2) {
-            return UgeModels.stage2WithEncoder(model, encoderVariant(), seed);
+            return UgeModels.stage2WithEncoder(model, encoderVariant(), seed, maxGraphNodes);
         }
         Path backbone = model;
         boolean trainBase = false;
@@ -250,6 +252,7 @@ public final class TrainCommand implements Callable<Integer> {
             err.println("ug train: the tiny backbone is untrained, so its base weights train too (not only LoRA, the "
                     + "graph-token rows and the graph encoder, as with a pretrained backbone)");
         }
-        return UgeModels.stage1(backbone, trainBase, seed, maxGraphNodes);
+        return UgeModels.stage1(backbone, trainBase, seed,
+                maxGraphNodes != null ? maxGraphNodes : UgeModels.DEFAULT_MAX_GRAPH_NODES);
     }
 }

@@ -134,7 +134,9 @@ class TrainCommandTest {
         StringWriter err = new StringWriter();
         assertEquals(0, run(err, "train", "--stage", "2", "--data", TinyWorld.monaco().toString(), "--model",
                 tmp.resolve("s1").toString(), "--out", tmp.resolve("s2").toString(), "--steps", "1", "--batch-size",
-                "4", "--encoder", "node-encoder-only"), err.toString());
+                "4", "--encoder", "node-encoder-only", "--max-graph-nodes", "12"), err.toString());
+        assertEquals(12, new com.fasterxml.jackson.databind.ObjectMapper().readTree(tmp.resolve("s2").resolve("model")
+                .resolve("uge.json").toFile()).path("max_graph_nodes").asInt(), "the given cap replaces stage 1's 24");
         var config = org.urbangraph.graph.GraphEncoder.load(tmp.resolve("s2").resolve("model")
                 .resolve("graph_encoder.safetensors")).config();
         assertEquals(0, config.numLayers(), "no message passing");

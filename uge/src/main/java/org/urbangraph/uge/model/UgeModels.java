@@ -58,6 +58,19 @@ public final class UgeModels {
      */
     public static UgeModel stage2WithEncoder(Path stage1Dir, java.util.function.UnaryOperator<GraphEncoderConfig> variant,
                                              long seed) throws IOException {
+        return stage2WithEncoder(stage1Dir, variant, seed, null);
+    }
+
+    /**
+     * {@link #stage2WithEncoder(Path, java.util.function.UnaryOperator, long)} with the subgraph node cap set:
+     * {@code maxGraphNodes} replaces the stage-1 model's (stage 1 sees no graphs, so its cap never mattered before);
+     * null keeps it.
+     */
+    public static UgeModel stage2WithEncoder(Path stage1Dir, java.util.function.UnaryOperator<GraphEncoderConfig> variant,
+                                             long seed, Integer maxGraphNodes) throws IOException {
+        if (maxGraphNodes != null && maxGraphNodes < 0) {
+            throw new IllegalArgumentException("maxGraphNodes must be at least 0 (0: no cap), got " + maxGraphNodes);
+        }
         UgeModel s1 = UgeCheckpoint.load(stage1Dir, null, true, seed);
         if (s1.graphEncoder() != null) {
             throw new IOException(stage1Dir + ": a stage-2 model (it has a graph encoder); stage 2 starts from the "
@@ -65,8 +78,8 @@ public final class UgeModels {
         }
         GraphEncoderConfig cfg = variant.apply(GraphEncoderConfig.uge(s1.model().hiddenSize()));
         GraphEncoder ge = new GraphEncoder(cfg, seed + 1);
-        UgeModel m = new UgeModel(s1.backbone(), s1.lora(), ge, s1.newTokens(), s1.graphs().maxNodes(),
-                s1.baseTrained());
+        UgeModel m = new UgeModel(s1.backbone(), s1.lora(), ge, s1.newTokens(),
+                maxGraphNodes != null ? maxGraphNodes : s1.graphs().maxNodes(), s1.baseTrained());
         m.train(true);
         return m;
     }
