@@ -3,6 +3,7 @@ package org.urbangraph.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import org.urbangraph.kernels.BackendUnavailableException;
 import org.urbangraph.tensor.io.CheckpointMismatchException;
 import org.urbangraph.tensor.io.SafetensorsException;
 import org.urbangraph.uge.train.TrainingDivergedException;
@@ -46,7 +47,7 @@ final class ErrorReport implements IExecutionExceptionHandler {
         return e instanceof IllegalArgumentException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof SafetensorsException || e instanceof CheckpointMismatchException
                 || e instanceof ConfigException || e instanceof ImageFormatException
-                || e instanceof TrainingDivergedException;
+                || e instanceof TrainingDivergedException || e instanceof BackendUnavailableException;
     }
 
     private static String message(Throwable t) {

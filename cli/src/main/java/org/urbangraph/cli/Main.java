@@ -16,9 +16,17 @@ import picocli.CommandLine.Option;
             DataCommand.class, TrainCommand.class, BenchCommand.class})
 public final class Main implements Callable<Integer> {
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Option(names = "--backend", scope = CommandLine.ScopeType.INHERIT, paramLabel = "NAME",
             description = "Compute backend: cpu (default), opencl or reference.")
     void backend(String name) {
+        if (!java.util.Set.of("cpu", "opencl", "cl", "reference", "ref").contains(name.trim().toLowerCase(
+                java.util.Locale.ROOT))) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--backend must be cpu, opencl or "
+                    + "reference, got '" + name + "'");
+        }
         System.setProperty(Backends.PROPERTY, name);
     }
 
@@ -26,7 +34,7 @@ public final class Main implements Callable<Integer> {
             description = "Worker threads of the CPU backend (default: all cores).")
     void threads(int n) {
         if (n < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--threads must be at least 1, got " + n);
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1, got " + n);
         }
         System.setProperty("ug.threads", Integer.toString(n));
     }

@@ -161,6 +161,16 @@ class EmbedCommandTest {
     }
 
     @Test
+    void anUnknownBackendIsAUsageErrorAndABackendThatCannotStartIsOneLine() throws Exception {
+        List<JsonNode> out = run(2, "--backend", "gpu", "embed", "--model", model.toString(), "--text", "a street");
+        assertTrue(out.get(out.size() - 1).asText().contains("--backend must be cpu, opencl or reference, got 'gpu'"),
+                out.toString());
+        // no OpenCL driver, or a device setting that names no device: said in one line, not as a program defect
+        assertTrue(ErrorReport.isInputError(new org.urbangraph.kernels.BackendUnavailableException(
+                "cannot start the OpenCL backend: no device matches 'nonsense'", null)));
+    }
+
+    @Test
     void anEmptyTextIsAUsageError() throws Exception {
         for (String text : new String[] {"", "  "}) {
             List<JsonNode> out = run(2, "embed", "--model", model.toString(), "--text", "a street", "--text", text);

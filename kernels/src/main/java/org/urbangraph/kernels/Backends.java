@@ -73,10 +73,12 @@ public final class Backends {
             Class<?> c = Class.forName("org.urbangraph.kernels.opencl.OpenClBackend");
             return (Backend) c.getMethod("create").invoke(null);
         } catch (ClassNotFoundException e) {
-            throw new IllegalStateException("the OpenCL backend is not part of this build", e);
+            throw new BackendUnavailableException("the OpenCL backend is not part of this build", e);
         } catch (ReflectiveOperationException e) {
+            // no OpenCL driver, a device setting that names no device, a setting out of range: the machine's or the
+            // user's to change, not a defect
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot start the OpenCL backend: " + cause.getMessage(), cause);
+            throw new BackendUnavailableException("cannot start the OpenCL backend: " + cause.getMessage(), cause);
         }
     }
 }

@@ -72,7 +72,7 @@ final class ClRuntime {
         this.localMemBytes = longInfo(device, CL_DEVICE_LOCAL_MEM_SIZE);
         this.globalMemBytes = longInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE);
         this.maxAllocBytes = longInfo(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE);
-        double fraction = Double.parseDouble(System.getProperty("ug.opencl.memoryFraction", "0.9"));
+        double fraction = memoryFraction(System.getProperty("ug.opencl.memoryFraction", "0.9"));
         this.memoryBudget = (long) (globalMemBytes * fraction);
         this.context = CL.clCreateContext(null, 1, new cl_device_id[] {device}, null, null, null);
         @SuppressWarnings("deprecation")
@@ -318,4 +318,20 @@ final class ClRuntime {
         }
         errors.checkPending();
     }
+
+    /** The share of the device's memory the backend may hold, from {@code -Dug.opencl.memoryFraction}: in (0, 1]. */
+    static double memoryFraction(String text) {
+        double f;
+        try {
+            f = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            f = Double.NaN;
+        }
+        if (!(f > 0 && f <= 1)) {
+            throw new IllegalArgumentException("-Dug.opencl.memoryFraction=" + text + " is not a number in (0, 1] (the "
+                    + "share of the device's memory the backend may hold; default 0.9)");
+        }
+        return f;
+    }
+
 }
