@@ -48,23 +48,15 @@ public final class UgeModels {
      * {@code encoderConfig} is given).
      */
     public static UgeModel stage2(Path stage1Dir, GraphEncoderConfig encoderConfig, long seed) throws IOException {
-        return stage2WithEncoder(stage1Dir, c -> encoderConfig != null ? encoderConfig : c, seed);
+        return stage2WithEncoder(stage1Dir, c -> encoderConfig != null ? encoderConfig : c, seed, null);
     }
 
     /**
      * Stage 2 with UGE's encoder settings for the backbone's width changed by {@code variant} (the ablations of
      * UGBench's model variants: {@link GraphEncoderConfig#withoutEdgeFeatures()},
-     * {@link GraphEncoderConfig#withoutCoordinateEncoding()}, {@link GraphEncoderConfig#nodeEncoderOnly()}).
-     */
-    public static UgeModel stage2WithEncoder(Path stage1Dir, java.util.function.UnaryOperator<GraphEncoderConfig> variant,
-                                             long seed) throws IOException {
-        return stage2WithEncoder(stage1Dir, variant, seed, null);
-    }
-
-    /**
-     * {@link #stage2WithEncoder(Path, java.util.function.UnaryOperator, long)} with the subgraph node cap set:
-     * {@code maxGraphNodes} replaces the stage-1 model's (stage 1 sees no graphs, so its cap never mattered before);
-     * null keeps it.
+     * {@link GraphEncoderConfig#withoutCoordinateEncoding()}, {@link GraphEncoderConfig#nodeEncoderOnly()}), and the
+     * subgraph node cap set: {@code maxGraphNodes} replaces the stage-1 model's (stage 1 sees no graphs, so its cap
+     * never mattered before); null keeps it.
      */
     public static UgeModel stage2WithEncoder(Path stage1Dir, java.util.function.UnaryOperator<GraphEncoderConfig> variant,
                                              long seed, Integer maxGraphNodes) throws IOException {
