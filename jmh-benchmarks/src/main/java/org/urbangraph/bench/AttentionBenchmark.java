@@ -27,7 +27,8 @@ import org.urbangraph.kernels.cpu.CpuBackend;
  * counter is the useful work of the two matrix products, 4 L^2 D H flops (half of that with a causal mask or two
  * images), so JMH's rate for it is GFLOP/s, comparable with the GEMM table.
  *
- * <p>Run: {@code java -jar jmh-benchmarks/target/benchmarks.jar AttentionBenchmark -p seq=1024}
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar AttentionBenchmark
+ *     -p seq=1024}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

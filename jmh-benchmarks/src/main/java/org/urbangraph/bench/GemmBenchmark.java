@@ -23,7 +23,8 @@ import org.urbangraph.kernels.cpu.CpuBackend;
  * {@code layout=transposed} stores b as an [N, K] weight seen transposed, as a Linear layer does. Time per call;
  * GFLOP/s = 2 M N K / time ({@code compare-gemm} prints them next to OpenBLAS through numpy).
  *
- * <p>Run: {@code java -jar jmh-benchmarks/target/benchmarks.jar GemmBenchmark -p shape=1024x1024x1024 -p threads=1}
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -jar jmh-benchmarks/target/benchmarks.jar '\.GemmBenchmark\.'
+ *     -p shape=1024x1024x1024 -p threads=1}
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -33,7 +34,7 @@ import org.urbangraph.kernels.cpu.CpuBackend;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
 public class GemmBenchmark {
 
-    /** M x K x N. */
+    /** M x K x N; {@code -p shape=} takes any others (the README's 128- and 298-row transposed shapes are not here). */
     @Param({"512x512x512", "1024x1024x1024", "2048x2048x2048", "4096x4096x4096", "256x1536x1536", "256x1536x8960",
         "256x8960x1536", "1024x1280x3840", "1024x1280x5120"})
     public String shape;
