@@ -124,6 +124,7 @@ public class LoraTrainingStepBenchmark {
             }
         }
         positives = MultimodalBatch.textOnly(pids, pmask);
+        Rss.endSetUp();
     }
 
     @Benchmark

@@ -105,6 +105,7 @@ public class Qwen2VL2bBenchmark {
             tm[i] = 1;
         }
         textBatch = MultimodalBatch.textOnly(new long[][] {t}, new long[][] {tm});
+        Rss.endSetUp();
     }
 
     @Benchmark

@@ -11,6 +11,15 @@ final class Rss {
     private Rss() {}
 
     /**
+     * The end of a model benchmark's set-up: two full collections, so that the set-up's garbage ({@code
+     * Init.randomize} leaves gigabytes of short-lived arrays) is not collected inside a measured call.
+     */
+    static void endSetUp() {
+        System.gc();
+        System.gc();
+    }
+
+    /**
      * The line the model benchmarks print at tear-down: peak RSS, and the heap that is live after a full collection.
      * With a pre-touched heap ({@code -Xms} = {@code -Xmx}, {@code -XX:+AlwaysPreTouch}) the peak RSS is the heap size
      * the fork was given, so the live heap is the figure that measures the model. It starts on a line of its own, so
