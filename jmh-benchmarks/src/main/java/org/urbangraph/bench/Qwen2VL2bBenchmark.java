@@ -31,7 +31,8 @@ import org.urbangraph.vlm.text.DecoderConfig;
  * 2 KV heads, intermediate 8960, vocabulary 151936; vision: depth 32, width 1280, 16 heads): the vision tower on
  * one 448x448 image (1024 patches, 256 merged tokens), one embedding forward (that image plus 42 text tokens,
  * 298 tokens in all), and a 128-token text-only forward, with F32 and with BF16 weights. Each call takes seconds,
- * so the mode is single-shot. Peak resident memory and the live heap are printed at tear-down.
+ * so the mode is single-shot. Peak resident memory, the peak used heap over the calls and the live heap are printed
+ * at tear-down (see {@code Rss}).
  *
  * <p>The fork's heap is fixed and touched before the run ({@code -Xms16g -Xmx16g -XX:+AlwaysPreTouch}, about 30 s
  * at start-up here): with a growing heap, G1 kept placing the forwards' garbage in regions the process had never
