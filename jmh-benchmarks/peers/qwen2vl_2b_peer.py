@@ -16,7 +16,15 @@ What is timed, each under torch.no_grad() (inference), the same inputs as the JM
                        vision end, 20 text tokens) + last-token L2-normalised embedding
 
 Weights: F32, or BF16 stored and widened to F32 inside every projection (w.float() per call), which is what our
-CPU backend does (it computes in F32 and widens BF16 weights while packing them); norms and biases stay F32.
+CPU backend does (it computes in F32 and widens BF16 weights while packing them); norms and biases stay F32. That
+widening makes a full F32 copy of every weight on every call, so the BF16 timings of this mode are largely the cost
+of the peer's copies, not of a BF16 product.
+
+--bf16-native (with --weights BF16) is the alternative peer mode without the copy: each projection runs
+F.linear(x.bfloat16(), w, b.bfloat16()).float(), a product of BF16 operands in PyTorch's own BF16 kernel, with the
+activation rounded to BF16 on the way in and the result widened back to F32 (norms, attention and the rest stay
+F32). It is not the arithmetic of our backend (ours computes in F32), its speed depends on whether the CPU has BF16
+instructions and on the torch build, and it was not run for the README's figures.
 
 Differences from Hugging Face transformers 4.57 (and from our implementation), none of which changes the amount of
 work: attention is matmul + softmax + matmul on full score matrices (torch 1.13 has no scaled_dot_product_attention;
@@ -25,7 +33,7 @@ than a Conv3d with stride = kernel (the same product); KV heads are repeated wit
 repeat_kv does.
 
 Run (Debian's python3-torch; the thread count also sizes OpenBLAS's pool, which Debian's torch multiplies through):
-  /usr/bin/python3 jmh-benchmarks/peers/qwen2vl_2b_peer.py THREADS [--weights F32|BF16] [--reps N]
+  /usr/bin/python3 jmh-benchmarks/peers/qwen2vl_2b_peer.py THREADS [--weights F32|BF16] [--bf16-native] [--reps N]
       [--only textForward128,visionTower448,embeddingForward298]
 Each benchmark runs once as a warm-up, then REPS (default 3) timed runs; one line per benchmark gives the best and the
 median in seconds, and a last line the process's peak resident memory.
@@ -53,7 +61,10 @@ IMAGE_TOKEN, VISION_START, VISION_END = 151655, 151652, 151653
 
 
 class Lin(nn.Module):
-    """A frozen-weight Linear whose weight is stored in `dtype` and widened to F32 for the product."""
+    """A frozen-weight Linear whose weight is stored in `dtype` and widened to F32 for the product, or, with
+    `Lin.bf16_native` set, multiplied in BF16 as stored (the input and bias rounded to BF16, the result widened)."""
+
+    bf16_native = False
 
     def __init__(self, fan_in, fan_out, bias, dtype):
         super().__init__()
@@ -62,8 +73,12 @@ class Lin(nn.Module):
         self.bias = nn.Parameter(torch.empty(fan_out).normal_(0, 0.02), requires_grad=False) if bias else None
 
     def forward(self, x):
-        w = self.weight if self.weight.dtype == torch.float32 else self.weight.float()
-        return F.linear(x, w, self.bias)
+        if self.weight.dtype == torch.float32:
+            return F.linear(x, self.weight, self.bias)
+        if Lin.bf16_native:
+            b = None if self.bias is None else self.bias.bfloat16()
+            return F.linear(x.bfloat16(), self.weight, b).float()
+        return F.linear(x, self.weight.float(), self.bias)
 
 
 class RMSNorm(nn.Module):
@@ -305,9 +320,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("threads", type=int)
     ap.add_argument("--weights", choices=("F32", "BF16"), default="F32")
+    ap.add_argument("--bf16-native", action="store_true",
+                    help="with --weights BF16: multiply the BF16 weights in BF16 instead of widening them per call")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", default="textForward128,visionTower448,embeddingForward298")
     args = ap.parse_args()
+    if args.bf16_native and args.weights != "BF16":
+        ap.error("--bf16-native needs --weights BF16")
+    Lin.bf16_native = args.bf16_native
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     dtype = torch.float32 if args.weights == "F32" else torch.bfloat16
@@ -322,7 +342,8 @@ def main():
     for name in args.only.split(","):
         with torch.no_grad():
             times = timed(name, runs[name], args.reps)
-        print(f"pytorch {torch.__version__} threads {args.threads} weights {args.weights}: {name} "
+        mode = args.weights + (" native" if args.bf16_native else "")
+        print(f"pytorch {torch.__version__} threads {args.threads} weights {mode}: {name} "
               f"best {min(times):.3f} s, median {statistics.median(times):.3f} s "
               f"(runs {', '.join(f'{t:.3f}' for t in times)})", flush=True)
     print(f"peak resident memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MiB")
