@@ -28,9 +28,15 @@ import org.urbangraph.kernels.cpu.CpuBackend;
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp
  * jmh-benchmarks/target/benchmarks.jar org.urbangraph.bench.PairedGemm [--threads N] [--seconds S]
- * [--layout transposed|row] [--library PATH] MxKxN...}. The default layout, {@code transposed}, multiplies by an
- * [N, K] weight as every Linear layer does; {@code row} by a [K, N] matrix. The library defaults to the first
- * {@code libopenblas.so.0} found in the usual Debian, Ubuntu and Fedora places.
+ * [--layout transposed|row] [--pause-ms P] [--library PATH] MxKxN...}. The default layout, {@code transposed},
+ * multiplies by an [N, K] weight as every Linear layer does; {@code row} by a [K, N] matrix. The library defaults to
+ * the first {@code libopenblas.so.0} found in the usual Debian, Ubuntu and Fedora places.
+ *
+ * <p>With more than one thread, the two calls of a pair are {@code --pause-ms} apart (default 200 ms): OpenBLAS's
+ * worker threads keep spinning after a call for {@code OPENBLAS_THREAD_TIMEOUT} (2^28 cycles by default, about
+ * 0.1 s at 2.5 GHz), and would take the cores from our call if it followed at once. The pause is not timed, but it
+ * counts against {@code --seconds}, so short products get fewer pairs; {@code --pause-ms 0} calls back to back, as
+ * before. With one thread OpenBLAS has no workers and there is no pause.
  */
 public final class PairedGemm {
     private static final List<String> LIBRARIES = List.of(
@@ -57,12 +63,13 @@ public final class PairedGemm {
     }
 
     private static final String USAGE = "usage: PairedGemm [--threads N] [--seconds S] [--layout transposed|row]"
-            + " [--library PATH] MxKxN...";
+            + " [--pause-ms P] [--library PATH] MxKxN...";
 
     public static void main(String[] args) throws Throwable {
         int threads = 1;
         double seconds = 10;
         String layout = "transposed";
+        long pauseMs = 200;
         String library = null;
         List<String> shapes = new ArrayList<>();
         try {
@@ -75,6 +82,7 @@ public final class PairedGemm {
                     case "--threads" -> threads = Integer.parseInt(value(args, ++i, "--threads"));
                     case "--seconds" -> seconds = Double.parseDouble(value(args, ++i, "--seconds"));
                     case "--layout" -> layout = value(args, ++i, "--layout");
+                    case "--pause-ms" -> pauseMs = Long.parseLong(value(args, ++i, "--pause-ms"));
                     case "--library" -> library = value(args, ++i, "--library");
                     default -> {
                         if (!args[i].matches("[1-9][0-9]{0,5}x[1-9][0-9]{0,5}x[1-9][0-9]{0,5}")) {
@@ -94,6 +102,9 @@ public final class PairedGemm {
             if (threads < 1 || !(seconds > 0)) {
                 throw new IllegalArgumentException("--threads and --seconds must be positive");
             }
+            if (pauseMs < 0) {
+                throw new IllegalArgumentException("--pause-ms must not be negative");
+            }
         } catch (NumberFormatException e) {
             System.err.println("PairedGemm: not a number: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
@@ -111,7 +122,8 @@ public final class PairedGemm {
         OpenBlas blas = new OpenBlas(lib, threads);
         CpuBackend ours = CpuBackend.withThreads(threads);
         for (String shape : shapes) {
-            System.out.println(run(shape, layout, threads, seconds, ours, blas).line(threads));
+            System.out.println(run(shape, layout, threads, seconds, threads > 1 ? pauseMs : 0, ours, blas)
+                    .line(threads));
         }
         System.exit(0);
     }
@@ -123,7 +135,12 @@ public final class PairedGemm {
         return args[i];
     }
 
-    static Result run(String shape, String layout, int threads, double seconds, CpuBackend ours, OpenBlas blas) {
+    /**
+     * Pairs of calls for about {@code seconds}; {@code pauseMs} is slept (untimed) between the two calls of each pair
+     * and before the first pair, the places where one side's call follows the other's.
+     */
+    static Result run(String shape, String layout, int threads, double seconds, long pauseMs, CpuBackend ours,
+                      OpenBlas blas) {
         int[] d = GemmBenchmark.dims(shape);
         int m = d[0];
         int k = d[1];
@@ -157,11 +174,15 @@ public final class PairedGemm {
             }
             List<double[]> pairs = new ArrayList<>();
             long end = System.nanoTime() + (long) (seconds * 1e9);
-            // at least 5 pairs; which side goes first alternates, so neither always follows the other
+            // at least 5 pairs; which side goes first alternates, so neither always follows the other. A pair's first
+            // call follows the previous pair's second, of the same side; pair 0's follows the warm-up's OpenBLAS call
             for (int i = 0; System.nanoTime() < end || i < 5; i++) {
                 double[] t = new double[2];
                 for (int s = 0; s < 2; s++) {
                     int side = (i + s) % 2;
+                    if (s == 1 || i == 0) {
+                        pause(pauseMs);
+                    }
                     long t0 = System.nanoTime();
                     (side == 0 ? mine : theirs).run();
                     t[side] = (System.nanoTime() - t0) / 1e6;
@@ -172,6 +193,17 @@ public final class PairedGemm {
             double[] q = pairs.stream().mapToDouble(p -> p[1]).sorted().toArray();
             double[] r = pairs.stream().mapToDouble(p -> p[0] / p[1]).sorted().toArray();
             return new Result(shape, o, q, r, err);
+        }
+    }
+
+    private static void pause(long ms) {
+        if (ms > 0) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
         }
     }
 
