@@ -8,8 +8,13 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,7 +33,7 @@ import org.urbangraph.tensor.Tensor;
 
 /**
  * One safetensors file, memory-mapped with FFM (files over 2 GiB work) and validated as the reference Rust
- * implementation validates it: an 8-byte little-endian header length, a JSON header whose entries (apart from
+ * implementation validates it: an 8-byte little-endian header length, a UTF-8 JSON header whose entries (apart from
  * {@code __metadata__}) have a known dtype, a non-negative shape and data offsets that tile the data section
  * exactly, in order, with no gap or overlap. Any violation is a {@link SafetensorsException} naming the file.
  *
@@ -86,7 +91,7 @@ public final class SafetensorsFile implements WeightSource {
         byte[] header = file.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
         JsonNode root;
         try {
-            root = JSON.readTree(new String(header, StandardCharsets.UTF_8));
+            root = JSON.readTree(utf8(path, header));
         } catch (IOException e) {
             throw new SafetensorsException(path, "header is not valid JSON: " + e.getMessage(), e);
         }
@@ -110,6 +115,27 @@ public final class SafetensorsFile implements WeightSource {
             infos.put(t.name(), t);
         }
         return new SafetensorsFile(path, data, Collections.unmodifiableMap(infos), Collections.unmodifiableMap(metadata));
+    }
+
+    /**
+     * The header as text. Malformed UTF-8 is an error, as in the reference implementation (a lenient decoder would
+     * turn a bad byte into U+FFFD and load a tensor under a name that the file does not hold).
+     */
+    private static String utf8(Path path, byte[] header) {
+        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(header);
+        CharBuffer out = CharBuffer.allocate(header.length);
+        CoderResult r = dec.decode(in, out, true);
+        if (!r.isError()) {
+            r = dec.flush(out);
+        }
+        if (r.isError()) {
+            throw new SafetensorsException(path, "header is not valid UTF-8 (byte " + in.position()
+                    + " of the header, file offset " + (8 + in.position()) + ", begins a malformed sequence)");
+        }
+        return out.flip().toString();
     }
 
     private static void readMetadata(Path path, JsonNode node, Map<String, String> out) {

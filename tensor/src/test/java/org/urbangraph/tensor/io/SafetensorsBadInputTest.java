@@ -80,6 +80,26 @@ class SafetensorsBadInputTest {
     }
 
     @Test
+    void headerNotUtf8() throws IOException {
+        byte[] h = "{\"a?\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}".getBytes(StandardCharsets.UTF_8);
+        h[3] = (byte) 0xFF; // the '?' after "a": a byte that never occurs in UTF-8
+        ByteBuffer b = ByteBuffer.allocate(8 + h.length + 1).order(ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h);
+        rejects(b.array(), "header is not valid UTF-8 (byte 3");
+        h[3] = (byte) 0xC3; // the first byte of a two-byte sequence, cut short by the closing quote
+        b.clear();
+        b.putLong(h.length).put(h);
+        rejects(b.array(), "header is not valid UTF-8 (byte 3");
+    }
+
+    @Test
+    void headerWithMultiByteNamesReads() throws IOException {
+        Path p = tmp.resolve("utf8.safetensors");
+        Files.write(p, file("{\"gr\u00f6\u00dfe.\u6743\u91cd\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1));
+        assertEquals(java.util.List.of("gr\u00f6\u00dfe.\u6743\u91cd"), SafetensorsFile.open(p).names());
+    }
+
+    @Test
     void unknownDtype() throws IOException {
         rejects(file("{\"a\":{\"dtype\":\"F7\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1), "unknown dtype 'F7'");
     }
