@@ -39,6 +39,10 @@ public final class SafetensorsWriter {
             DType.U64);
 
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        if (tensors.containsKey("__metadata__")) {
+            throw new SafetensorsException(file, "a tensor cannot be named '__metadata__': the header keeps that key"
+                    + " for the metadata, so no reader could load the file");
+        }
         List<Map.Entry<String, Tensor>> order = new ArrayList<>(tensors.entrySet());
         order.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -RANK.indexOf(e.getValue().dtype()))
                 .thenComparing(Map.Entry::getKey));
