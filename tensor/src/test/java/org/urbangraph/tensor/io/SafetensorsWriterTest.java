@@ -1,5 +1,6 @@
 package org.urbangraph.tensor.io;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,15 +8,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.kernels.DType;
+import org.urbangraph.tensor.Meta;
 import org.urbangraph.tensor.Tensor;
 
-/** The writer's own guarantees: names that no reader could load are refused. */
+/** The writer's own guarantees: no temporary file is left behind, concurrent writers do not collide, names are checked. */
 class SafetensorsWriterTest {
 
     @TempDir
@@ -38,6 +46,66 @@ class SafetensorsWriterTest {
         assertTrue(e.getMessage().startsWith(p + ": "), e.getMessage());
         assertTrue(e.getMessage().contains("a tensor cannot be named '__metadata__'"), e.getMessage());
         assertTrue(Files.notExists(p));
+        assertEquals(List.of(), leftovers());
+    }
+
+    @Test
+    void aFailureThatIsNotAnIoErrorLeavesNoTemporaryFileAndKeepsTheOldFile() throws IOException {
+        Path p = tmp.resolve("w.safetensors");
+        SafetensorsWriter.write(p, Map.of("x", Tensor.of(new float[] {1, 2, 3}, 3)), Map.of());
+        byte[] before = Files.readAllBytes(p);
+        Tensor placeholder;
+        try (Meta m = Meta.scope()) {
+            placeholder = Tensor.empty(DType.F32, 2, 3).named("y");
+        }
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("x", Tensor.of(new float[] {4, 5, 6}, 3));
+        t.put("y", placeholder);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SafetensorsWriter.write(p, t, Map.of()));
+        assertTrue(e.getMessage().contains("placeholder"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(p));
+        assertEquals(List.of(), leftovers());
+    }
+
+    @Test
+    void threadsWritingOnePathDoNotShareATemporaryFile() throws Exception {
+        Path p = tmp.resolve("shared.safetensors");
+        int threads = 4;
+        int rounds = 25;
+        List<Map<String, Tensor>> contents = new ArrayList<>();
+        List<byte[]> expected = new ArrayList<>();
+        for (int i = 0; i < threads; i++) {
+            float[] v = new float[64 * 1024];
+            java.util.Arrays.fill(v, i + 1);
+            contents.add(Map.of("w", Tensor.of(v, v.length)));
+            Path alone = tmp.resolve("alone-" + i + ".bin");
+            SafetensorsWriter.write(alone, contents.get(i), Map.of("writer", "" + i));
+            expected.add(Files.readAllBytes(alone));
+            Files.delete(alone);
+        }
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int me = i;
+                done.add(pool.submit(() -> {
+                    start.await();
+                    for (int r = 0; r < rounds; r++) {
+                        SafetensorsWriter.write(p, contents.get(me), Map.of("writer", "" + me));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(); // a writer that found its temporary file replaced or truncated by another fails here
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        byte[] last = Files.readAllBytes(p);
+        assertTrue(expected.stream().anyMatch(b -> java.util.Arrays.equals(b, last)),
+                "the file is one writer's complete output");
         assertEquals(List.of(), leftovers());
     }
 }
