@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
@@ -42,7 +41,18 @@ public final class SafetensorsWriter {
             DType.I16, DType.U16, DType.F16, DType.BF16, DType.I32, DType.U32, DType.F32, DType.F64, DType.I64,
             DType.U64);
 
+    /** How many bytes of a tensor are copied to the host and written at a time. */
+    static final int CHUNK = 16 << 20;
+
     public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        write(file, tensors, metadata, CHUNK);
+    }
+
+    /** {@link #write} copying at most {@code chunk} bytes of a tensor at a time (small in tests). */
+    static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata, int chunk) {
+        if (chunk <= 0) {
+            throw new IllegalArgumentException("chunk of " + chunk + " bytes");
+        }
         if (tensors.containsKey("__metadata__")) {
             throw new SafetensorsException(file, "a tensor cannot be named '__metadata__': the header keeps that key"
                     + " for the metadata, so no reader could load the file");
@@ -63,8 +73,13 @@ public final class SafetensorsWriter {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
                 out.write(len.array());
                 out.write(header);
+                long largest = 0;
                 for (Map.Entry<String, Tensor> e : order) {
-                    out.write(bytesOf(e.getValue()));
+                    largest = Math.max(largest, e.getValue().numel() * e.getValue().dtype().size());
+                }
+                byte[] buf = new byte[(int) Math.min(chunk, largest)];
+                for (Map.Entry<String, Tensor> e : order) {
+                    writeData(e.getValue(), out, buf);
                 }
                 out.flush();
                 ch.force(true);
@@ -153,14 +168,22 @@ public final class SafetensorsWriter {
         return out;
     }
 
-    /** The tensor's elements as little-endian bytes in row-major order (copied to the host if needed). */
-    static byte[] bytesOf(Tensor t) {
+    /**
+     * Writes the tensor's elements as little-endian bytes in row-major order, copied to the host a buffer at a time,
+     * so that a tensor of any size (over 2 GiB too) is written without a host copy of the whole tensor.
+     */
+    private static void writeData(Tensor t, OutputStream out, byte[] buf) throws IOException {
         try (NoGrad g = NoGrad.enter()) {
             Tensor c = t.contiguous();
             long bytes = c.numel() * c.dtype().size();
-            MemorySegment host = MemorySegment.ofArray(new byte[Math.toIntExact(bytes)]);
-            c.backend().toHost(c.buffer(), c.offset() * c.dtype().size(), host);
-            return host.toArray(ValueLayout.JAVA_BYTE);
+            long base = c.offset() * c.dtype().size();
+            MemorySegment host = MemorySegment.ofArray(buf);
+            for (long at = 0; at < bytes; ) {
+                int n = (int) Math.min(buf.length, bytes - at);
+                c.backend().toHost(c.buffer(), base + at, host.asSlice(0, n));
+                out.write(buf, 0, n);
+                at += n;
+            }
         }
     }
 }

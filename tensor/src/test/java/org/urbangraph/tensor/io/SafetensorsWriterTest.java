@@ -108,4 +108,29 @@ class SafetensorsWriterTest {
                 "the file is one writer's complete output");
         assertEquals(List.of(), leftovers());
     }
+
+    /**
+     * Tensor data goes to the file a buffer at a time (so that a tensor over 2 GiB needs no array of its size): any
+     * buffer size, down to one byte and not a multiple of the element size, gives the same bytes.
+     */
+    @Test
+    void dataWrittenInChunksIsByteIdentical() throws IOException {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        t.put("w", Tensor.randn(7, 5, 3));
+        t.put("transposed", Tensor.randn(8, 4, 6).transpose(0, 1)); // not contiguous
+        t.put("half", Tensor.randn(9, 3, 3).to(DType.BF16));
+        t.put("ids", Tensor.arange(0, 11).to(DType.I64));
+        t.put("empty", Tensor.zeros(0, 4));
+        Path whole = tmp.resolve("whole.safetensors");
+        SafetensorsWriter.write(whole, t, Map.of("format", "pt"));
+        byte[] expected = Files.readAllBytes(whole);
+        for (int chunk : new int[] {1, 3, 5, 64, 1 << 20}) {
+            Path p = tmp.resolve("chunk-" + chunk + ".safetensors");
+            SafetensorsWriter.write(p, t, Map.of("format", "pt"), chunk);
+            assertArrayEquals(expected, Files.readAllBytes(p), "chunks of " + chunk + " bytes");
+        }
+        SafetensorsFile f = SafetensorsFile.open(whole);
+        assertArrayEquals(t.get("transposed").contiguous().toFloatArray(), f.tensor("transposed").toFloatArray());
+        assertArrayEquals(t.get("w").toFloatArray(), f.tensor("w").toFloatArray());
+    }
 }
