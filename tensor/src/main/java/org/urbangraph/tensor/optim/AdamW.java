@@ -28,6 +28,11 @@ public final class AdamW extends Optimizer {
     }
 
     @Override
+    protected List<String> slotNames() {
+        return List.of("exp_avg", "exp_avg_sq");
+    }
+
+    @Override
     protected void update(ParamGroup group, String name, Tensor p, Tensor grad, long step) {
         Tensor m = slot(name, "exp_avg", p);
         Tensor v = slot(name, "exp_avg_sq", p);

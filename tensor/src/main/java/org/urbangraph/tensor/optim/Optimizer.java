@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +15,10 @@ import java.util.Map;
 import java.util.Set;
 import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointMismatchException;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.tensor.io.SafetensorsWriter;
+import org.urbangraph.tensor.io.TensorInfo;
 import org.urbangraph.tensor.nn.Parameter;
 
 /**
@@ -94,26 +98,118 @@ public abstract class Optimizer {
         Files.move(tmp, dir.resolve("optimizer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /**
+     * Restores the state {@link #save} wrote. The state must fit this optimizer's parameters: every tensor a slot of
+     * one of them with its shape and dtype, every parameter that has taken steps with all its slots, every step count
+     * for one of them. Anything else is one {@link CheckpointMismatchException} that names the file and lists the
+     * problems, and the optimizer is left as it was.
+     */
     public void load(Path dir) throws IOException {
         ObjectNode root = (ObjectNode) new ObjectMapper().readTree(dir.resolve("optimizer.json").toFile());
         if (!getClass().getSimpleName().equals(root.path("type").asText())) {
             throw new IOException(dir.resolve("optimizer.json") + ": state of a " + root.path("type").asText()
                     + ", not of a " + getClass().getSimpleName());
         }
+        Map<String, Long> stored = new LinkedHashMap<>();
+        root.path("steps").fields().forEachRemaining(e -> stored.put(e.getKey(), e.getValue().asLong()));
+        SafetensorsFile f = SafetensorsFile.open(dir.resolve("optimizer.safetensors"));
+        checkFits(f, stored);
         steps.clear();
-        root.path("steps").fields().forEachRemaining(e -> steps.put(e.getKey(), e.getValue().asLong()));
+        steps.putAll(stored);
         for (ParamGroup g : groups) {
             if (root.path("lr").has(g.name())) {
                 g.setLr(root.path("lr").get(g.name()).asDouble());
             }
         }
         state.clear();
-        SafetensorsFile f = SafetensorsFile.open(dir.resolve("optimizer.safetensors"));
         try (NoGrad g = NoGrad.enter()) {
             for (String n : f.names()) {
                 state.put(n, f.tensor(n).copy());
             }
         }
+    }
+
+    /** The names of the state tensors this optimizer keeps per parameter ("{param name}.{slot}"). */
+    protected abstract List<String> slotNames();
+
+    /** Throws a {@link CheckpointMismatchException} unless the stored state fits this optimizer's parameters. */
+    private void checkFits(SafetensorsFile f, Map<String, Long> stored) {
+        Map<String, Parameter> params = new LinkedHashMap<>();
+        for (ParamGroup g : groups) {
+            params.putAll(g.params());
+        }
+        List<String> misShaped = new ArrayList<>();
+        List<String> wrongDtype = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        List<String> noSteps = new ArrayList<>();
+        for (String key : f.names()) {
+            Parameter p = null;
+            for (String slot : slotNames()) {
+                if (key.endsWith("." + slot)) {
+                    p = params.get(key.substring(0, key.length() - slot.length() - 1));
+                    if (p != null) {
+                        break;
+                    }
+                }
+            }
+            TensorInfo t = f.info(key);
+            if (p == null) {
+                unknown.add(key);
+            } else if (!Arrays.equals(t.shape(), p.shape())) {
+                misShaped.add(key + " is " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(p.shape()));
+            } else if (t.dtype() != p.tensor().dtype()) {
+                wrongDtype.add(key + " is " + t.dtype() + ", expected " + p.tensor().dtype());
+            } else if (stored.getOrDefault(key.substring(0, key.lastIndexOf('.')), 0L) <= 0) {
+                noSteps.add(key);
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        List<String> unknownSteps = new ArrayList<>();
+        for (Map.Entry<String, Long> e : stored.entrySet()) {
+            Parameter p = params.get(e.getKey());
+            if (p == null) {
+                unknownSteps.add(e.getKey());
+            } else if (e.getValue() > 0) {
+                for (String slot : slotNames()) {
+                    if (!f.contains(e.getKey() + "." + slot)) {
+                        missing.add(e.getKey() + "." + slot + " " + Arrays.toString(p.shape()));
+                    }
+                }
+            }
+        }
+        List<String> parts = new ArrayList<>();
+        if (!misShaped.isEmpty()) {
+            parts.add(count(misShaped.size(), "tensor has", "tensors have") + " the wrong shape: "
+                    + CheckpointMismatchException.firstFew(misShaped));
+        }
+        if (!wrongDtype.isEmpty()) {
+            parts.add(count(wrongDtype.size(), "tensor has", "tensors have") + " another dtype: "
+                    + CheckpointMismatchException.firstFew(wrongDtype));
+        }
+        if (!missing.isEmpty()) {
+            parts.add(count(missing.size(), "tensor is", "tensors are") + " missing: "
+                    + CheckpointMismatchException.firstFew(missing));
+        }
+        if (!unknown.isEmpty()) {
+            parts.add(count(unknown.size(), "tensor is", "tensors are") + " not part of the optimizer: "
+                    + CheckpointMismatchException.firstFew(unknown));
+        }
+        if (!noSteps.isEmpty()) {
+            parts.add(count(noSteps.size(), "tensor belongs", "tensors belong") + " to a parameter with no step count: "
+                    + CheckpointMismatchException.firstFew(noSteps));
+        }
+        if (!unknownSteps.isEmpty()) {
+            parts.add("step counts of " + count(unknownSteps.size(), "parameter", "parameters")
+                    + " the optimizer does not hold: " + CheckpointMismatchException.firstFew(unknownSteps));
+        }
+        if (!parts.isEmpty()) {
+            throw new CheckpointMismatchException(f.path(), "the optimizer state does not fit "
+                    + getClass().getSimpleName() + "'s parameters: " + String.join("; ", parts));
+        }
+    }
+
+    private static String count(int n, String one, String many) {
+        return n + " " + (n == 1 ? one : many);
     }
 
     /** Number of updates applied to a parameter so far. */

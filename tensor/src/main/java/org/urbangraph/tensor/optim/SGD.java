@@ -22,6 +22,11 @@ public final class SGD extends Optimizer {
     }
 
     @Override
+    protected List<String> slotNames() {
+        return momentum != 0 ? List.of("momentum_buffer") : List.of();
+    }
+
+    @Override
     protected void update(ParamGroup group, String name, Tensor p, Tensor grad, long step) {
         Tensor g = group.weightDecay() != 0 ? grad.add(p.mul(group.weightDecay())) : grad;
         if (momentum != 0) {

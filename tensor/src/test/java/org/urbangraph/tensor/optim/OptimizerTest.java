@@ -3,6 +3,7 @@ package org.urbangraph.tensor.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -10,8 +11,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.kernels.DType;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointMismatchException;
 import org.urbangraph.tensor.io.SafetensorsFile;
+import org.urbangraph.tensor.io.SafetensorsWriter;
 import org.urbangraph.tensor.nn.Linear;
 import org.urbangraph.tensor.nn.Parameter;
 import org.urbangraph.tensor.nn.Rng;
@@ -122,6 +126,68 @@ class OptimizerTest {
         assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
         SGD other = new SGD(List.of(new ParamGroup("g", b.namedParameters(), 1, 0)), 0, 0, false);
         assertThrows(java.io.IOException.class, () -> other.load(dir));
+    }
+
+    /** AdamW after the given number of steps of a Linear(in, 3) on a fixed input. */
+    private static AdamW trained(Linear l, int steps) {
+        AdamW opt = new AdamW(List.of(new ParamGroup("g", l.namedParameters(), 1e-2, 0.1)));
+        Tensor x = Tensor.randn(3, 4, l.weight().shape()[1]);
+        for (int step = 0; step < steps; step++) {
+            trainStep(l, opt, x);
+        }
+        return opt;
+    }
+
+    @Test
+    void stateOfParametersOfAnotherShapeIsRefusedBeforeAnyStep(@TempDir Path dir) throws Exception {
+        trained(new Linear(5, 3, true, new Rng(1)), 3).save(dir);
+        Path file = dir.resolve("optimizer.safetensors");
+        for (int in : new int[] {7, 2}) {
+            Linear other = new Linear(in, 3, true, new Rng(2));
+            AdamW opt = trained(other, 1);
+            float[] before = other.weight().tensor().toFloatArray();
+            CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class, () -> opt.load(dir));
+            assertEquals(file, e.file());
+            assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains("2 tensors have the wrong shape: weight.exp_avg is [3, 5], expected [3, "
+                    + in + "], weight.exp_avg_sq is [3, 5], expected [3, " + in + "]"), e.getMessage());
+            assertEquals(1, opt.stepsOf("weight"), "a refused load leaves the optimizer as it was");
+            trainStep(other, opt, Tensor.randn(3, 4, in)); // and it still steps
+            assertEquals(2, opt.stepsOf("weight"));
+            assertTrue(!java.util.Arrays.equals(before, other.weight().tensor().toFloatArray()));
+        }
+    }
+
+    @Test
+    void unknownAndMissingStateIsRefusedInOneMessage(@TempDir Path dir) throws Exception {
+        trained(new Linear(5, 3, true, new Rng(1)), 2).save(dir);
+        Path file = dir.resolve("optimizer.safetensors");
+        // a model without the bias: its state and step count are not part of this optimizer
+        Linear noBias = new Linear(5, 3, false, new Rng(1));
+        AdamW a = new AdamW(List.of(new ParamGroup("g", noBias.namedParameters(), 1e-2, 0.1)));
+        CheckpointMismatchException e = assertThrows(CheckpointMismatchException.class, () -> a.load(dir));
+        assertTrue(e.getMessage().contains("2 tensors are not part of the optimizer: bias.exp_avg, bias.exp_avg_sq"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("step counts of 1 parameter the optimizer does not hold: bias"),
+                e.getMessage());
+        // a file that lost a moment, and holds one of another dtype and one the optimizer has no slot for
+        SafetensorsFile f = SafetensorsFile.open(file);
+        Map<String, Tensor> t = new LinkedHashMap<>(f.tensors());
+        t.remove("weight.exp_avg_sq");
+        t.put("bias.exp_avg", t.get("bias.exp_avg").to(DType.BF16));
+        t.put("weight.momentum_buffer", Tensor.zeros(3, 5));
+        SafetensorsWriter.write(file, t, f.metadata());
+        AdamW b = new AdamW(List.of(new ParamGroup("g", new Linear(5, 3, true, new Rng(1)).namedParameters(), 1e-2,
+                0.1)));
+        e = assertThrows(CheckpointMismatchException.class, () -> b.load(dir));
+        assertTrue(e.getMessage().startsWith(file + ": the optimizer state does not fit AdamW's parameters: "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("1 tensor has another dtype: bias.exp_avg is BF16, expected F32"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("1 tensor is missing: weight.exp_avg_sq [3, 5]"), e.getMessage());
+        assertTrue(e.getMessage().contains("1 tensor is not part of the optimizer: weight.momentum_buffer"),
+                e.getMessage());
+        assertEquals(0, b.stepsOf("weight"));
     }
 
     private static void trainStep(Linear l, Optimizer opt, Tensor x) {
