@@ -1,11 +1,12 @@
 package org.urbangraph.tensor.optim;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -23,8 +24,8 @@ import org.urbangraph.tensor.nn.Parameter;
 
 /**
  * Base of the optimizers: parameter groups, zeroing gradients, and saving / restoring the per-parameter state
- * (tensors in {@code optimizer.safetensors}, scalars in {@code optimizer.json}, both written atomically) so that a
- * resumed run continues with the same bits.
+ * (tensors and scalars in one {@code optimizer.safetensors}, written atomically) so that a resumed run continues with
+ * the same bits.
  */
 public abstract class Optimizer {
 
@@ -80,12 +81,23 @@ public abstract class Optimizer {
         return state.computeIfAbsent(name + "." + slot, k -> Tensor.empty(like.backend(), like.dtype(), like.shape()));
     }
 
+    /** The file {@link #save} writes: the state tensors, with the scalars in its metadata. */
+    private static final String FILE = "optimizer.safetensors";
+    /** Where checkpoints written before the scalars moved into {@link #FILE} kept them. */
+    private static final String OLD_SCALARS = "optimizer.json";
+    /** The metadata entry of {@link #FILE} that holds the scalars as JSON. */
+    private static final String SCALARS = "optimizer";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * Writes the state to {@code dir/optimizer.safetensors} in one atomic rename: the state tensors, and in the
+     * metadata entry {@code optimizer} the type, each parameter's step count and each group's learning rate as JSON.
+     * Moments and step counts therefore always come from the same save.
+     */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
-        Map<String, Tensor> tensors = new LinkedHashMap<>(state);
-        SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), tensors, Map.of("format", "urbangraph-optimizer"));
-        ObjectMapper json = new ObjectMapper();
-        ObjectNode root = json.createObjectNode();
+        ObjectNode root = JSON.createObjectNode();
         root.put("type", getClass().getSimpleName());
         ObjectNode st = root.putObject("steps");
         steps.forEach(st::put);
@@ -93,26 +105,45 @@ public abstract class Optimizer {
         for (ParamGroup g : groups) {
             lrs.put(g.name(), g.lr());
         }
-        Path tmp = dir.resolve("optimizer.json.tmp");
-        Files.writeString(tmp, json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
-        Files.move(tmp, dir.resolve("optimizer.json"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", "urbangraph-optimizer");
+        metadata.put(SCALARS, JSON.writeValueAsString(root));
+        SafetensorsWriter.write(dir.resolve(FILE), new LinkedHashMap<>(state), metadata);
+        // the scalars of the earlier two-file layout would only mislead now (the file above is read first)
+        Files.deleteIfExists(dir.resolve(OLD_SCALARS));
     }
 
     /**
-     * Restores the state {@link #save} wrote. The state must fit this optimizer's parameters: every tensor a slot of
-     * one of them with its shape and dtype, every parameter that has taken steps with all its slots, every step count
-     * for one of them. Anything else is one {@link CheckpointMismatchException} that names the file and lists the
-     * problems, and the optimizer is left as it was.
+     * Restores the state {@link #save} wrote; a directory in the earlier layout, with the scalars in
+     * {@code optimizer.json} beside the tensors, is read too. The state must fit this optimizer's parameters:
+     * every tensor a slot of one of them with its shape and dtype, every parameter that has taken steps with all its
+     * slots, every step count for one of them. Anything else is one {@link CheckpointMismatchException} that names
+     * the file and lists the problems, and the optimizer is left as it was.
      */
     public void load(Path dir) throws IOException {
-        ObjectNode root = (ObjectNode) new ObjectMapper().readTree(dir.resolve("optimizer.json").toFile());
+        Path file = dir.resolve(FILE);
+        SafetensorsFile f = SafetensorsFile.open(file);
+        Path from = file;
+        JsonNode root;
+        try {
+            if (f.metadata().containsKey(SCALARS)) {
+                root = JSON.readTree(f.metadata().get(SCALARS));
+            } else if (Files.isRegularFile(dir.resolve(OLD_SCALARS))) {
+                from = dir.resolve(OLD_SCALARS);
+                root = JSON.readTree(from.toFile());
+            } else {
+                throw new IOException(file + ": no optimizer state (neither the metadata entry '" + SCALARS
+                        + "' nor " + OLD_SCALARS + " beside it)");
+            }
+        } catch (JsonProcessingException e) {
+            throw new IOException(from + ": the optimizer state is not valid JSON: " + e.getOriginalMessage(), e);
+        }
         if (!getClass().getSimpleName().equals(root.path("type").asText())) {
-            throw new IOException(dir.resolve("optimizer.json") + ": state of a " + root.path("type").asText()
-                    + ", not of a " + getClass().getSimpleName());
+            throw new IOException(from + ": state of a " + root.path("type").asText() + ", not of a "
+                    + getClass().getSimpleName());
         }
         Map<String, Long> stored = new LinkedHashMap<>();
         root.path("steps").fields().forEachRemaining(e -> stored.put(e.getKey(), e.getValue().asLong()));
-        SafetensorsFile f = SafetensorsFile.open(dir.resolve("optimizer.safetensors"));
         checkFits(f, stored);
         steps.clear();
         steps.putAll(stored);

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,6 +190,88 @@ class OptimizerTest {
         assertTrue(e.getMessage().contains("1 tensor is not part of the optimizer: weight.momentum_buffer"),
                 e.getMessage());
         assertEquals(0, b.stepsOf("weight"));
+    }
+
+    /**
+     * Moments and step counts are one file, replaced in one rename: a crash while saving leaves either the old
+     * state or the new one, never new moments with old step counts.
+     */
+    @Test
+    void momentsAndStepCountsAreSavedAsOneFile(@TempDir Path tmp) throws Exception {
+        Linear a = new Linear(5, 3, true, new Rng(1));
+        Linear b = new Linear(5, 3, true, new Rng(1));
+        AdamW oa = new AdamW(List.of(new ParamGroup("g", a.namedParameters(), 1e-2, 0.1)));
+        AdamW ob = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        Tensor x = Tensor.randn(3, 4, 5);
+        Path dir = tmp.resolve("trainer");
+        for (int step = 0; step < 5; step++) {
+            trainStep(a, oa, x);
+            trainStep(b, ob, x);
+            if (step == 2) {
+                ob.save(dir);
+            }
+        }
+        Path later = tmp.resolve("later");
+        ob.save(later);
+        try (var files = Files.list(later)) {
+            assertEquals(List.of("optimizer.safetensors"), files.map(p -> p.getFileName().toString()).toList());
+        }
+        // what the file system holds when the save of step 5 stops right after its rename
+        Files.copy(later.resolve("optimizer.safetensors"), dir.resolve("optimizer.safetensors"),
+                StandardCopyOption.REPLACE_EXISTING);
+        AdamW resumed = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        resumed.load(dir);
+        assertEquals(5, resumed.stepsOf("weight"));
+        for (int step = 0; step < 2; step++) {
+            trainStep(a, oa, x);
+            trainStep(b, resumed, x);
+        }
+        assertArrayEquals(a.weight().tensor().toFloatArray(), b.weight().tensor().toFloatArray());
+        assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
+    }
+
+    /** Checkpoints written before the step counts moved into optimizer.safetensors kept them in optimizer.json. */
+    @Test
+    void stateSavedAsTwoFilesStillResumesBitForBit(@TempDir Path dir) throws Exception {
+        Linear a = new Linear(5, 3, true, new Rng(1));
+        Linear b = new Linear(5, 3, true, new Rng(1));
+        AdamW oa = new AdamW(List.of(new ParamGroup("g", a.namedParameters(), 1e-2, 0.1)));
+        AdamW ob = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        Tensor x = Tensor.randn(3, 4, 5);
+        for (int step = 0; step < 3; step++) {
+            trainStep(a, oa, x);
+            trainStep(b, ob, x);
+        }
+        ob.save(dir);
+        // rewrite it in the earlier layout: the tensors alone, the scalars beside them
+        SafetensorsFile f = SafetensorsFile.open(dir.resolve("optimizer.safetensors"));
+        SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), f.tensors(), Map.of("format", "urbangraph-optimizer"));
+        Files.writeString(dir.resolve("optimizer.json"), """
+                {
+                  "type" : "AdamW",
+                  "steps" : { "weight" : 3, "bias" : 3 },
+                  "lr" : { "g" : 0.01 }
+                }""");
+        AdamW resumed = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        resumed.load(dir);
+        assertEquals(3, resumed.stepsOf("bias"));
+        for (int step = 0; step < 2; step++) {
+            trainStep(a, oa, x);
+            trainStep(b, resumed, x);
+        }
+        assertArrayEquals(a.weight().tensor().toFloatArray(), b.weight().tensor().toFloatArray());
+        assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
+        // saving again writes the one-file layout and removes the old scalars
+        resumed.save(dir);
+        assertTrue(Files.notExists(dir.resolve("optimizer.json")));
+        SGD other = new SGD(List.of(new ParamGroup("g", b.namedParameters(), 1, 0)), 0, 0, false);
+        assertThrows(java.io.IOException.class, () -> other.load(dir));
+        // tensors with the scalars in neither place
+        SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), Map.of(), Map.of("format", "urbangraph-optimizer"));
+        java.io.IOException e = assertThrows(java.io.IOException.class, () -> resumed.load(dir));
+        assertEquals(dir.resolve("optimizer.safetensors") + ": no optimizer state (neither the metadata entry"
+                + " 'optimizer' nor optimizer.json beside it)", e.getMessage());
+        assertEquals(5, resumed.stepsOf("bias"));
     }
 
     private static void trainStep(Linear l, Optimizer opt, Tensor x) {
