@@ -192,6 +192,11 @@ class GradientTest {
         Tensor seg = Creation.fromArray(new long[] {0, 2, 2, 1, 0, 2, 3}, 7);
         check("segment_sum", x -> Indexing.segmentSum(x[0], seg, 5), In.random(93, 7, 3));
         check("segment_softmax", x -> Indexing.segmentSoftmax(x[0], seg, 5, 1e-16), In.random(94, 7, 4));
+        check("segment_softmax [E, H, C]", x -> Indexing.segmentSoftmax(x[0], seg, 5, 1e-16), In.random(95, 7, 2, 3));
+        check("scatter_add src larger than index", x -> Indexing.scatterAdd(x[0], 1, gidx, x[1]), In.random(96, 3, 4),
+                In.random(97, 4, 3));
+        Tensor small = Creation.fromArray(new long[] {2, 0, 1, 1}, 1, 2, 2);
+        check("gather index smaller than x", x -> Indexing.gather(x[0], 2, small), In.random(98, 2, 3, 4));
     }
 
     // ---- fused graph attention ----------------------------------------------------------------------------
