@@ -73,8 +73,24 @@ public final class Functional {
 
     // ---- normalisation --------------------------------------------------------------------------------------
 
-    /** LayerNorm over the last dimension; weight and bias may be null. */
+    /** Refuses an x without a last dimension and a weight or bias (when given) that is not [x.size(-1)]. */
+    private static void checkNormParams(String op, Tensor x, Tensor... params) {
+        if (x.rank() == 0) {
+            throw new IllegalArgumentException(op + " needs an input with a last dimension, got a scalar");
+        }
+        String[] names = {"weight", "bias"};
+        for (int i = 0; i < params.length; i++) {
+            Tensor p = params[i];
+            if (p != null && (p.rank() != 1 || p.size(0) != x.size(-1))) {
+                throw new IllegalArgumentException(op + ": " + names[i] + " has shape " + Arrays.toString(p.shape())
+                        + ", expected [" + x.size(-1) + "] for x " + Arrays.toString(x.shape()));
+            }
+        }
+    }
+
+    /** LayerNorm over the last dimension D; weight and bias may be null, else [D]. */
     public static Tensor layerNorm(Tensor input, Tensor weight, Tensor bias, double eps) {
+        checkNormParams("layer_norm", input, weight, bias);
         Tensor x = input.contiguous();
         Backend be = x.backend();
         int[] rowShape = Arrays.copyOf(x.shape(), x.rank() - 1);
@@ -93,8 +109,9 @@ public final class Functional {
         }, x, weight, bias);
     }
 
-    /** RMSNorm over the last dimension (Qwen2 / Mistral / Qwen2.5-VL vision); weight may be null. */
+    /** RMSNorm over the last dimension D (Qwen2 / Mistral / Qwen2.5-VL vision); weight may be null, else [D]. */
     public static Tensor rmsNorm(Tensor input, Tensor weight, double eps) {
+        checkNormParams("rms_norm", input, weight);
         Tensor x = input.contiguous();
         Backend be = x.backend();
         int[] rowShape = Arrays.copyOf(x.shape(), x.rank() - 1);
