@@ -131,10 +131,15 @@ public final class Functional {
         return t == null ? null : t.view();
     }
 
-    /** L2-normalise along dim, as {@code F.normalize}: x / max(||x||, eps). */
+    /**
+     * L2-normalise along dim, as {@code F.normalize}: x / max(||x||, eps), with torch's gradient (x / eps's) for a
+     * vector shorter than eps. The norm is taken as sqrt(max(sum x^2, eps^2)): the same value, where clamping
+     * sqrt(sum x^2) would give an all-zero vector the gradient 0 * (0 / 0), NaN.
+     */
     public static Tensor l2Normalize(Tensor x, int dim, double eps) {
-        Tensor norm = Pointwise.sqrt(Reductions.sum(Pointwise.mul(x, x), dim, true));
-        return Pointwise.div(x, Pointwise.clamp(norm, eps, Double.POSITIVE_INFINITY));
+        Tensor squares = Reductions.sum(Pointwise.mul(x, x), dim, true);
+        Tensor norm = Pointwise.sqrt(Pointwise.clamp(squares, eps * eps, Double.POSITIVE_INFINITY));
+        return Pointwise.div(x, norm);
     }
 
     // ---- linear and dropout ---------------------------------------------------------------------------------

@@ -160,6 +160,12 @@ class GradientTest {
         check("rms_norm", x -> Functional.rmsNorm(x[0], x[1], 1e-6), In.random(78, 3, 8), In.random(79, 8));
         check("rms_norm no weight", x -> Functional.rmsNorm(x[0], null, 1e-6), In.random(80, 5, 3));
         check("l2_normalize", x -> Functional.l2Normalize(x[0], -1, 1e-12), In.random(81, 4, 6));
+        double[] withZeroRow = In.random(81, 4, 6).data();
+        java.util.Arrays.fill(withZeroRow, 6, 12, 0);
+        check("l2_normalize zero row", x -> Functional.l2Normalize(x[0], -1, 0.1), new In(withZeroRow, new int[] {4, 6},
+                true));
+        check("l2_normalize zero column", x -> Functional.l2Normalize(x[0], 0, 0.1), new In(withZeroRow,
+                new int[] {6, 4}, true));
     }
 
     // ---- losses and dropout -------------------------------------------------------------------------------

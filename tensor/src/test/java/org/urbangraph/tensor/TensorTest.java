@@ -206,6 +206,19 @@ class TensorTest {
     }
 
     @Test
+    void l2NormalizeOfAZeroRowIsZeroWithAFiniteGradient() {
+        Tensor x = t(new float[] {3, 4, 0, 0}, 2, 2).requiresGrad(true);
+        Tensor y = Functional.l2Normalize(x, -1, 1e-12);
+        assertArrayEquals(new float[] {0.6f, 0.8f, 0, 0}, y.toFloatArray(), 1e-7f);
+        y.mul(t(new float[] {1, 2, 3, 4}, 2, 2)).sum().backward();
+        float[] g = x.grad().toFloatArray();
+        // row 0: (w - y (w . y)) / ||x||; row 1 as torch: w / eps
+        assertArrayEquals(new float[] {(1 - 0.6f * 2.2f) / 5, (2 - 0.8f * 2.2f) / 5}, new float[] {g[0], g[1]}, 1e-6f);
+        assertEquals(3e12, g[2], 3e12 * 1e-6);
+        assertEquals(4e12, g[3], 4e12 * 1e-6);
+    }
+
+    @Test
     void layerNormMatchesHandComputation() {
         Tensor x = t(new float[] {1, 2, 3, 4}, 1, 4);
         float[] y = Functional.layerNorm(x, null, null, 0).toFloatArray();
