@@ -211,7 +211,8 @@ public final class Functional {
     public static Tensor attention(Tensor q, Tensor k, Tensor v, AttentionMask mask, double scale) {
         int[] qs = q.shape();
         if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(1) == 0 || qs[1] % k.size(1) != 0
-                || k.size(0) != qs[0] || v.size(2) != k.size(2) || k.size(3) != qs[3]) {
+                || k.size(0) != qs[0] || v.size(0) != qs[0] || v.size(1) != k.size(1) || v.size(2) != k.size(2)
+                || k.size(3) != qs[3]) {
             throw new IllegalArgumentException("attention shapes q " + Arrays.toString(qs) + ", k "
                     + Arrays.toString(k.shape()) + ", v " + Arrays.toString(v.shape()) + " do not fit [B, H, L, D]");
         }
@@ -237,6 +238,18 @@ public final class Functional {
      * equal (true for 1-D, 2-D vision and M-RoPE tables), which makes the backward the same kernel with sin negated.
      */
     public static Tensor rotary(Tensor x, Tensor cos, Tensor sin) {
+        if (x.rank() != 4 || x.size(3) % 2 != 0) {
+            throw new IllegalArgumentException("rotary needs x [B, H, L, D] with an even head dimension D, got "
+                    + Arrays.toString(x.shape()));
+        }
+        int[] table = {x.size(0), x.size(2), x.size(3)};
+        for (Tensor t : new Tensor[] {cos, sin}) {
+            if (!Arrays.equals(t.shape(), table)) {
+                throw new IllegalArgumentException("rotary: " + (t == cos ? "cos" : "sin") + " has shape "
+                        + Arrays.toString(t.shape()) + ", expected [B, L, D] " + Arrays.toString(table) + " for x "
+                        + Arrays.toString(x.shape()));
+            }
+        }
         Backend be = x.backend();
         Tensor out = Tensor.empty(be, Pointwise.floatType(x), x.shape());
         be.rotary(x.view(), cos.view(), sin.view(), out.view(), false);

@@ -29,4 +29,31 @@ class FunctionalShapeTest {
         refused(() -> Functional.rmsNorm(x, Tensor.ones(4), 1e-6), "rms_norm", "[4]", "[2, 6]");
         refused(() -> Functional.rmsNorm(Tensor.scalar(2), null, 1e-6), "rms_norm");
     }
+
+    @Test
+    void rotaryNeedsTablesOfShapeBLDAndAnEvenHeadDimension() {
+        Tensor x = Tensor.randn(2, 2, 3, 5, 4);
+        Tensor table = Tensor.randn(3, 2, 5, 4);
+        refused(() -> Functional.rotary(x, Tensor.randn(4, 5, 4), table), "rotary", "cos", "[5, 4]", "[2, 5, 4]",
+                "[2, 3, 5, 4]");
+        refused(() -> Functional.rotary(x, table, Tensor.randn(4, 1, 5, 4)), "rotary", "sin", "[1, 5, 4]",
+                "[2, 5, 4]");
+        refused(() -> Functional.rotary(Tensor.randn(5, 1, 1, 2, 3), Tensor.randn(6, 1, 2, 3), Tensor.randn(7, 1, 2, 3)),
+                "rotary", "[1, 1, 2, 3]");
+        refused(() -> Functional.rotary(Tensor.randn(5, 3, 4), table, table), "rotary", "[3, 4]");
+        Functional.rotary(x, table, table);
+    }
+
+    @Test
+    void attentionNeedsVToMatchKInBatchAndHeads() {
+        Tensor q = Tensor.randn(1, 1, 2, 3, 4);
+        Tensor k = Tensor.randn(2, 1, 1, 5, 4);
+        refused(() -> Functional.attention(q, k, Tensor.randn(3, 2, 1, 5, 4), null, 0.5), "attention", "[2, 1, 5, 4]",
+                "[1, 1, 5, 4]", "[1, 2, 3, 4]");
+        refused(() -> Functional.attention(q, k, Tensor.randn(3, 1, 2, 5, 4), null, 0.5), "attention",
+                "[1, 2, 5, 4]");
+        refused(() -> Functional.attention(q, k, Tensor.randn(3, 1, 1, 4, 4), null, 0.5), "attention",
+                "[1, 1, 4, 4]");
+        Functional.attention(q, k, Tensor.randn(3, 1, 1, 5, 6), null, 0.5);
+    }
 }
