@@ -53,6 +53,10 @@ public final class Creation {
 
     /** start, start + step, ... below end, as F32 (computed in double, then rounded). */
     public static Tensor arange(double start, double end, double step) {
+        if (step == 0 || !Double.isFinite(start) || !Double.isFinite(end) || !Double.isFinite(step)) {
+            throw new IllegalArgumentException("arange(" + start + ", " + end + ", " + step
+                    + ") needs finite bounds and a non-zero finite step");
+        }
         int n = (int) Math.max(0, Math.ceil((end - start) / step));
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
@@ -151,6 +155,7 @@ public final class Creation {
     }
 
     private static void checkCount(long n, int[] shape) {
+        Shapes.checkSizes(shape);
         if (Shapes.numel(shape) != n) {
             throw new IllegalArgumentException(n + " values do not fill shape " + Shapes.str(shape));
         }

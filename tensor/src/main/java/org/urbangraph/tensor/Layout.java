@@ -148,8 +148,12 @@ public final class Layout {
         int[] target = shape.clone();
         int lead = r - t.rank();
         for (int i = 0; i < r; i++) {
-            if (target[i] == -1) {
+            if (target[i] == -1 && i >= lead) {
                 target[i] = t.shape()[i - lead];
+            } else if (target[i] < 0) {
+                throw new IllegalArgumentException("expand " + Arrays.toString(t.shape()) + " to "
+                        + Arrays.toString(shape) + ": size " + target[i] + " at dimension " + i + " is negative"
+                        + (target[i] == -1 ? " (-1 keeps a size only for an existing dimension)" : ""));
             }
         }
         View v = Pointwise.broadcastView(t, target);
@@ -299,6 +303,9 @@ public final class Layout {
     }
 
     public static Tensor stack(List<Tensor> parts, int dim) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("stack of no tensors");
+        }
         int d = Shapes.dim(dim, parts.get(0).rank() + 1);
         return cat(parts.stream().map(p -> unsqueeze(p, d)).toList(), d);
     }
@@ -306,6 +313,13 @@ public final class Layout {
     public static Tensor[] split(Tensor t, int size, int dim) {
         int d = Shapes.dim(dim, t.rank());
         int n = t.shape()[d];
+        if (size < 1 && !(size == 0 && n == 0)) {
+            throw new IllegalArgumentException("split of " + Arrays.toString(t.shape()) + " along dimension " + dim
+                    + " into parts of size " + size + ": the size must be positive");
+        }
+        if (n == 0) {
+            return new Tensor[0];
+        }
         int count = (n + size - 1) / size;
         Tensor[] out = new Tensor[count];
         for (int i = 0; i < count; i++) {
@@ -315,6 +329,10 @@ public final class Layout {
     }
 
     public static Tensor[] chunk(Tensor t, int chunks, int dim) {
+        if (chunks < 1) {
+            throw new IllegalArgumentException("chunk of " + Arrays.toString(t.shape()) + " into " + chunks
+                    + " chunks: the count must be positive");
+        }
         int n = t.shape()[Shapes.dim(dim, t.rank())];
         return split(t, (n + chunks - 1) / chunks, dim);
     }

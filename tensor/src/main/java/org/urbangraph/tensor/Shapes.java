@@ -14,6 +14,16 @@ public final class Shapes {
         return n;
     }
 
+    /** Refuses a shape with a negative size. */
+    public static int[] checkSizes(int[] shape) {
+        for (int d : shape) {
+            if (d < 0) {
+                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
+            }
+        }
+        return shape;
+    }
+
     public static int dim(int dim, int rank) {
         int d = dim < 0 ? dim + rank : dim;
         if (d < 0 || d >= rank) {

@@ -44,6 +44,7 @@ public final class Tensor {
 
     /** A tensor over an existing buffer region (row-major), for loaders that map weights. */
     public static Tensor wrap(Buffer buffer, DType dtype, long offset, int... shape) {
+        Shapes.checkSizes(shape);
         return new Tensor(buffer, dtype, shape.clone(), View.rowMajorStrides(shape), offset);
     }
 
@@ -53,11 +54,7 @@ public final class Tensor {
     }
 
     public static Tensor empty(Backend backend, DType dtype, int... shape) {
-        for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + Arrays.toString(shape));
-            }
-        }
+        Shapes.checkSizes(shape);
         Buffer buf = Meta.active() ? Meta.BUFFER : backend.allocate(dtype, Shapes.numel(shape));
         return new Tensor(buf, dtype, shape.clone(), View.rowMajorStrides(shape), 0);
     }
@@ -244,8 +241,13 @@ public final class Tensor {
         return Layout.slice(this, dim, start, end, step);
     }
 
-    /** Index one position along {@code dim}, removing that dimension. */
+    /** Index one position along {@code dim}, removing that dimension. Like narrow, it takes no negative index. */
     public Tensor select(int dim, int index) {
+        int n = size(dim);
+        if (index < 0 || index >= n) {
+            throw new IndexOutOfBoundsException("select index " + index + " out of range for dimension " + dim
+                    + " of size " + n);
+        }
         return narrow(dim, index, 1).squeeze(dim);
     }
 
