@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.urbangraph.kernels.Backend;
 import org.urbangraph.kernels.Backends;
 import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.opencl.OpenClBackend;
 import org.urbangraph.kernels.ref.ReferenceBackend;
 
 /**
@@ -27,8 +29,13 @@ class IndexingShapeTest {
         Backends.setCurrent(saved);
     }
 
+    /** CPU and the reference, and OpenCL where a platform is found. */
     private static List<Backend> backends() {
-        return List.of(Backends.byName("cpu"), ReferenceBackend.INSTANCE);
+        List<Backend> all = new ArrayList<>(List.of(Backends.byName("cpu"), ReferenceBackend.INSTANCE));
+        if (OpenClBackend.unavailableReason() == null) {
+            all.add(Backends.byName("opencl"));
+        }
+        return all;
     }
 
     private static Tensor ids(long... v) {
@@ -100,9 +107,9 @@ class IndexingShapeTest {
     @Test
     void gatherWithAnIndexSmallerThanXReadsItsLeadingPart() {
         // x [2, 3, 4], index [1, 2, 2] along dim 2: out[0, j, k] = x[0, j, index[0, j, k]]
-        Tensor index = Tensor.of(new long[] {3, 0, 1, 1}, 1, 2, 2);
         for (Backend b : backends()) {
             Backends.setCurrent(b);
+            Tensor index = Tensor.of(new long[] {3, 0, 1, 1}, 1, 2, 2);
             Tensor x = range(2, 3, 4).requiresGrad(true);
             Tensor out = Indexing.gather(x, 2, index);
             assertArrayEquals(new float[] {3, 0, 5, 5}, out.toFloatArray(), b.toString());
@@ -121,9 +128,9 @@ class IndexingShapeTest {
     @Test
     void scatterAddWithSrcLargerThanIndexUsesAndDifferentiatesItsCoveredPart() {
         // torch: dst [2, 3] zeros, index [[0], [2]] along dim 1, src [2, 3]: only src[:, 0] is added
-        Tensor index = Tensor.of(new long[] {0, 2}, 2, 1);
         for (Backend b : backends()) {
             Backends.setCurrent(b);
+            Tensor index = Tensor.of(new long[] {0, 2}, 2, 1);
             Tensor dst = Tensor.zeros(2, 3).requiresGrad(true);
             Tensor src = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).requiresGrad(true);
             Tensor out = Indexing.scatterAdd(dst, 1, index, src);
