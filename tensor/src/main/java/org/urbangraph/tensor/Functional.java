@@ -68,7 +68,7 @@ public final class Functional {
             Tensor dx = Tensor.empty(g.backend(), Pointwise.floatType(g), x.shape());
             g.backend().softmaxBackward(out.view(), g.contiguous().view(), dx.view(), log);
             return new Tensor[] {dx};
-        }, x);
+        }, x).saving(out);
     }
 
     // ---- normalisation --------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ public final class Functional {
             gb.layerNormBackward(x.view(), viewOrNull(weight), mean.view(), rstd.view(), g.contiguous().view(), dx.view(),
                     viewOrNull(dw), viewOrNull(db));
             return new Tensor[] {dx, dw, db};
-        }, x, weight, bias);
+        }, x, weight, bias).saving(x, weight);
     }
 
     /** RMSNorm over the last dimension D (Qwen2 / Mistral / Qwen2.5-VL vision); weight may be null, else [D]. */
@@ -124,7 +124,7 @@ public final class Functional {
             Tensor dw = weight != null && weight.requiresGrad() ? Creation.zerosLike32(weight) : null;
             gb.rmsNormBackward(x.view(), viewOrNull(weight), rstd.view(), g.contiguous().view(), dx.view(), viewOrNull(dw));
             return new Tensor[] {dx, dw};
-        }, x, weight);
+        }, x, weight).saving(x, weight);
     }
 
     static View viewOrNull(Tensor t) {
@@ -230,7 +230,7 @@ public final class Functional {
             gb.attentionBackward(q.view(), k.view(), v.view(), m, (float) scale, out.view(), lse.view(), g.view(),
                     dq.view(), dk.view(), dv.view());
             return new Tensor[] {dq, dk, dv};
-        }, q, k, v);
+        }, q, k, v).saving(q, k, v, out);
     }
 
     /**
@@ -257,6 +257,6 @@ public final class Functional {
             Tensor dx = Tensor.empty(g.backend(), Pointwise.floatType(g), x.shape());
             g.backend().rotary(g.view(), cos.view(), sin.view(), dx.view(), true);
             return new Tensor[] {dx};
-        }, x);
+        }, x).saving(cos, sin);
     }
 }

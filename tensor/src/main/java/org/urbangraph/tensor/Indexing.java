@@ -48,7 +48,7 @@ public final class Indexing {
             Tensor z = Creation.full(g.backend(), Pointwise.floatType(g), 0, x.shape());
             g.backend().indexAdd(z.view(), d, index.view(), g.view());
             return new Tensor[] {z, null};
-        }, x, index);
+        }, x, index).saving(index);
     }
 
     /** Rows of an embedding table for ids of any shape: out has shape ids.shape + [dim]. */
@@ -87,7 +87,8 @@ public final class Indexing {
         Tensor out = dst.copy().detach();
         Backend be = out.backend();
         be.indexAdd(out.view(), d, index.view(), src.view());
-        return Autograd.record(out, "index_add", g -> new Tensor[] {g, null, indexSelect(g, d, index)}, dst, index, src);
+        return Autograd.record(out, "index_add", g -> new Tensor[] {g, null, indexSelect(g, d, index)}, dst, index, src)
+                .saving(index);
     }
 
     /**
@@ -134,7 +135,7 @@ public final class Indexing {
             Tensor z = Creation.full(g.backend(), Pointwise.floatType(g), 0, x.shape());
             g.backend().scatterAdd(corner(z, shape, d).view(), d, index.contiguous().view(), g.contiguous().view());
             return new Tensor[] {z, null};
-        }, x, index);
+        }, x, index).saving(index);
     }
 
     /**
@@ -160,7 +161,7 @@ public final class Indexing {
             Tensor z = Creation.full(gs.backend(), Pointwise.floatType(gs), 0, src.shape());
             Layout.assign(corner(z, shape, -1), gs);
             return new Tensor[] {g, null, z};
-        }, dst, index, src);
+        }, dst, index, src).saving(index);
     }
 
     /** Sums rows of x [E, ...] into {@code segments} rows by segment id [E] (scatter-sum over edges). */
@@ -191,6 +192,6 @@ public final class Indexing {
             Tensor dx = Tensor.empty(g.backend(), Pointwise.floatType(g), x.shape());
             g.backend().segmentSoftmaxBackward(out.view(), g.contiguous().view(), segment.view(), segments, dx.view());
             return new Tensor[] {dx, null};
-        }, x, segment);
+        }, x, segment).saving(out, segment);
     }
 }

@@ -233,17 +233,38 @@ public final class Layout {
         return Autograd.record(out, "to_backend", g -> new Tensor[] {transfer(g, src)}, t);
     }
 
-    /** Writes src (broadcast) into dst's memory. Not recorded: dst must not be part of a graph. */
+    /**
+     * Writes src (broadcast) into dst's memory and bumps dst's version. Not recorded: dst must not be part of a
+     * graph, and must not require gradients unless gradients are off ({@link #checkInPlace}).
+     */
     public static void assign(Tensor dst, Tensor src) {
         checkInPlace(dst, "copyFrom");
         Backend be = Pointwise.sameBackend(dst, src);
         be.copy(Pointwise.broadcastView(src, dst.shape()), dst.view());
+        dst.bumpVersion();
     }
 
+    /**
+     * Refuses an in-place write while gradients are recorded to a tensor that requires them (a leaf variable or a
+     * result in the graph) or to a view of one, as PyTorch does. Under {@link NoGrad} (optimizer steps, loading)
+     * or on a {@link Tensor#detach()}ed tensor the write is allowed; the version counter still catches a write to
+     * a tensor that a backward pass needs.
+     */
     static void checkInPlace(Tensor t, String op) {
-        if (NoGrad.enabled() && (t.requiresGrad() && !t.isLeaf())) {
-            throw new IllegalStateException(op + " on a tensor that is part of the autograd graph (" + t
-                    + "); do it under NoGrad or on a detached tensor");
+        if (!NoGrad.enabled()) {
+            return;
+        }
+        if (t.requiresGrad()) {
+            throw new IllegalStateException(op + " on " + (t.isLeaf()
+                    ? "a leaf tensor that requires grad (" + t + "): a leaf variable that requires grad cannot be used"
+                            + " in an in-place operation"
+                    : "a tensor that is part of the autograd graph (" + t + ")")
+                    + "; do it under NoGrad or on a detached tensor");
+        }
+        Tensor base = t.viewBase();
+        if (base != null && base.requiresGrad()) {
+            throw new IllegalStateException(op + " on a view of a tensor that requires grad (" + base
+                    + "), made while gradients were off; do it under NoGrad or on a detached tensor");
         }
     }
 

@@ -30,7 +30,8 @@ public final class LinAlg {
         Tensor out = b.rank() == 2 ? matmulWeight(a, b) : matmulBatched(a, b);
         return Autograd.record(out, "matmul", g -> new Tensor[] {
             a.requiresGrad() ? Pointwise.sumTo(matmulNoGradBroadcast(g, b.mT()), a.shape()) : null,
-            b.requiresGrad() ? weightGrad(a, g, b) : null}, a, b);
+            b.requiresGrad() ? weightGrad(a, g, b) : null}, a, b).saving(a.requiresGrad() ? b : null,
+                b.requiresGrad() ? a : null);
     }
 
     /**
@@ -74,7 +75,7 @@ public final class LinAlg {
             Tensor dw = weight.requiresGrad() ? linearWeightGrad(foldRows(g, rows, out), x, rows, in, out) : null;
             Tensor db = bias != null && bias.requiresGrad() ? Pointwise.sumTo(g, bias.shape()) : null;
             return new Tensor[] {dx, dw, db};
-        }, x, weight, bias);
+        }, x, weight, bias).saving(x.requiresGrad() ? weight : null, weight.requiresGrad() ? x : null);
     }
 
     /** The gradient [out, in] of a linear weight from the output gradient g2 [rows, out] and the input x. */
@@ -142,7 +143,7 @@ public final class LinAlg {
             Tensor dbB = b.requiresGrad() ? gemm(g2.mT().unsqueeze(0), scaledDown.unsqueeze(0), 1, out, r).view(out, r)
                     : null;
             return new Tensor[] {dx, same ? null : dxd, dw, db, da, dbB};
-        }, x, xd, weight, bias, a, b);
+        }, x, xd, weight, bias, a, b).saving(x, xd, weight, a, b);
     }
 
     /** x [..., M, K] @ w [K, N]: the leading dims fold into rows. */
@@ -213,12 +214,12 @@ public final class LinAlg {
         }
         boolean unitInner = st[full.length - 1] == 1 || st[full.length - 2] == 1;
         if (ok && unitInner) {
-            return new Tensor(t.buffer(), t.dtype(), new int[] {nb, r, c},
-                    new long[] {bstride, st[full.length - 2], st[full.length - 1]}, t.offset());
+            return t.viewAs(new int[] {nb, r, c}, new long[] {bstride, st[full.length - 2], st[full.length - 1]},
+                    t.offset());
         }
         Tensor c3 = Tensor.empty(t.backend(), t.dtype(), full);
         t.backend().copy(v, c3.view());
-        return new Tensor(c3.buffer(), c3.dtype(), new int[] {nb, r, c}, new long[] {(long) r * c, c, 1}, 0);
+        return c3.viewAs(new int[] {nb, r, c}, new long[] {(long) r * c, c, 1}, 0);
     }
 
     private static long productAfter(int[] batch, int i) {

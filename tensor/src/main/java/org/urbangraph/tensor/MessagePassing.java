@@ -55,7 +55,7 @@ public final class MessagePassing {
             gb.gatv2LogitsBackward(xl.view(), xr.view(), Functional.viewOrNull(edgeTerm), src.view(), dst.view(), a.view(), slope,
                     g.view(), Functional.viewOrNull(dxl), Functional.viewOrNull(dxr), Functional.viewOrNull(dEdge), Functional.viewOrNull(dAtt));
             return new Tensor[] {dxl, dxr, dEdge, null, null, dAtt};
-        }, xl, xr, edgeTerm, src, dst, a);
+        }, xl, xr, edgeTerm, src, dst, a).saving(xl, xr, edgeTerm, src, dst, a);
     }
 
     /**
@@ -93,7 +93,7 @@ public final class MessagePassing {
             gb.edgeAggregateBackward(x.view(), weight.view(), src.view(), dst.view(), meanHeads, g.view(),
                     Functional.viewOrNull(dx), Functional.viewOrNull(dw));
             return new Tensor[] {dx, dw, null, null};
-        }, x, weight, src, dst);
+        }, x, weight, src, dst).saving(x, weight, src, dst);
     }
 
     /** The edge count, after checking that src and dst are integer vectors of one length. */

@@ -119,25 +119,27 @@ public final class Pointwise {
         Tensor out = binaryRaw(BinaryOp.MUL, a, b);
         return Autograd.record(out, "mul", g -> new Tensor[] {
             a.requiresGrad() ? sumTo(mul(g, b), a.shape()) : null,
-            b.requiresGrad() ? sumTo(mul(g, a), b.shape()) : null}, a, b);
+            b.requiresGrad() ? sumTo(mul(g, a), b.shape()) : null}, a, b).saving(a.requiresGrad() ? b : null,
+                b.requiresGrad() ? a : null);
     }
 
     public static Tensor div(Tensor a, Tensor b) {
         Tensor out = binaryRaw(BinaryOp.DIV, a, b);
         return Autograd.record(out, "div", g -> new Tensor[] {
             a.requiresGrad() ? sumTo(div(g, b), a.shape()) : null,
-            b.requiresGrad() ? sumTo(neg(div(mul(g, out), b)), b.shape()) : null}, a, b);
+            b.requiresGrad() ? sumTo(neg(div(mul(g, out), b)), b.shape()) : null}, a, b).saving(b,
+                b.requiresGrad() ? out : null);
     }
 
     /** Element-wise maximum; where a == b the gradient is split evenly, as PyTorch does. */
     public static Tensor maximum(Tensor a, Tensor b) {
         Tensor out = binaryRaw(BinaryOp.MAX, a, b);
-        return Autograd.record(out, "maximum", g -> minMaxGrad(g, a, b, BinaryOp.GT), a, b);
+        return Autograd.record(out, "maximum", g -> minMaxGrad(g, a, b, BinaryOp.GT), a, b).saving(a, b);
     }
 
     public static Tensor minimum(Tensor a, Tensor b) {
         Tensor out = binaryRaw(BinaryOp.MIN, a, b);
-        return Autograd.record(out, "minimum", g -> minMaxGrad(g, a, b, BinaryOp.LT), a, b);
+        return Autograd.record(out, "minimum", g -> minMaxGrad(g, a, b, BinaryOp.LT), a, b).saving(a, b);
     }
 
     private static Tensor[] minMaxGrad(Tensor g, Tensor a, Tensor b, BinaryOp wins) {
@@ -155,7 +157,8 @@ public final class Pointwise {
         return Autograd.record(out, "pow", g -> new Tensor[] {
             a.requiresGrad() ? sumTo(mul(g, mul(b, binaryRaw(BinaryOp.POW, a, sub(b, Tensor.scalar(1))))), a.shape())
                     : null,
-            b.requiresGrad() ? sumTo(mul(g, mul(out, log(a))), b.shape()) : null}, a, b);
+            b.requiresGrad() ? sumTo(mul(g, mul(out, log(a))), b.shape()) : null}, a, b).saving(a,
+                a.requiresGrad() ? b : null, b.requiresGrad() ? out : null);
     }
 
     public static Tensor atan2(Tensor y, Tensor x) {
@@ -163,7 +166,7 @@ public final class Pointwise {
         return Autograd.record(out, "atan2", g -> {
             Tensor den = add(mul(x, x), mul(y, y));
             return new Tensor[] {sumTo(div(mul(g, x), den), y.shape()), sumTo(neg(div(mul(g, y), den)), x.shape())};
-        }, y, x);
+        }, y, x).saving(y, x);
     }
 
     public static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
@@ -182,7 +185,7 @@ public final class Pointwise {
         return Autograd.record(out, "where", g -> {
             Tensor zero = Creation.full(g.backend(), floatType(g), 0, 1);
             return new Tensor[] {null, sumTo(where(cond, g, zero), a.shape()), sumTo(where(cond, zero, g), b.shape())};
-        }, cond, a, b);
+        }, cond, a, b).saving(cond);
     }
 
     /** x with {@code value} where mask is true. */
@@ -205,61 +208,62 @@ public final class Pointwise {
 
     public static Tensor exp(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.EXP, x, 0, 0);
-        return Autograd.record(out, "exp", g -> new Tensor[] {mul(g, out)}, x);
+        return Autograd.record(out, "exp", g -> new Tensor[] {mul(g, out)}, x).saving(out);
     }
 
     public static Tensor log(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.LOG, x, 0, 0);
-        return Autograd.record(out, "log", g -> new Tensor[] {div(g, x)}, x);
+        return Autograd.record(out, "log", g -> new Tensor[] {div(g, x)}, x).saving(x);
     }
 
     public static Tensor log1p(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.LOG1P, x, 0, 0);
-        return Autograd.record(out, "log1p", g -> new Tensor[] {div(g, affine(x, 1, 1))}, x);
+        return Autograd.record(out, "log1p", g -> new Tensor[] {div(g, affine(x, 1, 1))}, x).saving(x);
     }
 
     public static Tensor sqrt(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.SQRT, x, 0, 0);
-        return Autograd.record(out, "sqrt", g -> new Tensor[] {div(affine(g, 0.5, 0), out)}, x);
+        return Autograd.record(out, "sqrt", g -> new Tensor[] {div(affine(g, 0.5, 0), out)}, x).saving(out);
     }
 
     public static Tensor rsqrt(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.RSQRT, x, 0, 0);
         return Autograd.record(out, "rsqrt",
-                g -> new Tensor[] {mul(affine(g, -0.5, 0), unaryRaw(UnaryOp.POW_SCALAR, out, 3, 0))}, x);
+                g -> new Tensor[] {mul(affine(g, -0.5, 0), unaryRaw(UnaryOp.POW_SCALAR, out, 3, 0))}, x).saving(out);
     }
 
     public static Tensor pow(Tensor x, double p) {
         Tensor out = unaryRaw(UnaryOp.POW_SCALAR, x, p, 0);
         return Autograd.record(out, "pow",
-                g -> new Tensor[] {mul(g, affine(unaryRaw(UnaryOp.POW_SCALAR, x, p - 1, 0), p, 0))}, x);
+                g -> new Tensor[] {mul(g, affine(unaryRaw(UnaryOp.POW_SCALAR, x, p - 1, 0), p, 0))}, x).saving(x);
     }
 
     public static Tensor abs(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.ABS, x, 0, 0);
-        return Autograd.record(out, "abs", g -> new Tensor[] {mul(g, unaryRaw(UnaryOp.SIGN, x, 0, 0))}, x);
+        return Autograd.record(out, "abs", g -> new Tensor[] {mul(g, unaryRaw(UnaryOp.SIGN, x, 0, 0))}, x).saving(x);
     }
 
     public static Tensor sin(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.SIN, x, 0, 0);
-        return Autograd.record(out, "sin", g -> new Tensor[] {mul(g, unaryRaw(UnaryOp.COS, x, 0, 0))}, x);
+        return Autograd.record(out, "sin", g -> new Tensor[] {mul(g, unaryRaw(UnaryOp.COS, x, 0, 0))}, x).saving(x);
     }
 
     public static Tensor cos(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.COS, x, 0, 0);
-        return Autograd.record(out, "cos", g -> new Tensor[] {neg(mul(g, unaryRaw(UnaryOp.SIN, x, 0, 0)))}, x);
+        return Autograd.record(out, "cos", g -> new Tensor[] {neg(mul(g, unaryRaw(UnaryOp.SIN, x, 0, 0)))}, x)
+                .saving(x);
     }
 
     public static Tensor tanh(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.TANH, x, 0, 0);
         return Autograd.record(out, "tanh",
-                g -> new Tensor[] {mul(g, affine(unaryRaw(UnaryOp.SQUARE, out, 0, 0), -1, 1))}, x);
+                g -> new Tensor[] {mul(g, affine(unaryRaw(UnaryOp.SQUARE, out, 0, 0), -1, 1))}, x).saving(out);
     }
 
     public static Tensor sigmoid(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.SIGMOID, x, 0, 0);
         return Autograd.record(out, "sigmoid",
-                g -> new Tensor[] {mul(g, unaryRaw(UnaryOp.SIGMOID_GRAD_FROM_INPUT, x, 0, 0))}, x);
+                g -> new Tensor[] {mul(g, unaryRaw(UnaryOp.SIGMOID_GRAD_FROM_INPUT, x, 0, 0))}, x).saving(x);
     }
 
     /** min(max(x, min), max); the gradient passes where min <= x <= max. */
@@ -268,18 +272,18 @@ public final class Pointwise {
         return Autograd.record(out, "clamp", g -> {
             Tensor inside = binaryRaw(BinaryOp.EQ, out, x).to(floatType(g));
             return new Tensor[] {mul(g, inside)};
-        }, x);
+        }, x).saving(out, x);
     }
 
     /** Activations whose derivative is a kernel of its own (SILU_GRAD, ...). */
     static Tensor activation(Tensor x, UnaryOp op, UnaryOp derivative, String name, double alpha) {
         Tensor out = unaryRaw(op, x, alpha, 0);
-        return Autograd.record(out, name, g -> new Tensor[] {mul(g, unaryRaw(derivative, x, alpha, 0))}, x);
+        return Autograd.record(out, name, g -> new Tensor[] {mul(g, unaryRaw(derivative, x, alpha, 0))}, x).saving(x);
     }
 
     public static Tensor relu(Tensor x) {
         Tensor out = unaryRaw(UnaryOp.RELU, x, 0, 0);
-        return Autograd.record(out, "relu", g -> new Tensor[] {binaryRaw(BinaryOp.MASK_POSITIVE, g, x)}, x);
+        return Autograd.record(out, "relu", g -> new Tensor[] {binaryRaw(BinaryOp.MASK_POSITIVE, g, x)}, x).saving(x);
     }
 
     public static Tensor leakyRelu(Tensor x, double slope) {
@@ -288,7 +292,7 @@ public final class Pointwise {
             Tensor pos = binaryRaw(BinaryOp.GT, x, Creation.full(x.backend(), floatType(x), 0, 1)).to(floatType(g));
             Tensor factor = affine(pos, 1 - slope, slope);
             return new Tensor[] {mul(g, factor)};
-        }, x);
+        }, x).saving(x);
     }
 
     /** Sum of squares of all elements (no autograd): gradient norms for clipping and logging. */

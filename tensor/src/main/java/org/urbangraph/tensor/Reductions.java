@@ -86,7 +86,7 @@ public final class Reductions {
             Tensor gk = keepDim ? g : g.unsqueeze(d);
             Tensor zeros = Creation.full(g.backend(), Pointwise.floatType(g), 0, x.shape());
             return new Tensor[] {Indexing.scatterAdd(zeros, d, idx, gk)};
-        }, x);
+        }, x).saving(x);
     }
 
     public static Tensor argmax(Tensor x, int dim, boolean keepDim) {
@@ -106,6 +106,6 @@ public final class Reductions {
         return Autograd.record(out, "logsumexp", g -> {
             Tensor p = Pointwise.exp(Pointwise.sub(x, kept));
             return new Tensor[] {Pointwise.mul(expandBack(g, x.shape(), d, keepDim), p)};
-        }, x);
+        }, x).saving(x, kept);
     }
 }

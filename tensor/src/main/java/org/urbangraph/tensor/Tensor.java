@@ -19,8 +19,19 @@ import org.urbangraph.kernels.View;
  * <p>This class holds the state and the view operations; the math lives in {@link Pointwise}, {@link Reductions},
  * {@link LinAlg}, {@link Functional}, {@link Indexing} and {@link Layout}, with thin instance methods here for
  * readability at call sites.
+ *
+ * <p>In-place writes ({@link #fill}, {@link #copyFrom}, optimizer updates) bump a version counter that a tensor
+ * shares with every view of its storage, as PyTorch's {@code _version}. An operation that keeps a tensor for its
+ * backward records that tensor's version, and {@link #backward()} fails if the tensor was written in place since:
+ * the gradient would silently use the new values. In-place writes to a tensor that requires gradients, or to a view
+ * of one, are refused while gradients are recorded; optimizers write under {@link NoGrad}.
  */
 public final class Tensor {
+
+    /** The in-place write count of one storage buffer, shared by every tensor that views it. */
+    private static final class Version {
+        int value;
+    }
 
     private final Buffer buffer;
     private final DType dtype;
@@ -33,16 +44,29 @@ public final class Tensor {
     private Tensor grad;
     GradNode node;
     private String name;
+    /** Shared with every view of the same storage (and with {@link #detach()}ed copies of them). */
+    private final Version version;
+    /** The tensor this one is a view of (the root of a chain of views), or null. */
+    private final Tensor base;
 
     Tensor(Buffer buffer, DType dtype, int[] shape, long[] strides, long offset) {
+        this(buffer, dtype, shape, strides, offset, new Version(), null);
+    }
+
+    private Tensor(Buffer buffer, DType dtype, int[] shape, long[] strides, long offset, Version version, Tensor base) {
         this.buffer = buffer;
         this.dtype = dtype;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
+        this.version = version;
+        this.base = base;
     }
 
-    /** A tensor over an existing buffer region (row-major), for loaders that map weights. */
+    /**
+     * A tensor over an existing buffer region (row-major), for loaders that map weights. It counts in-place writes
+     * on its own: wrapping one buffer twice gives two tensors that do not see each other's writes.
+     */
     public static Tensor wrap(Buffer buffer, DType dtype, long offset, int... shape) {
         Shapes.checkSizes(shape);
         return new Tensor(buffer, dtype, shape.clone(), View.rowMajorStrides(shape), offset);
@@ -193,15 +217,51 @@ public final class Tensor {
         Autograd.backward(this, gradOutput, retainGraph);
     }
 
-    /** The same data, cut off from the tape. */
+    /**
+     * The same data, cut off from the tape. It shares the version counter, so writing to it is still seen by a
+     * backward pass that needs the old values; unlike a view it may be written while gradients are recorded.
+     */
     public Tensor detach() {
-        return new Tensor(buffer, dtype, shape, strides, offset);
+        return new Tensor(buffer, dtype, shape, strides, offset, version, null);
+    }
+
+    /**
+     * How many in-place writes this tensor's storage has had (PyTorch's {@code _version}); every view of the
+     * storage sees the same count.
+     */
+    public int version() {
+        return version.value;
+    }
+
+    /**
+     * Counts an in-place write to this tensor's storage. {@link #fill}, {@link #copyFrom} and the optimizers call
+     * it; code that writes into a tensor's buffer through a {@link Backend} directly must call it too.
+     */
+    public void bumpVersion() {
+        version.value++;
+    }
+
+    /** The tensor this one is a view of, or null when it is not a view. */
+    Tensor viewBase() {
+        return base;
+    }
+
+    /**
+     * Records the versions of tensors that the backward of the operation which just produced this tensor reads
+     * (nulls are skipped), so that backward can detect that one was written in place in between. No-op when the
+     * operation was not recorded. Call it on the result of {@link Autograd#record}.
+     */
+    Tensor saving(Tensor... saved) {
+        if (node != null) {
+            node.save(saved);
+        }
+        return this;
     }
 
     // ---- views (no copy) ------------------------------------------------------------------------------------
 
     Tensor viewAs(int[] newShape, long[] newStrides, long newOffset) {
-        return new Tensor(buffer, dtype, newShape, newStrides, newOffset);
+        return new Tensor(buffer, dtype, newShape, newStrides, newOffset, version, base != null ? base : this);
     }
 
     /** Reshape: a view when the layout allows, a copy otherwise. One dimension may be -1. */
@@ -292,15 +352,20 @@ public final class Tensor {
 
     // ---- in-place (no autograd) -----------------------------------------------------------------------------
 
-    /** Copies {@code src} (broadcast to this shape, any dtype) into this tensor's memory. */
+    /**
+     * Copies {@code src} (broadcast to this shape, any dtype) into this tensor's memory. Refused while gradients are
+     * recorded if this tensor requires them or is a view of one that does (see the class comment).
+     */
     public Tensor copyFrom(Tensor src) {
         Layout.assign(this, src);
         return this;
     }
 
+    /** Sets every element to {@code value}; refused like {@link #copyFrom} on tensors that require gradients. */
     public Tensor fill(double value) {
         Layout.checkInPlace(this, "fill");
         backend().fill(view(), value);
+        bumpVersion();
         return this;
     }
 

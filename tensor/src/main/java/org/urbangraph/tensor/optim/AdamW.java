@@ -41,5 +41,8 @@ public final class AdamW extends Optimizer {
         Tensor g = grad.isContiguous() ? grad : grad.contiguous();
         p.backend().adamw(p.view(), g.view(), m.view(), v.view(), (float) group.lr(), (float) beta1, (float) beta2,
                 (float) eps, (float) group.weightDecay(), (float) bc1, (float) bc2);
+        p.bumpVersion();
+        m.bumpVersion();
+        v.bumpVersion();
     }
 }
