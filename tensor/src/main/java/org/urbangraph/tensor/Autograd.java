@@ -46,6 +46,7 @@ public final class Autograd {
         if (!root.requiresGrad()) {
             throw new IllegalStateException("backward() on a tensor that does not require grad: " + root);
         }
+        long firstSerial = Tensor.storageSerial();
         if (seed == null) {
             if (root.numel() != 1) {
                 throw new IllegalStateException("backward() without a gradient needs a scalar, got shape "
@@ -59,6 +60,7 @@ public final class Autograd {
                     + " differs from the output shape " + Arrays.toString(root.shape()));
         }
         List<Tensor> order = topologicalOrder(root);
+        Pass pass = new Pass(firstSerial);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
         grads.put(root, seed);
         try (NoGrad g = NoGrad.enter()) {
@@ -69,11 +71,11 @@ public final class Autograd {
                     continue;
                 }
                 if (t.isLeaf()) {
-                    accumulate(t, grad);
+                    accumulate(t, grad, pass);
                     continue;
                 }
                 if (t.retainsGrad()) {
-                    accumulate(t, grad);
+                    accumulate(t, grad, pass);
                 }
                 GradNode node = t.node;
                 Tensor[] inputs = node.inputs();
@@ -98,12 +100,33 @@ public final class Autograd {
         }
     }
 
-    private static void accumulate(Tensor t, Tensor grad) {
+    /** What one backward pass has made and handed out. */
+    private static final class Pass {
+        /** Storages made at or after this serial were allocated by the pass (see {@link Tensor#storageSerial()}). */
+        final long firstSerial;
+        /** Storages already held by a {@code .grad}: another tensor's gradient must not share them. */
+        final Set<Object> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
+
+        Pass(long firstSerial) {
+            this.firstSerial = firstSerial;
+        }
+    }
+
+    /**
+     * Adds a gradient to t's {@code .grad}. The tensor is kept as is only when the pass allocated its storage, it
+     * covers that storage exactly, and no other {@code .grad} has it; otherwise it is copied. A gradient can be the
+     * caller's gradOutput itself or a view of it (through reshape, add, copy ...), or be shared by the two inputs of
+     * an add, and a later write to either would change this {@code .grad}.
+     */
+    private static void accumulate(Tensor t, Tensor grad, Pass pass) {
         org.urbangraph.kernels.DType ft = Pointwise.floatType(t);
         boolean owned = grad.dtype() == ft && grad.isContiguous() && grad.offset() == 0
-                && grad.numel() * ft.size() == grad.buffer().byteSize();
+                && grad.numel() * ft.size() == grad.buffer().byteSize()
+                && grad.madeSince(pass.firstSerial) && !pass.handedOut.contains(grad.storage());
         Tensor g = owned ? grad : grad.dtype() == ft ? grad.copy() : grad.to(ft);
-        t.setGrad(t.grad() == null ? g : Pointwise.add(t.grad(), g));
+        Tensor sum = t.grad() == null ? g : Pointwise.add(t.grad(), g);
+        pass.handedOut.add(sum.storage());
+        t.setGrad(sum);
     }
 
     /** Tensors reachable from root through recorded nodes, inputs before outputs. Iterative: graphs can be deep. */

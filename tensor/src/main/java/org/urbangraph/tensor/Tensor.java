@@ -2,6 +2,7 @@ package org.urbangraph.tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 import org.urbangraph.kernels.Backend;
 import org.urbangraph.kernels.Backends;
 import org.urbangraph.kernels.Buffer;
@@ -30,6 +31,10 @@ public final class Tensor {
 
     /** The in-place write count of one storage buffer, shared by every tensor that views it. */
     private static final class Version {
+        private static final AtomicLong SERIALS = new AtomicLong();
+
+        /** Numbers storages in the order they were made, so a backward pass can tell its own buffers. */
+        final long serial = SERIALS.incrementAndGet();
         int value;
     }
 
@@ -244,6 +249,21 @@ public final class Tensor {
     /** The tensor this one is a view of, or null when it is not a view. */
     Tensor viewBase() {
         return base;
+    }
+
+    /** A number that every storage made from now on will have reached or passed (see {@link #madeSince}). */
+    static long storageSerial() {
+        return Version.SERIALS.get() + 1;
+    }
+
+    /** Whether this tensor's storage was made after {@code serial} was taken from {@link #storageSerial()}. */
+    boolean madeSince(long serial) {
+        return version.serial >= serial;
+    }
+
+    /** The identity of this tensor's storage: the same object for all its views. */
+    Object storage() {
+        return version;
     }
 
     /**
