@@ -59,7 +59,8 @@ public interface Backend {
 
     /**
      * Reduces {@code x} along {@code dim}; {@code out} has x's shape with size 1 at {@code dim}. Sums accumulate
-     * in a fixed order (in double on the reference backend).
+     * in a fixed order (in double on the reference backend). Integer inputs are reduced exactly in a long (a sum
+     * wraps on overflow), except MEAN and LOGSUMEXP, which are float results.
      */
     void reduce(ReduceOp op, View x, int dim, View out);
 

@@ -233,6 +233,55 @@ public abstract class BackendParityTest extends ParityChecks {
         checkScaled("reduce SUM of BF16", out, values(s.ref()));
     }
 
+    /**
+     * Integer reductions are exact, whatever the layout: an F32 accumulator reads 2^24 + 1 as 2^24 (and so takes the
+     * first of 2^24 and 2^24 + 1 as the maximum), a double one 2^53 + 1 as 2^53.
+     */
+    @Test
+    void integerReductionsAreExact() {
+        ParityData d = data(23);
+        long p24 = 1L << 24;
+        long p40 = 1L << 40;
+        long p53 = 1L << 53;
+        long[][] rows = {{p24 + 1, 1, 0}, {p24, p24 + 1, -3}, {p40 + 1, p40 + 3, p40 + 2}, {p53 + 1, 1, -(p53 + 3)}};
+        Object[][] expected = {
+            {ReduceOp.SUM, new long[] {p24 + 2, 2 * p24 - 2, 3 * p40 + 6, -1}},
+            {ReduceOp.MAX, new long[] {p24 + 1, p24 + 1, p40 + 3, p53 + 1}},
+            {ReduceOp.MIN, new long[] {0, -3, p40 + 1, -(p53 + 3)}},
+            {ReduceOp.ARGMAX, new long[] {0, 1, 1, 0}},
+            {ReduceOp.ARGMIN, new long[] {2, 2, 0, 2}}};
+        for (DType type : new DType[] {DType.I64, DType.I32}) {
+            int n = type == DType.I64 ? rows.length : 2;
+            long[] rowMajor = new long[n * 3];
+            long[] columnMajor = new long[n * 3];
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < 3; c++) {
+                    rowMajor[r * 3 + c] = rows[r][c];
+                    columnMajor[c * n + r] = rows[r][c];
+                }
+            }
+            Pair plain = d.ints(type, rowMajor, n, 3);
+            Pair stored = d.ints(type, columnMajor, 3, n);
+            // the same [n, 3] matrix with the reduced dimension strided: the column path of the CPU backend
+            Pair columns = new Pair(transposed(stored.ref()), transposed(stored.dev()));
+            for (Object[] e : expected) {
+                ReduceOp op = (ReduceOp) e[0];
+                long[] want = Arrays.copyOf((long[]) e[1], n);
+                for (Pair x : new Pair[] {plain, columns}) {
+                    Pair out = d.output(DType.I64, n, 1);
+                    backend().reduce(op, x.dev(), 1, out.dev());
+                    assertArrayEquals(want, ParityData.readLongs(backend(), out.dev()), "reduce " + op + " of " + type
+                            + (x == plain ? "" : " (strided)") + " on " + backend().name());
+                }
+            }
+        }
+    }
+
+    private static View transposed(View v) {
+        return new View(v.buffer(), v.dtype(), v.offset(), new int[] {v.shape()[1], v.shape()[0]},
+                new long[] {v.strides()[1], v.strides()[0]});
+    }
+
     @Test
     void softmaxForwardAndBackward() {
         ParityData d = data(22);

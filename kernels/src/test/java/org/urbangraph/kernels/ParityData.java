@@ -220,6 +220,17 @@ final class ParityData {
         return out;
     }
 
+    /** The elements of an integer view in row-major order, exactly (a double holds integers up to 2^53 only). */
+    static long[] readLongs(Backend b, View v) {
+        MemorySegment host = MemorySegment.ofArray(new byte[Math.toIntExact(v.buffer().byteSize())]);
+        b.toHost(v.buffer(), 0, host);
+        long[] out = new long[Math.toIntExact(v.numel())];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = HostAccess.getLong(host, v.dtype(), Strides.offsetOf(v, i));
+        }
+        return out;
+    }
+
     /** The elements of a view in row-major order. */
     static double[] readView(Backend b, View v) {
         double[] all = readBuffer(b, v);

@@ -35,6 +35,17 @@ final class CpuReduce {
         long xin = loop.innerStride(0);
         long oin = loop.innerStride(1);
         boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        if (x.dtype().isIntegral() && op != ReduceOp.MEAN && op != ReduceOp.LOGSUMEXP) {
+            // integers stay exact in a long: through a float, 2^24 + 1 is 2^24
+            walker.forChunks(loop, (row, start, len) -> {
+                long xb = loop.base(0, row) + start * xin;
+                long ob = loop.base(1, row) + start * oin;
+                for (int j = 0; j < len; j++) {
+                    reduceLong(op, s, x.dtype(), xb + j * xin, sd, n, o, out.dtype(), ob + j * oin);
+                }
+            });
+            return;
+        }
         boolean columns = xin == 1 && sd != 1 && n > 1;
         walker.forChunks(loop, (row, start, len) -> {
             long xb = loop.base(0, row) + start * xin;
@@ -58,6 +69,43 @@ final class CpuReduce {
                 }
             }
         });
+    }
+
+    /**
+     * One output of an integer reduction, accumulated in a long (sums wrap on overflow, as in PyTorch); the same
+     * results as the OpenCL backend's {@code rd_reduce_long}.
+     */
+    private static void reduceLong(ReduceOp op, MemorySegment s, DType t, long base, long sd, int n, MemorySegment o,
+                                   DType ot, long at) {
+        boolean isArg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        boolean isMax = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
+        if (op == ReduceOp.SUM || op == ReduceOp.SUM_SQUARES) {
+            long acc = 0;
+            for (int i = 0; i < n; i++) {
+                long v = HostAccess.getLong(s, t, base + i * sd);
+                acc += op == ReduceOp.SUM_SQUARES ? v * v : v;
+            }
+            HostAccess.setLong(o, ot, at, acc);
+            return;
+        }
+        if (n == 0) {
+            if (isArg) {
+                HostAccess.setLong(o, ot, at, 0);
+            } else {
+                HostAccess.set(o, ot, at, isMax ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+            }
+            return;
+        }
+        long best = HostAccess.getLong(s, t, base);
+        int where = 0;
+        for (int i = 1; i < n; i++) {
+            long v = HostAccess.getLong(s, t, base + i * sd);
+            if (isMax ? v > best : v < best) {
+                best = v;
+                where = i;
+            }
+        }
+        HostAccess.setLong(o, ot, at, isArg ? where : best);
     }
 
     private static float reduceRow(ReduceOp op, float[] buf, int n, long[] idx, int j) {

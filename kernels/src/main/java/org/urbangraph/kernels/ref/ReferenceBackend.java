@@ -147,6 +147,10 @@ public final class ReferenceBackend implements Backend {
         long stride = x.strides()[d];
         long outer = os.numel();
         MemorySegment s = seg(x.buffer());
+        if (x.dtype().isIntegral() && op != ReduceOp.MEAN && op != ReduceOp.LOGSUMEXP) {
+            reduceLong(op, x, s, n, stride, xs, os);
+            return;
+        }
         for (long o = 0; o < outer; o++) {
             long base = Strides.offsetOf(xs, o);
             double acc;
@@ -199,6 +203,40 @@ public final class ReferenceBackend implements Backend {
                 setLong(os, o, arg);
             } else {
                 set(os, o, acc);
+            }
+        }
+    }
+
+    /** Integer reductions in a long, exact beyond the 2^53 of a double (sums wrap on overflow, as in PyTorch). */
+    private static void reduceLong(ReduceOp op, View x, MemorySegment s, int n, long stride, View xs, View os) {
+        boolean arg = op == ReduceOp.ARGMAX || op == ReduceOp.ARGMIN;
+        boolean max = op == ReduceOp.MAX || op == ReduceOp.ARGMAX;
+        for (long o = 0; o < os.numel(); o++) {
+            long base = Strides.offsetOf(xs, o);
+            if (op == ReduceOp.SUM || op == ReduceOp.SUM_SQUARES) {
+                long acc = 0;
+                for (int j = 0; j < n; j++) {
+                    long v = HostAccess.getLong(s, x.dtype(), base + j * stride);
+                    acc += op == ReduceOp.SUM_SQUARES ? v * v : v;
+                }
+                setLong(os, o, acc);
+            } else if (n == 0) {
+                if (arg) {
+                    setLong(os, o, 0);
+                } else {
+                    set(os, o, max ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
+                }
+            } else {
+                long best = HostAccess.getLong(s, x.dtype(), base);
+                long at = 0;
+                for (int j = 1; j < n; j++) {
+                    long v = HostAccess.getLong(s, x.dtype(), base + j * stride);
+                    if (max ? v > best : v < best) {
+                        best = v;
+                        at = j;
+                    }
+                }
+                setLong(os, o, arg ? at : best);
             }
         }
     }

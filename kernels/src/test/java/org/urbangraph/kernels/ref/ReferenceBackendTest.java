@@ -1,11 +1,14 @@
 package org.urbangraph.kernels.ref;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 import org.urbangraph.kernels.DType;
 import org.urbangraph.kernels.HostBuffer;
+import org.urbangraph.kernels.ReduceOp;
 import org.urbangraph.kernels.UnaryOp;
 import org.urbangraph.kernels.View;
 import org.urbangraph.testkit.Approx;
@@ -121,5 +124,31 @@ class ReferenceBackendTest {
         Approx.assertClose("layer norm", new double[] {0.5 - 2 * r, 0.5, 0.5 + 2 * r}, read(out), 1e-7, 1e-6);
         assertEquals(2.0, read(mean)[0], 1e-7);
         assertEquals(r, read(rstd)[0], 1e-6);
+    }
+
+    private static View i64(long... values) {
+        return View.contiguous(new HostBuffer(MemorySegment.ofArray(values.clone())), DType.I64, 0, values.length);
+    }
+
+    /** Integers reduce in a long: through a double, 2^53 + 1 is 2^53 and -(2^53 + 3) is -(2^53 + 4). */
+    @Test
+    void integerReductionsAreExact() {
+        long p53 = 1L << 53;
+        long p24 = 1L << 24;
+        long p40 = 1L << 40;
+        View x = View.contiguous(i64(p53 + 1, 1, -(p53 + 3), p24 + 1, 1, 0, p40 + 1, p40 + 3, p40 + 2).buffer(),
+                DType.I64, 0, 3, 3);
+        Object[][] expected = {
+            {ReduceOp.SUM, new long[] {-1, p24 + 2, 3 * p40 + 6}},
+            {ReduceOp.MAX, new long[] {p53 + 1, p24 + 1, p40 + 3}},
+            {ReduceOp.MIN, new long[] {-(p53 + 3), 0, p40 + 1}},
+            {ReduceOp.ARGMAX, new long[] {0, 0, 1}},
+            {ReduceOp.ARGMIN, new long[] {2, 2, 0}}};
+        for (Object[] e : expected) {
+            View out = View.contiguous(i64(-7, -7, -7).buffer(), DType.I64, 0, 3, 1);
+            REF.reduce((ReduceOp) e[0], x, 1, out);
+            assertArrayEquals((long[]) e[1], ((HostBuffer) out.buffer()).segment().toArray(ValueLayout.JAVA_LONG),
+                    "reduce " + e[0]);
+        }
     }
 }
