@@ -11,6 +11,11 @@ import org.urbangraph.kernels.View;
 /**
  * Element-wise math with NumPy broadcasting, and the backward of each op. Float results are F32; integer-only
  * arithmetic gives I64; comparisons give BOOL.
+ *
+ * <p>Integer-only {@link #div} is floor division, Python's {@code //}: {@code [7, -7] / 2} gives {@code [3, -4]}
+ * (a zero divisor is an error). This differs from {@code torch.div}, which returns floats ({@code [3.5, -3.5]})
+ * for integer inputs: convert an operand to a float type first for true division. {@link Tensor#div(double)}
+ * always gives floats.
  */
 public final class Pointwise {
     private Pointwise() {}

@@ -542,6 +542,7 @@ public final class Tensor {
         return Pointwise.affine(this, c, 0);
     }
 
+    /** Element-wise division; of two integer tensors it is floor division, unlike torch (see {@link Pointwise}). */
     public Tensor div(Tensor o) {
         return Pointwise.div(this, o);
     }
