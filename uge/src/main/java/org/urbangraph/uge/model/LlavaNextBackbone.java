@@ -7,7 +7,8 @@ import org.urbangraph.vlm.image.LlavaNextImageProcessor;
 /**
  * LLaVA-NeXT (LLaVA-1.6 with Mistral): {@code [INST] {content} [/INST]} with each image as {@code <image>\n}
  * (ms-swift's {@code llava1_6_mistral} template and llava-hf's chat template), each {@code <image>} expanded to the
- * image's anyres feature count by the pipeline.
+ * image's anyres feature count by the pipeline. The pipeline accepts only a Mistral text model, so a Llama-based
+ * LLaVA-1.6 (Vicuna, 34B: other chat layouts) is refused before training rather than trained in this layout.
  *
  * <p>LoRA on {@code q_proj} and {@code v_proj} of the Mistral decoder only. PEFT matches a plain name list as a
  * suffix anywhere in the model, and the CLIP tower names its attention projections {@code q_proj} / {@code v_proj}

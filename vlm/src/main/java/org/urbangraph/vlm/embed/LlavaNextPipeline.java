@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.config.ConfigException;
 import org.urbangraph.vlm.image.AnyRes;
 import org.urbangraph.vlm.image.LlavaNextImageProcessor;
 import org.urbangraph.vlm.image.Normalization;
@@ -18,7 +19,8 @@ import org.urbangraph.vlm.tokenizer.AddedToken;
 import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
- * A LLaVA-NeXT (LLaVA-1.6) model directory ready to embed. Queries use the chat template that llava-hf ships with
+ * A LLaVA-NeXT (LLaVA-1.6) model directory with a Mistral text model ready to embed; the Llama-based ones
+ * (llava-v1.6-vicuna-7b / -13b, -34b) are refused, since their chat layouts differ. Queries use the chat template that llava-hf ships with
  * llava-v1.6-mistral-7b-hf (written by transformers' {@code convert_llava_next_weights_to_hf.py}): a user turn is
  * {@code "[INST] "}, then {@code "<image>\n"} once per image, then the text, then {@code " [/INST]"}; the template
  * adds no BOS, the tokenizer's post-processor does (as {@code LlavaNextProcessor.__call__} tokenises with the
@@ -31,6 +33,9 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
  */
 public final class LlavaNextPipeline implements UserTurnPipeline {
 
+    /** The one {@code text_config.model_type} whose chat layout ({@link #userTurn}) this pipeline writes. */
+    public static final String TEXT_MODEL = "mistral";
+
     private final LlavaNextForConditionalGeneration model;
     private final Tokenizer tokenizer;
     private final LlavaNextImageProcessor processor;
@@ -40,6 +45,9 @@ public final class LlavaNextPipeline implements UserTurnPipeline {
 
     /**
      * @param source the model directory the parts were loaded from (null if built in memory)
+     * @throws ConfigException          if the text model is not Mistral ({@link #TEXT_MODEL}): the Llama-based
+     *                                  LLaVA-1.6 models (Vicuna 7B / 13B, 34B) were trained with other chat layouts,
+     *                                  which this pipeline does not write
      * @throws IllegalArgumentException if the tokenizer does not fit the model's table, lacks the image token as an
      *                                  added token, or the processor cuts tiles the model does not expect
      */
@@ -50,6 +58,12 @@ public final class LlavaNextPipeline implements UserTurnPipeline {
         this.processor = processor;
         this.source = source;
         LlavaNextConfig cfg = model.config();
+        if (!cfg.textModelType().equals(TEXT_MODEL)) {
+            throw new ConfigException(cfg.source(), "text_config.model_type", "LLaVA-NeXT embeddings support only "
+                    + "the Mistral text model (llava-v1.6-mistral-7b-hf), whose [INST] ... [/INST] chat layout this "
+                    + "pipeline writes; found '" + cfg.textModelType() + "' (the Llama-based llava-v1.6-vicuna and "
+                    + "-34b models were trained with other chat layouts, which are not implemented)");
+        }
         int vocab = cfg.text().vocabSize();
         if (tokenizer.size() > vocab) {
             throw new IllegalArgumentException(tokenizer.source() + ": the tokenizer has " + tokenizer.size()

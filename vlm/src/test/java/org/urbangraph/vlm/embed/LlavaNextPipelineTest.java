@@ -17,9 +17,11 @@ import org.urbangraph.testkit.Approx;
 import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.config.ConfigException;
 import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.LlavaNextImageProcessor;
 import org.urbangraph.vlm.image.RgbImage;
+import org.urbangraph.vlm.llava.LlavaNextForConditionalGeneration;
 
 /**
  * The LLaVA-NeXT embedding pipeline on a tiny random model with llava-v1.6-mistral's tokenizer layout (Mistral's
@@ -114,6 +116,19 @@ class LlavaNextPipelineTest {
         assertTrue(e.getMessage().contains("0 <image> placeholders but 1 images"), e.getMessage());
         assertEquals(2, pipe.imagePlaceholders("<image> and <image>"));
         assertEquals(0, pipe.imagePlaceholders("<imag> and <Image>"));
+    }
+
+    @Test
+    void llamaTextModelsAreRefusedNamingTheFileAndTheKey(@TempDir Path llama) throws Exception {
+        TinyEmbeddingModels.llavaNextLlama(llama, 12);
+        // the model itself loads (generation from written-out prompts needs no chat layout) ...
+        assertEquals("llama", LlavaNextForConditionalGeneration.load(llama).config().textModelType());
+        // ... but the pipeline would write Mistral's [INST] layout, which a Vicuna / 34B model was not trained with
+        ConfigException e = assertThrows(ConfigException.class, () -> EmbeddingPipelines.load(llama));
+        assertTrue(e.getMessage().startsWith(llama.resolve("config.json") + ": key 'text_config.model_type'"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("only the Mistral text model") && e.getMessage().contains("found 'llama'"),
+                e.getMessage());
     }
 
     @Test

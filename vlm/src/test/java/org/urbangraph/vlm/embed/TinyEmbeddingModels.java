@@ -81,6 +81,22 @@ public final class TinyEmbeddingModels {
         return dir;
     }
 
+    /**
+     * The LLaVA-NeXT directory of {@link #llavaNext(Path, long)} with {@code text_config.model_type} "llama", as
+     * llava-v1.6-vicuna-7b-hf has it (the same parameter names: Llama without attention biases).
+     */
+    public static Path llavaNextLlama(Path dir, long seed) throws IOException {
+        llavaNext(dir, seed);
+        Path config = dir.resolve("config.json");
+        ObjectNode cfg = (ObjectNode) JSON.readTree(config.toFile());
+        ObjectNode text = (ObjectNode) cfg.get("text_config");
+        text.put("model_type", "llama");
+        text.remove("sliding_window");
+        text.putArray("architectures").add("LlamaForCausalLM");
+        Files.writeString(config, JSON.writeValueAsString(cfg));
+        return dir;
+    }
+
     public static Path phi3V(Path dir, long seed, Phi3Tokenizer tokenizer) throws IOException {
         Files.createDirectories(dir);
         ObjectNode cfg = (ObjectNode) JSON.readTree(Phi3VTiny.CONFIG);
