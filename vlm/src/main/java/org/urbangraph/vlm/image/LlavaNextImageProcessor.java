@@ -33,16 +33,27 @@ public final class LlavaNextImageProcessor {
             if (gridPinpoints.length == 0) {
                 throw new IllegalArgumentException("image_grid_pinpoints is empty");
             }
-            for (int[] p : gridPinpoints) {
-                if (p.length != 2 || p[0] <= 0 || p[1] <= 0) {
-                    throw new IllegalArgumentException("each image_grid_pinpoints entry must be [height, width] > 0");
-                }
-            }
             if (shortestEdge <= 0 && (sizeHeight <= 0 || sizeWidth <= 0)) {
                 throw new IllegalArgumentException("size needs shortest_edge or height and width");
             }
             if (cropHeight <= 0 || cropWidth <= 0) {
                 throw new IllegalArgumentException("crop_size needs a positive height and width");
+            }
+            // the canvas is cut into crop_size['height'] squares (divide_to_patches) and the model counts the tiles
+            // by whole division: a pinpoint that is not a multiple would give tiles the model does not use
+            for (int i = 0; i < gridPinpoints.length; i++) {
+                int[] p = gridPinpoints[i];
+                if (p.length != 2) {
+                    throw new IllegalArgumentException("'image_grid_pinpoints[" + i + "]' must be [height, width], got "
+                            + java.util.Arrays.toString(p));
+                }
+                for (int side : p) {
+                    if (side < cropHeight || side % cropHeight != 0) {
+                        throw new IllegalArgumentException("'image_grid_pinpoints[" + i + "]' "
+                                + java.util.Arrays.toString(p) + " must be positive multiples of crop_size's height "
+                                + cropHeight + " (the tile side)");
+                    }
+                }
             }
         }
 
@@ -96,9 +107,10 @@ public final class LlavaNextImageProcessor {
                 pinpoints = new int[pins.size()][];
                 for (int i = 0; i < pins.size(); i++) {
                     JsonNode p = pins.get(i);
-                    if (!p.isArray() || p.size() != 2 || !p.get(0).canConvertToInt() || !p.get(1).canConvertToInt()) {
-                        throw new IllegalArgumentException(src + ": image_grid_pinpoints[" + i
-                                + "] must be [height, width], got " + p);
+                    if (!p.isArray() || p.size() != 2 || !p.get(0).isIntegralNumber() || !p.get(0).canConvertToInt()
+                            || !p.get(1).isIntegralNumber() || !p.get(1).canConvertToInt()) {
+                        throw new IllegalArgumentException(src + ": 'image_grid_pinpoints[" + i
+                                + "]' must be [height, width] in whole pixels, got " + p);
                     }
                     pinpoints[i] = new int[] {p.get(0).intValue(), p.get(1).intValue()};
                 }

@@ -70,7 +70,8 @@ public record LlavaNextConfig(DecoderConfig text, String textModelType, ClipVisi
                 : c.optInt("image_token_id", 32000);
         return new LlavaNextConfig(text, textType, vision, image,
                 DecoderConfig.activation(c, "projector_hidden_act", "gelu"),
-                c.optBoolean("multimodal_projector_bias", true), layers, pinpoints(c), configJson);
+                c.optBoolean("multimodal_projector_bias", true), layers, pinpoints(c, vision.imageSize()),
+                configJson);
     }
 
     private static int[] featureLayers(JsonConfig c, ClipVisionConfig vision) {
@@ -96,9 +97,22 @@ public record LlavaNextConfig(DecoderConfig text, String textModelType, ClipVisi
         return layers;
     }
 
-    private static int[][] pinpoints(JsonConfig c) {
+    /**
+     * The pinpoints, each [height, width] in whole pixels and a positive multiple of the tower's {@code image_size}:
+     * the processor cuts a pinpoint into tiles of that size and the model counts them by whole division, so any other
+     * value would give the model fewer tiles than the processor cut (or, below one tile, an image-token count one
+     * off from the packed features).
+     */
+    private static int[][] pinpoints(JsonConfig c, int tile) {
         JsonNode n = c.node("image_grid_pinpoints");
         if (n == null) {
+            for (int[] p : DEFAULT_PINPOINTS) {
+                if (p[0] % tile != 0 || p[1] % tile != 0) {
+                    throw c.error("image_grid_pinpoints", "missing, and LlavaNextConfig's default pinpoints "
+                            + java.util.Arrays.deepToString(DEFAULT_PINPOINTS) + " are not multiples of the vision "
+                            + "tower's image_size " + tile + "; give pinpoints that are");
+                }
+            }
             return DEFAULT_PINPOINTS;
         }
         if (!n.isArray() || n.isEmpty()) {
@@ -107,11 +121,23 @@ public record LlavaNextConfig(DecoderConfig text, String textModelType, ClipVisi
         int[][] out = new int[n.size()][];
         for (int i = 0; i < n.size(); i++) {
             JsonNode p = n.get(i);
-            if (!p.isArray() || p.size() != 2 || !p.get(0).canConvertToInt() || !p.get(1).canConvertToInt()
-                    || p.get(0).asInt() <= 0 || p.get(1).asInt() <= 0) {
-                throw c.error("image_grid_pinpoints", "entry " + i + " must be [height, width] > 0, found " + p);
+            String key = "image_grid_pinpoints[" + i + "]";
+            if (!p.isArray() || p.size() != 2) {
+                throw c.error(key, "expected [height, width], found " + p);
             }
-            out[i] = new int[] {p.get(0).asInt(), p.get(1).asInt()};
+            for (int k = 0; k < 2; k++) {
+                JsonNode v = p.get(k);
+                if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+                    throw c.error(key, "expected whole pixels [height, width], found " + p);
+                }
+                int side = v.intValue();
+                if (side < tile || side % tile != 0) {
+                    throw c.error(key, (k == 0 ? "height " : "width ") + side + " must be a positive multiple of "
+                            + "the vision tower's image_size " + tile + " (the tile the processor cuts and the "
+                            + "model counts), found " + p);
+                }
+            }
+            out[i] = new int[] {p.get(0).intValue(), p.get(1).intValue()};
         }
         return out;
     }

@@ -139,6 +139,25 @@ class LlavaNextImageProcessorGoldenTest {
         e = assertThrows(IllegalArgumentException.class, () ->
                 LlavaNextImageProcessor.Config.fromJson(m.readTree("{\"image_grid_pinpoints\": [[1]]}"), "cfg.json"));
         assertEquals(true, e.getMessage().contains("image_grid_pinpoints[0]"), e.getMessage());
+        // tiles are crop_size['height'] squares: a pinpoint must be a whole multiple of it, at least one tile
+        e = assertThrows(IllegalArgumentException.class, () -> LlavaNextImageProcessor.Config.fromJson(m.readTree(
+                "{\"crop_size\": 112, \"image_grid_pinpoints\": [[224, 112], [150, 300]]}"), "cfg.json"));
+        assertEquals("cfg.json: 'image_grid_pinpoints[1]' [150, 300] must be positive multiples of crop_size's "
+                + "height 112 (the tile side)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LlavaNextImageProcessor.Config.fromJson(m.readTree(
+                "{\"crop_size\": {\"height\": 112, \"width\": 112}, \"image_grid_pinpoints\": [[56, 112]]}"),
+                "cfg.json"));
+        assertEquals("cfg.json: 'image_grid_pinpoints[0]' [56, 112] must be positive multiples of crop_size's "
+                + "height 112 (the tile side)", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> LlavaNextImageProcessor.Config.fromJson(m.readTree(
+                "{\"crop_size\": 112, \"image_grid_pinpoints\": [[224.5, 112]]}"), "cfg.json"));
+        assertEquals("cfg.json: 'image_grid_pinpoints[0]' must be [height, width] in whole pixels, got [224.5,112]",
+                e.getMessage());
+        // the default crop_size (224) with the default pinpoints (multiples of 336) cannot be cut into whole tiles
+        e = assertThrows(IllegalArgumentException.class, () ->
+                LlavaNextImageProcessor.Config.fromJson(m.readTree("{}"), "cfg.json"));
+        assertEquals(true, e.getMessage().startsWith("cfg.json: 'image_grid_pinpoints[0]' [336, 672]"),
+                e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () ->
                 LlavaNextImageProcessor.Config.fromJson(m.readTree("{\"resample\": 1}"), "cfg.json"));
         assertEquals(true, e.getMessage().startsWith("cfg.json: resample 1"), e.getMessage());

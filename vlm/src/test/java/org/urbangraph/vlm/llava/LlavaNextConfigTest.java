@@ -88,6 +88,49 @@ class LlavaNextConfigTest {
         assertEquals(4096, c.text().slidingWindow());
     }
 
+    /**
+     * The processor cuts a pinpoint into image_size tiles stepping through it (a partial tile at the edge counts) and
+     * the model divides it by image_size rounding down: [[150, 300], [300, 150]] on a 112-pixel tower gave 7 tiles
+     * from the processor, 3 of which the model used, with a matching feature count. Pinpoints must be whole
+     * multiples of the tower's image_size, at least one tile.
+     */
+    @Test
+    void pinpointsMustBeWholeMultiplesOfTheTowerSize() throws IOException {
+        String tiny = Files.readString(Fixtures.golden("llava_next_mistral", "config.json"))
+                .replaceAll("\"image_grid_pinpoints\": \\[[^=]*?\\]\\s*\\],", "\"image_grid_pinpoints\": PINS,");
+        assertTrue(tiny.contains("PINS"), tiny);
+        Path f = write(tiny.replace("PINS", "[[224, 224], [112, 336]]"));
+        assertArrayEquals(new int[][] {{224, 224}, {112, 336}}, LlavaNextConfig.read(f).imageGridPinpoints());
+        assertEquals(1 + 2 * 2, LlavaNextConfig.read(f).tiles(200, 200));
+
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> LlavaNextConfig.read(write(tiny.replace("PINS", "[[224, 224], [150, 300], [300, 150]]"))));
+        assertEquals(f + ": key 'image_grid_pinpoints[1]': height 150 must be a positive multiple of the vision "
+                + "tower's image_size 112 (the tile the processor cuts and the model counts), found [150,300]",
+                e.getMessage());
+        e = assertThrows(ConfigException.class,
+                () -> LlavaNextConfig.read(write(tiny.replace("PINS", "[[56, 112]]"))));
+        assertTrue(e.getMessage().startsWith(f + ": key 'image_grid_pinpoints[0]': height 56 must be a positive "
+                + "multiple of the vision tower's image_size 112"), e.getMessage());
+        e = assertThrows(ConfigException.class,
+                () -> LlavaNextConfig.read(write(tiny.replace("PINS", "[[224, 0]]"))));
+        assertTrue(e.getMessage().startsWith(f + ": key 'image_grid_pinpoints[0]': width 0 must be"), e.getMessage());
+        // Jackson converts 336.7 to an int without complaint; a pinpoint is whole pixels
+        e = assertThrows(ConfigException.class, () -> LlavaNextConfig.read(write(HUB_7B.replace(
+                "[672, 336], [672, 672]", "[672, 336.7], [672, 672]"))));
+        assertEquals(f + ": key 'image_grid_pinpoints[1]': expected whole pixels [height, width], found [672,336.7]",
+                e.getMessage());
+        // without image_grid_pinpoints the defaults (multiples of 336) must fit the tower too
+        e = assertThrows(ConfigException.class, () -> LlavaNextConfig.read(write(HUB_7B
+                .replace("\"image_grid_pinpoints\": [[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]],", "")
+                .replace("\"image_size\": 336", "\"image_size\": 224"))));
+        assertTrue(e.getMessage().startsWith(f + ": key 'image_grid_pinpoints': missing, and LlavaNextConfig's "
+                + "default pinpoints") && e.getMessage().contains("image_size 224"), e.getMessage());
+        assertArrayEquals(LlavaNextConfig.DEFAULT_PINPOINTS, LlavaNextConfig.read(write(HUB_7B.replace(
+                "\"image_grid_pinpoints\": [[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]],", "")))
+                .imageGridPinpoints());
+    }
+
     @Test
     void badValuesNameTheFileAndTheKey() throws IOException {
         ConfigException e = assertThrows(ConfigException.class,
@@ -101,7 +144,8 @@ class LlavaNextConfigTest {
         assertTrue(e.getMessage().contains("vision_feature_select_strategy"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> LlavaNextConfig.read(write(HUB_7B.replace(
                 "[1008, 336]", "[1008]"))));
-        assertTrue(e.getMessage().contains("image_grid_pinpoints") && e.getMessage().contains("entry 3"), e.getMessage());
+        assertTrue(e.getMessage().contains("key 'image_grid_pinpoints[3]'") && e.getMessage().contains("[1008]"),
+                e.getMessage());
         e = assertThrows(ConfigException.class, () -> LlavaNextConfig.read(write(HUB_7B.replace(
                 "\"vision_feature_layer\": -2", "\"vision_feature_layer\": -30"))));
         assertTrue(e.getMessage().contains("vision_feature_layer"), e.getMessage());
