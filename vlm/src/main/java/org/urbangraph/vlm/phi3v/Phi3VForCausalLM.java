@@ -116,10 +116,20 @@ public final class Phi3VForCausalLM extends Module implements VisionLanguageMode
         return id < 0 && id > -MAX_INPUT_ID;
     }
 
-    /** The decoder on prepared embeddings with 1-D positions [B][Lq]; {@code keyMask} [B][Lk] marks real keys. */
+    /**
+     * The decoder on prepared embeddings with 1-D positions [B][Lq]; {@code keyMask} [B][Lk] marks real keys. Each
+     * row's rotary factors (short or long) follow its own count of real keys, so a row's numbers do not depend on its
+     * batch-mates (the reference switches the whole batch by its largest position).
+     */
     public Output forwardEmbeddings(Tensor inputsEmbeds, long[][] positions, long[][] keyMask, KvCache cache,
                                     boolean keepHiddenStates) {
-        Tensor[] cs = RotaryTables.oneD(positions, config.text().headDim(), config.text().ropeTheta(),
+        long[] seen = new long[keyMask.length];
+        for (int r = 0; r < seen.length; r++) {
+            for (long m : keyMask[r]) {
+                seen[r] += m != 0 ? 1 : 0;
+            }
+        }
+        Tensor[] cs = RotaryTables.oneD(positions, seen, config.text().headDim(), config.text().ropeTheta(),
                 config.text().ropeScaling());
         TextModel.Output out = model.forward(inputsEmbeds, cs[0], cs[1], CausalMask.of(keyMask), cache,
                 keepHiddenStates);

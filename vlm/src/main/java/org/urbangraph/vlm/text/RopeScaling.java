@@ -5,12 +5,16 @@ import org.urbangraph.vlm.config.JsonConfig;
 
 /**
  * Phi-3's rotary scaling ({@code rope_scaling} types {@code su}, renamed {@code longrope} in later configs, and
- * Phi-3-V's own {@code yarn}): each frequency is divided by a per-frequency factor, {@code shortFactor} while the
- * longest position of the call stays within {@code originalMaxPositions}, {@code longFactor} beyond, and cos / sin
- * are multiplied by {@code magnitude}.
+ * Phi-3-V's own {@code yarn}): each frequency is divided by a per-frequency factor, {@code shortFactor} while a
+ * sequence stays within {@code originalMaxPositions} tokens, {@code longFactor} beyond, and cos / sin are multiplied
+ * by {@code magnitude}.
  *
- * <p>The choice between the two factor lists is made per forward call from the largest position in it, as the
- * reference does; during cached generation the keys already cached keep the rotation they were computed with.
+ * <p>The choice between the two factor lists is made per row, from the number of real tokens the row has seen
+ * ({@link RotaryTables#oneD(long[][], long[], int, double, RopeScaling)}): a row embeds as it does alone. The
+ * reference ({@code Phi3SuScaledRotaryEmbedding}, transformers' {@code longrope} update) makes it once per forward
+ * call from {@code max(position_ids) + 1} over the whole batch, so there a short row left-padded next to a row past
+ * the limit switches to the long factors. As in the reference, during cached generation the keys already cached keep
+ * the rotation they were computed with.
  *
  * @param magnitude the attention factor: {@code sqrt(1 + ln(s) / ln(originalMaxPositions))} for su / longrope and
  *                  {@code 0.1 ln(s) + 1} for Phi-3-V's yarn, with {@code s = max_position_embeddings /
@@ -25,9 +29,9 @@ public record RopeScaling(String type, float[] shortFactor, float[] longFactor, 
         longFactor = longFactor.clone();
     }
 
-    /** The factors for a call whose largest position is {@code maxPosition}. */
-    public float[] factorsFor(long maxPosition) {
-        return maxPosition + 1 > originalMaxPositions ? longFactor : shortFactor;
+    /** Whether a sequence of {@code length} tokens (positions 0 .. length - 1) takes the long factors. */
+    public boolean usesLongFactors(long length) {
+        return length > originalMaxPositions;
     }
 
     /**

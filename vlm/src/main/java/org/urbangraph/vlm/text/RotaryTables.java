@@ -35,32 +35,29 @@ public final class RotaryTables {
 
     /**
      * 1-D positions [B, L] with Phi-3's scaling (null for none): inv_freq_i = 1 / (factor_i * theta^(2i / d)) in
-     * float32, the factors chosen by the largest position of the call, then cos and sin times the magnitude.
+     * float32, then cos and sin times the magnitude. The factors are chosen per row from {@code rowLengths[r]}, the
+     * number of real tokens the row has seen (cached and new), which is what {@code max(position_ids) + 1} is for the
+     * row alone; the reference chooses once per call from the largest position of the whole batch, which makes a
+     * short row's numbers depend on how long its batch-mates are.
      */
-    public static Tensor[] oneD(long[][] positions, int headDim, double theta, RopeScaling scaling) {
+    public static Tensor[] oneD(long[][] positions, long[] rowLengths, int headDim, double theta,
+                                RopeScaling scaling) {
         if (scaling == null) {
             return oneD(positions, headDim, theta);
         }
-        long max = Long.MIN_VALUE;
-        for (long[] row : positions) {
-            for (long p : row) {
-                max = Math.max(max, p);
-            }
-        }
-        float[] ext = scaling.factorsFor(max);
-        float[] inv = new float[headDim / 2];
-        for (int i = 0; i < inv.length; i++) {
-            // 1 / (ext * theta^e), each step rounded to float32 as the reference's tensors are
-            float pow = (float) Math.pow(theta, (float) (2 * i) / headDim);
-            inv[i] = 1.0f / (ext[i] * pow);
-        }
         int b = positions.length;
+        if (rowLengths.length != b) {
+            throw new IllegalArgumentException(rowLengths.length + " row lengths for " + b + " rows");
+        }
+        float[] shortInv = scaledInvFreq(scaling.shortFactor(), headDim, theta);
+        float[] longInv = scaledInvFreq(scaling.longFactor(), headDim, theta);
         int l = positions[0].length;
         float mag = (float) scaling.magnitude();
         float[] cos = new float[b * l * headDim];
         float[] sin = new float[b * l * headDim];
         int half = headDim / 2;
         for (int r = 0; r < b; r++) {
+            float[] inv = scaling.usesLongFactors(rowLengths[r]) ? longInv : shortInv;
             for (int t = 0; t < l; t++) {
                 int at = (r * l + t) * headDim;
                 for (int i = 0; i < half; i++) {
@@ -75,6 +72,16 @@ public final class RotaryTables {
             }
         }
         return new Tensor[] {Tensor.of(cos, b, l, headDim), Tensor.of(sin, b, l, headDim)};
+    }
+
+    /** 1 / (ext_i * theta^(2i / d)), each step rounded to float32 as the reference's tensors are. */
+    private static float[] scaledInvFreq(float[] ext, int headDim, double theta) {
+        float[] inv = new float[headDim / 2];
+        for (int i = 0; i < inv.length; i++) {
+            float pow = (float) Math.pow(theta, (float) (2 * i) / headDim);
+            inv[i] = 1.0f / (ext[i] * pow);
+        }
+        return inv;
     }
 
     /** M-RoPE positions [3][B][L] (t, h, w) with sections over half the head dimension. */

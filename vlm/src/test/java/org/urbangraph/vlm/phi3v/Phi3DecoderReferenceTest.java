@@ -19,9 +19,11 @@ import org.urbangraph.vlm.MultimodalBatch;
  * The Phi-3 decoder against a plain double-precision implementation of the reference code's mathematics, written
  * here from modeling_phi3_v.py: the fused qkv_proj split (q, k, v rows), grouped-query attention (kv head j serves
  * q heads j*g..j*g+g-1), rotary on half-split dimensions with inv_freq_i = 1 / (ext_i * theta^(2i/d)), the su /
- * longrope / yarn magnitude on cos and sin, the factor switch when max(position) + 1 exceeds
+ * longrope / yarn magnitude on cos and sin, the factor switch when a sequence is longer than
  * original_max_position_embeddings, the fused gate_up_proj (gate first) with SiLU, RMSNorm. Left padding is masked;
- * padded query rows are not compared.
+ * padded query rows are not compared. The switch is made per row from the row's real tokens (what max(position) + 1
+ * is for the row alone), not from the batch's largest position as the reference code does: with 3 pads in row 1,
+ * lengths 17 and 18 give one row on each side of the 16-token limit.
  */
 class Phi3DecoderReferenceTest {
 
@@ -32,12 +34,11 @@ class Phi3DecoderReferenceTest {
     static final double[] LONG = {2.0, 3.0, 5.0, 8.0};
 
     @ParameterizedTest(name = "{0}, length {1}")
-    @CsvSource({"su,10", "su,20", "longrope,20", "yarn,17", "none,20", "longrope_factor,12"})
+    @CsvSource({"su,10", "su,18", "su,20", "longrope,20", "yarn,17", "none,20", "longrope_factor,12"})
     void decoderMatchesThePlainReference(String scaling, int length) {
         String json = Phi3VTiny.CONFIG;
         double magnitude;
-        double[] ext;
-        boolean longF = length > 16;
+        double[][] ext = new double[2][];
         switch (scaling) {
             case "su" -> magnitude = Math.sqrt(1 + Math.log(64.0 / 16) / Math.log(16));
             case "longrope" -> {
@@ -57,7 +58,10 @@ class Phi3DecoderReferenceTest {
                 magnitude = 1.0;
             }
         }
-        ext = scaling.equals("none") ? new double[] {1, 1, 1, 1} : longF ? LONG : SHORT;
+        for (int r = 0; r < 2; r++) {
+            int real = r == 1 ? length - 3 : length;
+            ext[r] = scaling.equals("none") ? new double[] {1, 1, 1, 1} : real > 16 ? LONG : SHORT;
+        }
         Phi3VForCausalLM model = Phi3VTiny.random(tmp, json, 11);
         assertEquals(scaling.equals("none"), model.config().text().ropeScaling() == null);
         SplittableRandom rnd = new SplittableRandom(5);
@@ -114,11 +118,11 @@ class Phi3DecoderReferenceTest {
         final int layers;
         final double eps;
         final double theta;
-        final double[] ext;
+        final double[][] ext;
         final double magnitude;
 
         Reference(Map<String, Tensor> w, int hidden, int inter, int heads, int kv, int d, int layers, double eps,
-                  double theta, double[] ext, double magnitude) {
+                  double theta, double[][] ext, double magnitude) {
             this.w = w;
             this.hidden = hidden;
             this.inter = inter;
@@ -169,10 +173,10 @@ class Phi3DecoderReferenceTest {
             return y;
         }
 
-        void rope(double[] v, int off, long pos) {
+        void rope(double[] v, int off, long pos, double[] e) {
             int half = d / 2;
             for (int i = 0; i < half; i++) {
-                double inv = 1.0 / (ext[i] * Math.pow(theta, 2.0 * i / d));
+                double inv = 1.0 / (e[i] * Math.pow(theta, 2.0 * i / d));
                 double c = Math.cos(pos * inv) * magnitude;
                 double s = Math.sin(pos * inv) * magnitude;
                 double a = v[off + i];
@@ -210,10 +214,10 @@ class Phi3DecoderReferenceTest {
                         k[t] = java.util.Arrays.copyOfRange(qkv, heads * d, (heads + kv) * d);
                         v[t] = java.util.Arrays.copyOfRange(qkv, (heads + kv) * d, (heads + 2 * kv) * d);
                         for (int h = 0; h < heads; h++) {
-                            rope(q[t], h * d, t);
+                            rope(q[t], h * d, t, ext[r]);
                         }
                         for (int h = 0; h < kv; h++) {
-                            rope(k[t], h * d, t);
+                            rope(k[t], h * d, t, ext[r]);
                         }
                     }
                     double[][] attn = new double[l][heads * d];

@@ -68,8 +68,7 @@ class Phi3VModelTest {
         images = Phi3VTiny.processor().preprocess(List.of(noise(90, 50, 1), noise(40, 70, 2)),
                 model.config().tokensPerCropSide());
         rows = new ArrayList<>();
-        // every row is longer than original_max_position_embeddings (16), so alone and batched they use the same
-        // (long) rotary factors: the reference picks them from the largest position of the call
+        // every row is longer than original_max_position_embeddings (16): the long rotary factors throughout
         rows.add(row(new long[] {1, 5, 6}, images.imageTokens()[0], new long[] {7, 8, 9, 10}));
         rows.add(row(new long[] {1, 12}, images.imageTokens()[1], new long[] {13, 14, 15, 16, 17, 18, 19, 20, 21}));
         long[] text = new long[18];
@@ -111,6 +110,36 @@ class Phi3VModelTest {
             Tensor swapped = model.embed(MultimodalBatch.leftPadded(List.of(rows.get(0)), 0, pixels(0).add(0.5),
                     new int[][] {images.imageSizes()[0]}), null);
             assertTrue(Approx.maxAbsDiff(swapped.toFloatArray(), batched.narrow(0, 0, 1).toFloatArray()) > 1e-3);
+        }
+    }
+
+    /**
+     * The reference picks the rotary factors once per call from the batch's largest position, so a short row
+     * left-padded next to a row past original_max_position_embeddings (16) would take the long factors; here each row
+     * takes the factors of its own length and embeds as it does alone.
+     */
+    @Test
+    void aShortRowEmbedsAsAloneNextToARowPastTheRotaryLimit() {
+        long[] shortRow = {1, 9, 23, 41, 7, 3};
+        long[] longRow = rows.get(2);
+        assertTrue(shortRow.length <= 16 && longRow.length > 16);
+        try (NoGrad g = NoGrad.enter()) {
+            float[] alone = model.embed(MultimodalBatch.leftPadded(List.of(shortRow), 0, null, null), null)
+                    .toFloatArray();
+            Tensor together = model.embed(MultimodalBatch.leftPadded(List.of(shortRow, longRow), 0, null, null), null);
+            Approx.assertClose("the short row alone vs next to a long one", alone,
+                    together.narrow(0, 0, 1).toFloatArray(), 1e-5, 0);
+            float[] longAlone = model.embed(MultimodalBatch.leftPadded(List.of(longRow), 0, null, null), null)
+                    .toFloatArray();
+            Approx.assertClose("the long row alone vs next to a short one", longAlone,
+                    together.narrow(0, 1, 1).toFloatArray(), 1e-5, 0);
+            // and the factors matter: the short row with the long factors (as the reference's batch would give it)
+            // embeds differently
+            Phi3VForCausalLM longFactors = Phi3VTiny.random(tmp.resolve("long"), Phi3VTiny.CONFIG.replace(
+                    "\"short_factor\": [1.0, 1.5, 2.0, 3.0]", "\"short_factor\": [2.0, 3.0, 5.0, 8.0]"), 21);
+            float[] withLong = longFactors.embed(MultimodalBatch.leftPadded(List.of(shortRow), 0, null, null), null)
+                    .toFloatArray();
+            assertTrue(Approx.maxAbsDiff(alone, withLong) > 1e-3, "short and long factors give different numbers");
         }
     }
 
