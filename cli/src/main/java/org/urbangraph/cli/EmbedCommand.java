@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.urbangraph.vlm.embed.EmbeddingBatches;
 import org.urbangraph.vlm.embed.EmbeddingPipeline;
 import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.EncodedInput;
@@ -32,9 +33,16 @@ import picocli.CommandLine.Spec;
                 + "--instruction, if given), in the model family's own chat layout. With --prompt, each prompt is "
                 + "one input: it is written out in full with its special tokens, each image placeholder takes the "
                 + "next --image (Qwen2-VL: <|vision_start|><|image_pad|><|vision_end|>; LLaVA-NeXT: <image>; "
-                + "Phi-3-V: <|image_1|>, <|image_2|>, ... numbered within each prompt), and all prompts form one "
-                + "left-padded batch."})
+                + "Phi-3-V: <|image_1|>, <|image_2|>, ... numbered within each prompt). Inputs are embedded in "
+                + "order, in left-padded batches of " + EmbedCommand.BATCH_SIZE + "; each input embeds as it does "
+                + "alone."})
 public final class EmbedCommand implements Callable<Integer> {
+
+    /**
+     * Inputs per forward pass, for plain backbones and UGE models alike: memory grows with the batch, not with the
+     * number of inputs (a LLaVA-NeXT image alone is 1,300 to 2,900 tokens).
+     */
+    static final int BATCH_SIZE = 8;
 
     @Spec
     CommandSpec spec;
@@ -161,7 +169,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 described.add("text");
             }
         }
-        float[][] emb = pipe.embed(inputs);
+        float[][] emb = pipe.embed(inputs, BATCH_SIZE);
         for (int i = 0; i < emb.length; i++) {
             String what = described.get(i) == null ? "--prompt " + (i + 1)
                     : described.get(i).equals("image") ? "--image " + images.get(i)
@@ -169,7 +177,6 @@ public final class EmbedCommand implements Callable<Integer> {
             requireFinite(emb[i], i, what);
         }
         PrintWriter out = spec.commandLine().getOut();
-        int padded = inputs.stream().mapToInt(i -> i.ids().length).max().orElse(0);
         int imageAt = 0;
         int textAt = 0;
         for (int i = 0; i < emb.length; i++) {
@@ -178,11 +185,16 @@ public final class EmbedCommand implements Callable<Integer> {
                 g.writeStartObject();
                 g.writeNumberField("input", i);
                 if (described.get(i) == null) {
+                    int batch = EmbeddingBatches.batchOf(i, BATCH_SIZE);
+                    int first = batch * BATCH_SIZE;
+                    int end = Math.min(inputs.size(), first + BATCH_SIZE);
                     g.writeStringField("prompt", prompts.get(i));
                     g.writeObjectFieldStart("batch");
-                    g.writeNumberField("rows", emb.length);
-                    g.writeNumberField("row", i);
-                    g.writeNumberField("padded_length", padded);
+                    g.writeNumberField("index", batch);
+                    g.writeNumberField("rows", end - first);
+                    g.writeNumberField("row", i - first);
+                    g.writeNumberField("padded_length", inputs.subList(first, end).stream()
+                            .mapToInt(in -> in.ids().length).max().orElse(0));
                     g.writeNumberField("tokens", inputs.get(i).ids().length);
                     g.writeStringField("padding", "left");
                     g.writeEndObject();
@@ -218,7 +230,8 @@ public final class EmbedCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), adapter + " is a stage-1 model (no graph "
                     + "encoder); --graph needs a stage-2 model");
         }
-        org.urbangraph.uge.embed.UgeEmbedder embedder = new org.urbangraph.uge.embed.UgeEmbedder(m, "cli", 8);
+        org.urbangraph.uge.embed.UgeEmbedder embedder = new org.urbangraph.uge.embed.UgeEmbedder(m, "cli",
+                BATCH_SIZE);
         List<org.urbangraph.uge.embed.EmbedInput> inputs = new ArrayList<>();
         for (int i = 0; i < images.size(); i++) {
             inputs.add(new org.urbangraph.uge.embed.EmbedInput(images.get(i), i < graphs.size() ? graphs.get(i) : null,

@@ -149,6 +149,42 @@ class EmbedCommandTest {
         assertTrue(bad.get(bad.size() - 1).asText().contains("placeholders"), bad.toString());
     }
 
+    /** Nine prompts are two batches (8 and 1), not one: memory follows the batch size, the numbers do not change. */
+    @Test
+    void promptsAreEmbeddedInBatchesOfEight() throws Exception {
+        List<String> args = new ArrayList<>(List.of("embed", "--model", model.toString()));
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            String p = "<|im_start|>user\n" + "Street number " + i + ".".repeat(i == 8 ? 1 : 2 * i + 1)
+                    + "<|im_end|>\n<|im_start|>assistant\n";
+            prompts.add(p);
+            args.add("--prompt");
+            args.add(p);
+        }
+        List<JsonNode> out = run(0, args.toArray(String[]::new));
+        assertEquals(9, out.size());
+        int longestOfFirst = 0;
+        for (int i = 0; i < 8; i++) {
+            JsonNode b = out.get(i).get("batch");
+            assertEquals(0, b.get("index").asInt(), "input " + i);
+            assertEquals(8, b.get("rows").asInt(), "input " + i);
+            assertEquals(i, b.get("row").asInt(), "input " + i);
+            longestOfFirst = Math.max(longestOfFirst, b.get("tokens").asInt());
+        }
+        assertEquals(longestOfFirst, out.get(0).get("batch").get("padded_length").asInt());
+        JsonNode last = out.get(8).get("batch");
+        assertEquals(1, last.get("index").asInt());
+        assertEquals(1, last.get("rows").asInt());
+        assertEquals(0, last.get("row").asInt());
+        assertEquals(last.get("tokens").asInt(), last.get("padded_length").asInt(), "the second batch is unpadded");
+        assertTrue(last.get("tokens").asInt() < longestOfFirst);
+        Qwen2VLPipeline pipe = assertInstanceOf(Qwen2VLPipeline.class, EmbeddingPipelines.load(model));
+        for (int i : new int[] {0, 7, 8}) {
+            float[] alone = pipe.embed(List.of(pipe.encodePrompt(prompts.get(i), List.of())))[0];
+            Approx.assertClose("prompt " + i + " alone vs in its batch", alone, vector(out.get(i)), 1e-5, 0);
+        }
+    }
+
     @Test
     void promptWithInstructionIsAUsageError() throws Exception {
         String p1 = "<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>Describe.<|im_end|>\n"

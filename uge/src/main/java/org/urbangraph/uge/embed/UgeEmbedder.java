@@ -11,10 +11,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
-import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.uge.model.UgeCheckpoint;
 import org.urbangraph.uge.model.UgeInput;
 import org.urbangraph.uge.model.UgeModel;
+import org.urbangraph.vlm.embed.EmbeddingBatches;
 
 /**
  * A trained UGE model as an {@link Embedder}: a query with an image, its graph and an instruction becomes
@@ -110,22 +110,15 @@ public final class UgeEmbedder implements Embedder {
                 graph ? List.of(in.graph()) : List.of());
     }
 
+    /** The inputs in order, in batches of at most the embedder's batch size ({@link EmbeddingBatches}). */
     @Override
     public float[][] embed(List<EmbedInput> inputs) {
-        float[][] out = new float[inputs.size()][];
-        int h = dimension();
-        try (NoGrad g = NoGrad.enter()) {
-            for (int at = 0; at < inputs.size(); at += batchSize) {
-                List<UgeInput> chunk = new ArrayList<>();
-                for (EmbedInput in : inputs.subList(at, Math.min(inputs.size(), at + batchSize))) {
-                    chunk.add(toUgeInput(in));
-                }
-                float[] flat = model.embed(chunk).toFloatArray();
-                for (int i = 0; i < chunk.size(); i++) {
-                    out[at + i] = java.util.Arrays.copyOfRange(flat, i * h, (i + 1) * h);
-                }
+        return EmbeddingBatches.inBatches(inputs.size(), batchSize, dimension(), (from, to) -> {
+            List<UgeInput> chunk = new ArrayList<>(to - from);
+            for (EmbedInput in : inputs.subList(from, to)) {
+                chunk.add(toUgeInput(in));
             }
-        }
-        return out;
+            return model.embed(chunk).toFloatArray();
+        });
     }
 }

@@ -1,9 +1,7 @@
 package org.urbangraph.vlm.embed;
 
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
-import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.VisionLanguageModel;
 import org.urbangraph.vlm.VlmLoader;
@@ -70,14 +68,16 @@ public interface EmbeddingPipeline {
 
     /** L2-normalised embeddings [n][hidden] of the inputs, as one left-padded batch. */
     default float[][] embed(List<EncodedInput> inputs) {
-        try (NoGrad g = NoGrad.enter()) {
-            float[] flat = model().embed(batch(inputs), null).toFloatArray();
-            int h = model().hiddenSize();
-            float[][] out = new float[inputs.size()][];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = Arrays.copyOfRange(flat, i * h, (i + 1) * h);
-            }
-            return out;
-        }
+        return embed(inputs, Math.max(1, inputs.size()));
+    }
+
+    /**
+     * L2-normalised embeddings [n][hidden] of the inputs, in order, as left-padded batches of at most
+     * {@code batchSize} ({@link EmbeddingBatches}): each input embeds as it does alone, so the batching changes the
+     * memory a call needs, not its numbers (within float rounding).
+     */
+    default float[][] embed(List<EncodedInput> inputs, int batchSize) {
+        return EmbeddingBatches.inBatches(inputs.size(), batchSize, model().hiddenSize(),
+                (from, to) -> model().embed(batch(inputs.subList(from, to)), null).toFloatArray());
     }
 }
