@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +19,7 @@ import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.vlm.embed.EmbeddingPipeline;
 import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.EncodedInput;
+import org.urbangraph.vlm.embed.LlavaNextPipeline;
 import org.urbangraph.vlm.embed.TinyEmbeddingModels;
 import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
@@ -140,6 +144,34 @@ class EmbedFamiliesCommandTest {
                 f.twoImagePrompt, "--image", imageB.toString(), "--image", imageA.toString());
         assertTrue(Approx.maxAbsDiff(EmbedCommandTest.vector(swapped.get(0)), EmbedCommandTest.vector(single.get(0)))
                 > 1e-3, "the first placeholder takes the first --image");
+    }
+
+    /**
+     * A 20000x1 image: Phi-3-V's HD transform cannot resize it (its height would be 0 pixels), and the error names the
+     * file before any work is done; LLaVA-NeXT's anyres tiling takes any aspect ratio (the grid keeps no feature rows
+     * after unpadding, only the base tile's 8 x 8 features are left).
+     */
+    @ParameterizedTest
+    @EnumSource(Family.class)
+    void anImageTheProcessorCannotTakeIsNamed(Family f, @TempDir Path dir) throws Exception {
+        Path thin = dir.resolve("thin.png");
+        ImageIO.write(new BufferedImage(20000, 1, BufferedImage.TYPE_INT_RGB), "png", thin.toFile());
+        if (f == Family.PHI3_V) {
+            List<JsonNode> out = EmbedCommandTest.run(1, "embed", "--model", f.dir.toString(), "--image",
+                    imageA.toString(), "--image", thin.toString());
+            String err = out.get(out.size() - 1).asText();
+            assertTrue(err.contains(thin + ": a 20000x1 image is too elongated for the HD transform"), err);
+            assertEquals(1, out.size(), "nothing printed");
+        } else {
+            List<JsonNode> out = EmbedCommandTest.run(0, "embed", "--model", f.dir.toString(), "--image",
+                    thin.toString());
+            assertEquals(1, out.size());
+            LlavaNextPipeline pipe = (LlavaNextPipeline) EmbeddingPipelines.load(f.dir);
+            EncodedInput in = pipe.encodeQuery(List.of(Images.read(thin)), null);
+            assertEquals(8 * 8, Arrays.stream(in.ids()).filter(id -> id == 32000).count());
+            Approx.assertClose("the thin image", pipe.embed(List.of(in))[0], EmbedCommandTest.vector(out.get(0)),
+                    1e-5, 0);
+        }
     }
 
     @ParameterizedTest

@@ -153,6 +153,14 @@ public final class LlavaNextPipeline implements UserTurnPipeline {
         return imageToken + "\n";
     }
 
+    /**
+     * Every image can be tiled: anyres arithmetic has no aspect-ratio limit (a 20000x1 image keeps no grid feature
+     * rows after unpadding, only its base tile, as in the reference), so there is nothing to check.
+     */
+    @Override
+    public void checkImage(RgbImage image) {
+    }
+
     @Override
     public EncodedInput encodePrompt(String prompt, List<RgbImage> images) {
         return encodePrompt(prompt, images.isEmpty() ? null : preprocess(images));

@@ -116,6 +116,15 @@ public final class Phi3VPipeline implements UserTurnPipeline {
         return "<|image_" + (index + 1) + "|>\n";
     }
 
+    /**
+     * The HD transform refuses an image so elongated that its resized height would be 0 pixels (a 20000x1 image with
+     * 16 crops: 5376 / 20000 rounds down to 0), which the reference's resize would fail on as well.
+     */
+    @Override
+    public void checkImage(RgbImage image) {
+        processor.hdSize(image.width(), image.height());
+    }
+
     @Override
     public EncodedInput encodePrompt(String prompt, List<RgbImage> images) {
         return encodePrompt(prompt, images.isEmpty() ? null : preprocess(images));
