@@ -57,10 +57,14 @@ public final class Phi3VImageProcessor {
             }
             // the class default is 1; the released model's preprocessor_config.json sets 16
             int crops = ProcessorConfigs.positiveInt(n, "num_crops", 1, src);
-            Normalization norm = Normalization.of(true, 1.0 / 255, true,
-                    ProcessorConfigs.triple(n, "image_mean", Normalization.CLIP_MEAN, src),
-                    ProcessorConfigs.triple(n, "image_std", Normalization.CLIP_STD, src));
-            return new Config(crops, norm.mean(), norm.std(), 336);
+            try {
+                Normalization norm = Normalization.of(true, 1.0 / 255, true,
+                        ProcessorConfigs.triple(n, "image_mean", Normalization.CLIP_MEAN, src),
+                        ProcessorConfigs.triple(n, "image_std", Normalization.CLIP_STD, src));
+                return new Config(crops, norm.mean(), norm.std(), 336);
+            } catch (IllegalArgumentException e) {
+                throw e.getMessage().startsWith(src) ? e : new IllegalArgumentException(src + ": " + e.getMessage(), e);
+            }
         }
 
         /** The same settings with another crop size (for tiny test models). */

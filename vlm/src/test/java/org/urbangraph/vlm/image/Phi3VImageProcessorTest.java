@@ -160,6 +160,13 @@ class Phi3VImageProcessorTest {
         e = assertThrows(IllegalArgumentException.class, () -> Phi3VImageProcessor.Config
                 .fromJson(new ObjectMapper().readTree("{\"image_processor_type\": \"CLIPImageProcessor\"}"), "pp.json"));
         assertTrue(e.getMessage().contains("Phi3VImageProcessor"), e.getMessage());
+        // the normalisation's own checks are reported against the file as well
+        e = assertThrows(IllegalArgumentException.class, () -> Phi3VImageProcessor.Config
+                .fromJson(new ObjectMapper().readTree("{\"image_std\": [0, 1, 1]}"), "pp.json"));
+        assertEquals("pp.json: image_std must be non-zero, got 0.0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Phi3VImageProcessor.Config
+                .fromJson(new ObjectMapper().readTree("{\"image_std\": [1, 1]}"), "pp.json"));
+        assertTrue(e.getMessage().startsWith("pp.json: 'image_std' must be a list of 3 numbers"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> released().hdTransform(new RgbImage(20000, 1,
                 new byte[20000 * 3])));
         assertTrue(e.getMessage().contains("20000x1"), e.getMessage());
