@@ -163,8 +163,17 @@ public final class Phi3VImageProcessor {
         }
         int s = config.cropSize();
         int slots = config.numCrops() + 1;
-        int cropLen = 3 * s * s;
-        float[] out = new float[images.size() * slots * cropLen];
+        int cropLen;
+        int total;
+        try {
+            cropLen = Math.multiplyExact(3, Math.multiplyExact(s, s));
+            total = Math.multiplyExact(Math.multiplyExact(images.size(), slots), cropLen);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException(images.size() + " images of " + slots + " crop slots (num_crops "
+                    + config.numCrops() + " + the global image) of 3x" + s + "x" + s + " hold more than "
+                    + Integer.MAX_VALUE + " values, more than one array can; preprocess fewer images at a time", e);
+        }
+        float[] out = new float[total];
         int[][] sizes = new int[images.size()][];
         int[] tokens = new int[images.size()];
         for (int i = 0; i < images.size(); i++) {

@@ -152,6 +152,19 @@ class Phi3VImageProcessorTest {
         }
     }
 
+    /**
+     * 7 images of 1001 slots of 3x336x336 are 2,373,186,816 values: the int product wrapped to -1,921,780,480 (a
+     * NegativeArraySizeException); it is now refused with the sizes before any image is processed.
+     */
+    @Test
+    void aBatchTooLargeForOneArrayIsRefusedWithItsSizes() throws Exception {
+        Phi3VImageProcessor p = crops(1000);
+        List<RgbImage> images = java.util.Collections.nCopies(7, new RgbImage(1, 1, new byte[3]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> p.preprocess(images));
+        assertEquals("7 images of 1001 crop slots (num_crops 1000 + the global image) of 3x336x336 hold more than "
+                + "2147483647 values, more than one array can; preprocess fewer images at a time", e.getMessage());
+    }
+
     @Test
     void badConfigsNameTheFile() throws Exception {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Phi3VImageProcessor.Config
