@@ -4,15 +4,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.urbangraph.ugdata.geo.Geo;
-import org.urbangraph.ugdata.graph.NodeKind;
 import org.urbangraph.ugdata.graph.SpatialNode;
 
 /**
- * Spatial context captions from deterministic templates over the image's subgraph: the street the camera stands
- * on and the direction it looks, the nearest crossing, nearby places with distance and side (ahead, left, right,
- * behind when the heading is known; compass directions otherwise), the surrounding street network, its size,
- * and the dominant land use. The phrasing varies between a few templates by a seeded hash of the image, so that
- * captions are not one fixed sentence pattern.
+ * Spatial context captions from deterministic templates over the map around the image ({@link ImageSurroundings}:
+ * the city's spatial indexes within the subgraph radius, not the capped subgraph itself): the street the camera
+ * stands on and the direction it looks, the nearest crossing, nearby places with distance and side (ahead, left,
+ * right, behind when the heading is known; compass directions otherwise), the surrounding street network, its
+ * size, and the dominant land use. The phrasing varies between a few templates by a seeded hash of the image, so
+ * that captions are not one fixed sentence pattern.
  */
 public final class TemplateCaptioner implements ContextCaptioner {
     private static final int MAX_POIS = 4;
@@ -64,9 +64,8 @@ public final class TemplateCaptioner implements ContextCaptioner {
             }
         }
         long complex = s.crossings().stream().filter(x -> x.node().category().equals("complex_crossing")).count();
-        long streets = c.subgraph().nodes().stream().filter(n -> n.kind() == NodeKind.STREET).count();
         sentences.add(String.format(Locale.ROOT, "Within %d m the street network has %s and %s%s, with %s.",
-                Math.round(c.subgraph().radiusM()), plural(streets, "street", "streets"),
+                Math.round(s.radiusM()), plural(s.streetCount(), "street", "streets"),
                 plural(s.crossings().size(), "crossing", "crossings"),
                 s.crossings().isEmpty() ? "" : " (" + complex + " of them complex)",
                 plural(s.pois().size(), "place of interest", "places of interest")));

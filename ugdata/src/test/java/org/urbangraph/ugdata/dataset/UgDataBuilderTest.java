@@ -16,6 +16,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -241,6 +243,63 @@ class UgDataBuilderTest {
         }
         assertTrue(imageQueries > 0);
         assertTrue(photoPairs > 0, "the placed photos give image-to-image pairs of two photos");
+    }
+
+    /**
+     * Captions and place descriptions state the map, counted here by brute force over every node of
+     * {@code graph.json}: the crossings and places within 700 m, the nearest crossing and the two nearest places.
+     * The subgraph (a breadth-first walk capped at 500 nodes) misses some of them around busy places.
+     */
+    @Test
+    void captionsAndPlacesStateEveryCrossingAndPlaceWithinTheRadius() throws IOException {
+        GraphFile city = dataset.cityGraph();
+        int checked = 0;
+        int capped = 0;
+        for (UgeSample r : dataset.stage1()) {
+            double lon = ((Number) r.meta().get("lon")).doubleValue();
+            double lat = ((Number) r.meta().get("lat")).doubleValue();
+            GraphFile.Node img = city.nodes().stream().filter(n -> n.type() == NodeKind.IMAGE
+                    && n.key().equals("image/" + r.imageId())).findFirst().orElseThrow();
+            List<GraphFile.Node> crossings = within(city, img, NodeKind.CROSSING, 700);
+            List<GraphFile.Node> pois = within(city, img, NodeKind.POI, 700);
+            String caption = r.positives().getFirst();
+            Matcher m = Pattern.compile("and (\\d+) crossings?.*?, with (\\d+) places? of interest\\.").matcher(caption);
+            assertTrue(m.find(), caption);
+            assertEquals(crossings.size(), Integer.parseInt(m.group(1)), r.imageId() + ": " + caption);
+            assertEquals(pois.size(), Integer.parseInt(m.group(2)), r.imageId() + ": " + caption);
+            GraphFile.Node x = crossings.getFirst();
+            long xd = Math.round(Geo.haversine(img.lon(), img.lat(), x.lon(), x.lat()));
+            assertTrue(caption.contains(x.name()) && caption.contains(xd + " m"), r.imageId() + ": nearest crossing "
+                    + x.name() + " at " + xd + " m: " + caption);
+            GraphFile sub = GraphFile.read(dir.resolve("graphs").resolve(r.imageId() + ".json"));
+            if (sub.nodes().size() == 500) {
+                capped++;
+            }
+            checked++;
+        }
+        for (BenchSample s : dataset.bench("geolocation")) {
+            for (BenchSample.Candidate c : s.candidates()) {
+                GraphFile.Node img = city.nodes().get(city.indexOf(c.node()));
+                List<GraphFile.Node> crossings = within(city, img, NodeKind.CROSSING, 700);
+                List<GraphFile.Node> pois = within(city, img, NodeKind.POI, 700);
+                GraphFile.Node x = crossings.getFirst();
+                long xd = Math.round(Geo.haversine(img.lon(), img.lat(), x.lon(), x.lat()));
+                assertTrue(c.text().contains(", " + xd + " m from the " + x.name() + ";"), c.id() + ": nearest crossing "
+                        + x.name() + " at " + xd + " m: " + c.text());
+                assertTrue(c.text().contains("; near " + pois.get(0).name() + " ("), c.text());
+            }
+        }
+        assertTrue(checked > 20, "captions checked: " + checked);
+        assertTrue(capped > 0, "some subgraphs reach the 500-node cap, so the check means something");
+    }
+
+    /** Nodes of one type within a radius of a node, nearest first, by brute force. */
+    private static List<GraphFile.Node> within(GraphFile city, GraphFile.Node from, NodeKind type, double radiusM) {
+        return city.nodes().stream().filter(n -> n.type() == type)
+                .filter(n -> Geo.haversine(from.lon(), from.lat(), n.lon(), n.lat()) <= radiusM)
+                .sorted(java.util.Comparator.comparingDouble((GraphFile.Node n) ->
+                        Geo.haversine(from.lon(), from.lat(), n.lon(), n.lat())).thenComparingInt(GraphFile.Node::id))
+                .toList();
     }
 
     static String sha256(Path f) throws Exception {
