@@ -297,7 +297,9 @@ public final class UgDataBuilder {
             attrs.put("synthetic_image", Boolean.toString(r.syntheticImage()));
             attrs.put("synthetic_placement", Boolean.toString(r.syntheticPlacement()));
             attrs.put("split", img.eval() ? "eval" : "train");
-            SpatialNode n = graph.anchorImage(r.id(), "street-view image", r.source(), r.lon(), r.lat(), attrs);
+            // a rendered view stands on the street its camera was placed on, not on a tunnel or footway beneath it
+            SpatialNode n = graph.anchorImage(r.id(), "street-view image", r.source(), r.lon(), r.lat(), attrs,
+                    img.pose() == null ? null : img.pose().streetKey(), r.headingDeg());
             out.add(img.withNode(n));
         }
         return out;

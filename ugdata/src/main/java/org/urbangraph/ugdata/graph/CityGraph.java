@@ -25,6 +25,11 @@ import org.urbangraph.ugdata.osm.OsmBounds;
  * (subgraphs, reasoning paths) treat the graph as undirected, as the authors' code does.
  */
 public final class CityGraph {
+    /** Streets this much farther than the nearest one still count as near for choosing a photo's street. */
+    public static final double NEAR_EQUAL_M = 10;
+    /** A street runs along a heading when its direction is within this angle of it, either way. */
+    public static final double ALIGNED_DEG = 30;
+
     private final String city;
     private final OsmBounds extent;
     private final GraphSettings settings;
@@ -198,6 +203,14 @@ public final class CityGraph {
 
     /** Streets with a segment within {@code radiusM} of the point, nearest first. */
     public List<StreetHit> streetsWithin(double lon, double lat, double radiusM) {
+        return streetsWithin(lon, lat, radiusM, false);
+    }
+
+    /**
+     * Streets with a segment within {@code radiusM} of the point, nearest first; with {@code openAir}, only their
+     * polylines outside tunnels count (a street that runs only in tunnels is left out).
+     */
+    public List<StreetHit> streetsWithin(double lon, double lat, double radiusM, boolean openAir) {
         requireIndexed();
         LocalFrame f = LocalFrame.at(lon, lat);
         double dx = f.degLon(radiusM);
@@ -206,8 +219,9 @@ public final class CityGraph {
         segmentIndex.query(new Envelope(lon - dx, lon + dx, lat - dy, lat + dy), o -> candidates.add(((Segment) o).street));
         List<StreetHit> hits = new ArrayList<>();
         for (SpatialNode s : candidates) {
-            StreetGeometry.Hit h = streets.get(s.index()).project(lon, lat);
-            if (h.projection().distanceM() <= radiusM) {
+            StreetGeometry g = streets.get(s.index());
+            StreetGeometry.Hit h = openAir ? g.projectOpenAir(lon, lat) : g.project(lon, lat);
+            if (h != null && h.projection().distanceM() <= radiusM) {
                 hits.add(new StreetHit(s, h));
             }
         }
@@ -229,6 +243,55 @@ public final class CityGraph {
             }
             r = Math.min(maxM, r * 3);
         }
+    }
+
+    /**
+     * The street a camera at (lon, lat) stands on. With {@code streetKey} (a rendered view: the street its camera
+     * was placed on) that street, measured to its polylines outside tunnels. Otherwise (a photo) the nearest
+     * street within {@code maxM}, counting only polylines outside tunnels and under no cover; among the streets
+     * within {@link #NEAR_EQUAL_M} of the nearest one, the nearest that runs within {@link #ALIGNED_DEG} of the
+     * heading (either way) wins, when the heading is known. Only when no open-air street is within {@code maxM}
+     * does a tunnel count. Null when no street is within {@code maxM}.
+     */
+    public StreetHit cameraStreet(double lon, double lat, String streetKey, double headingDeg, double maxM) {
+        requireIndexed();
+        if (streetKey != null) {
+            SpatialNode s = byKey.get(streetKey);
+            if (s == null || s.kind() != NodeKind.STREET) {
+                throw new IllegalArgumentException("camera street " + streetKey + " is not a street of " + city);
+            }
+            StreetGeometry g = streets.get(s.index());
+            StreetGeometry.Hit h = g.projectOpenAir(lon, lat);
+            return new StreetHit(s, h != null ? h : g.project(lon, lat));
+        }
+        double r = Math.min(50, maxM);
+        while (true) {
+            List<StreetHit> hits = streetsWithin(lon, lat, Math.min(maxM, r + NEAR_EQUAL_M), true);
+            if (!hits.isEmpty() && hits.getFirst().distanceM() <= r) {
+                double limit = hits.getFirst().distanceM() + NEAR_EQUAL_M;
+                if (!Double.isNaN(headingDeg)) {
+                    for (StreetHit h : hits) {
+                        if (h.distanceM() > limit) {
+                            break;
+                        }
+                        if (axisDifference(headingDeg, h.hit().projection().lineBearingDeg()) <= ALIGNED_DEG) {
+                            return h;
+                        }
+                    }
+                }
+                return hits.getFirst();
+            }
+            if (r >= maxM) {
+                return nearestStreet(lon, lat, maxM);
+            }
+            r = Math.min(maxM, r * 3);
+        }
+    }
+
+    /** The angle between two directions taken as undirected lines, 0 to 90 degrees. */
+    static double axisDifference(double aDeg, double bDeg) {
+        double d = Geo.normalizeDegrees(aDeg - bDeg) % 180;
+        return Math.min(d, 180 - d);
     }
 
     /** Area nodes whose polygon contains the point. */
@@ -267,17 +330,29 @@ public final class CityGraph {
     }
 
     /**
-     * Adds an image node and links it into the graph: {@code nearest} to its street (perpendicular distance and
-     * bearing to the foot point), {@code near} to POIs and crossings around it, and {@code bounds} from each area
-     * that contains it. Not thread-safe: anchor all images before cutting subgraphs in parallel.
-     *
-     * @return the image node
+     * As {@link #anchorImage(String, String, String, double, double, Map, String, double)} for a photo without
+     * heading.
      */
     public SpatialNode anchorImage(String imageId, String name, String category, double lon, double lat,
             Map<String, String> attributes) {
+        return anchorImage(imageId, name, category, lon, lat, attributes, null, Double.NaN);
+    }
+
+    /**
+     * Adds an image node and links it into the graph: {@code nearest} to the street it stands on (see
+     * {@link #cameraStreet}; perpendicular distance and bearing to the foot point), {@code near} to POIs and
+     * crossings around it, and {@code bounds} from each area that contains it. Not thread-safe: anchor all images
+     * before cutting subgraphs in parallel.
+     *
+     * @param streetKey the street a rendered view's camera was placed on, or null for a photo
+     * @param headingDeg the camera heading, NaN when unknown
+     * @return the image node
+     */
+    public SpatialNode anchorImage(String imageId, String name, String category, double lon, double lat,
+            Map<String, String> attributes, String streetKey, double headingDeg) {
         requireIndexed();
         SpatialNode img = addNode("image/" + imageId, NodeKind.IMAGE, name, category, lon, lat, attributes);
-        StreetHit street = nearestStreet(lon, lat, settings.nearestStreetMaxM());
+        StreetHit street = cameraStreet(lon, lat, streetKey, headingDeg, settings.nearestStreetMaxM());
         if (street != null) {
             link(img, street.street(), Relation.NEAREST, street.distanceM(), street.hit().projection().bearingDeg(), null);
         }

@@ -29,5 +29,23 @@ public record StreetGeometry(long[] osmWayIds, List<double[]> lons, List<double[
         return best;
     }
 
+    /**
+     * The projection of (lon, lat) onto the nearest polyline that is not in a tunnel or under cover, or null when
+     * every polyline of the street is.
+     */
+    public Hit projectOpenAir(double lon, double lat) {
+        Hit best = null;
+        for (int i = 0; i < lons.size(); i++) {
+            if (tunnel.get(i)) {
+                continue;
+            }
+            PolylineProjection p = PolylineProjection.project(lon, lat, lons.get(i), lats.get(i));
+            if (best == null || p.distanceM() < best.projection().distanceM()) {
+                best = new Hit(i, p);
+            }
+        }
+        return best;
+    }
+
     public record Hit(int polyline, PolylineProjection projection) {}
 }

@@ -25,10 +25,14 @@ final class StreetMerger {
     record Street(String name, List<OsmWay> ways, List<long[]> nodeIds, List<double[]> lons, List<double[]> lats,
             List<Boolean> tunnel) {}
 
-    /** A way underground or under a roof: part of the street graph, but no place for a street view. */
+    /**
+     * A way underground or under a roof ({@code tunnel=*} but a building passage, {@code covered=yes},
+     * {@code location=underground}): part of the street graph, but no place for a street view or a photo.
+     */
     static boolean isTunnel(OsmWay w) {
         String t = w.tag("tunnel");
-        return (t != null && !t.equals("no") && !t.equals("building_passage")) || "yes".equals(w.tag("covered"));
+        return (t != null && !t.equals("no") && !t.equals("building_passage")) || "yes".equals(w.tag("covered"))
+                || "underground".equals(w.tag("location"));
     }
 
     private StreetMerger() {}

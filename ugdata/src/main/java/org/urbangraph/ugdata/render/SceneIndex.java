@@ -107,7 +107,7 @@ public final class SceneIndex {
     private static boolean underground(Map<String, String> t) {
         String tunnel = t.get("tunnel");
         return (tunnel != null && !tunnel.equals("no") && !tunnel.equals("building_passage"))
-                || "yes".equals(t.get("covered"));
+                || "yes".equals(t.get("covered")) || "underground".equals(t.get("location"));
     }
 
     /** Everything within {@code radiusM} of a point (by bounding box). */

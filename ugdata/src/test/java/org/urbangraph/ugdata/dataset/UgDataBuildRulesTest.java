@@ -15,8 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -25,7 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.ugdata.geo.Geo;
+import org.urbangraph.ugdata.graph.GraphFile;
+import org.urbangraph.ugdata.graph.NodeKind;
+import org.urbangraph.ugdata.graph.Relation;
 import org.urbangraph.ugdata.graph.TinyTown;
+import org.urbangraph.ugdata.render.PngOut;
 
 /** Determinism, atomic writing, and bad input, on the small Berlin extract. */
 class UgDataBuildRulesTest {
@@ -205,6 +211,47 @@ class UgDataBuildRulesTest {
                             Geo.compassWords(b), stated, direction));
                 }
             }
+        }
+    }
+
+    @Test
+    void aRenderedViewStandsOnTheStreetItsCameraWasPlacedOn() throws IOException {
+        // the first 26 views of the bundled Monaco build (seed 0): view 3 stands on Avenue de la Porte Neuve 1.3 m
+        // above Tunnel Rocher Palais (0.6 m), view 25 on Rue Baron Sainte-Suzanne beside the footway Rue Langlé
+        Path out = tmp.resolve("streets");
+        UgDataBuilder.build(UgDataConfig.builder(Fixtures.path("data", "cities", "monaco.osm.pbf"), out)
+                .split(Split.HELD_OUT).render(26).imageSize(32, 32).seed(0).bench(700, 5).log(null).build());
+        UgDataset ds = UgDataset.open(out);
+        GraphFile city = ds.cityGraph();
+        Map<String, String> streetOf = new HashMap<>();
+        for (GraphFile.Node n : city.nodes()) {
+            if (n.type() != NodeKind.IMAGE) {
+                continue;
+            }
+            List<GraphFile.Edge> nearest = city.edges().stream().filter(e -> e.source() == n.id()
+                    && e.relation() == Relation.NEAREST).toList();
+            assertEquals(1, nearest.size(), n.key());
+            String street = city.nodes().get(city.indexOf(nearest.getFirst().target())).name();
+            String location = PngOut.readText(out.resolve(n.attributes().get("file"))).get("Location");
+            assertTrue(location.endsWith(", on " + street), n.key() + " is linked to " + street + "; placed " + location);
+            streetOf.put(n.attributes().get("image_id"), street);
+        }
+        assertEquals(26, streetOf.size());
+        assertEquals("Avenue de la Porte Neuve", streetOf.get("synthetic-monaco-000003"));
+        assertEquals("Rue Baron Sainte-Suzanne", streetOf.get("synthetic-monaco-000025"));
+        for (BenchSample s : ds.bench("geolocation")) {
+            if (s.query().imageId().equals("synthetic-monaco-000003")) {
+                assertTrue(s.truth().text().startsWith("On Avenue de la Porte Neuve, "), s.truth().text());
+            }
+        }
+        for (BenchSample s : ds.bench("perception_street_class")) {
+            if (s.query().imageId().equals("synthetic-monaco-000025")) {
+                assertEquals("local_street", s.label(), "Rue Baron Sainte-Suzanne is residential, Rue Langlé a footway");
+            }
+        }
+        for (BenchSample s : ds.bench("text_to_image")) {
+            assertFalse(s.query().text().contains("stands on Tunnel") || s.query().text().contains("view on Tunnel")
+                    || s.query().text().contains("along Tunnel"), s.query().text());
         }
     }
 
