@@ -36,6 +36,10 @@ final class BenchTaskWriter {
     static final double MIN_NEGATIVE_DISTANCE_M = 15;
     /** POIs and crossings searched for the grounding tasks. */
     static final double GROUNDING_RADIUS_M = 1000;
+    /** A distance-direction truth lies at least this far inside its eight-point sector, not on an edge. */
+    static final double SECTOR_EDGE_MARGIN_DEG = 8;
+    /** A wrong distance-direction candidate this close in bearing to the truth must not fit the stated distance. */
+    static final double SAME_DIRECTION_DEG = 30;
 
     private final UgDataConfig c;
     private final CityGraph graph;
@@ -215,24 +219,27 @@ final class BenchTaskWriter {
         near.addAll(graph.crossingIndex().within(q.lon(), q.lat(), GROUNDING_RADIUS_M, 200));
         near.sort(Comparator.comparingDouble((PointIndex.Hit<SpatialNode> h) -> h.distanceM())
                 .thenComparingInt(h -> h.item().index()));
+        // a truth on the edge between two directions (22 degrees off "west") would make the direction word moot
         List<PointIndex.Hit<SpatialNode>> eligible = near.stream()
-                .filter(h -> h.distanceM() >= 40 && h.distanceM() <= 500).toList();
+                .filter(h -> h.distanceM() >= 40 && h.distanceM() <= 500)
+                .filter(h -> sectorEdgeMarginDeg(Geo.bearing(q.lon(), q.lat(), h.item().lon(), h.item().lat()))
+                        >= SECTOR_EDGE_MARGIN_DEG)
+                .toList();
         if (eligible.isEmpty()) {
             return null;
         }
         PointIndex.Hit<SpatialNode> truth = eligible.get(rnd.nextInt(eligible.size()));
         double tb = Geo.bearing(q.lon(), q.lat(), truth.item().lon(), truth.item().lat());
-        int sector = Geo.sector8(tb);
         long stated = statedDistanceM(truth.distanceM());
         List<PointIndex.Hit<SpatialNode>> negatives = new ArrayList<>();
         for (PointIndex.Hit<SpatialNode> h : near) {
             if (h.item() == truth.item()) {
                 continue;
             }
-            // a wrong candidate must not fit the question as asked: the stated distance, not the true one
+            // a wrong candidate must not fit the question as asked (the stated distance, not the true one), nor lie
+            // just across the sector edge from the truth at a distance that fits: no reader could tell them apart
             double b = Geo.bearing(q.lon(), q.lat(), h.item().lon(), h.item().lat());
-            boolean sameAnswer = Geo.sector8(b) == sector && fitsStatedDistance(h.distanceM(), stated);
-            if (!sameAnswer && !h.item().name().equals(truth.item().name())) {
+            if (!couldBeTheAnswer(b, h.distanceM(), tb, stated) && !h.item().name().equals(truth.item().name())) {
                 negatives.add(h);
             }
         }
@@ -260,6 +267,21 @@ final class BenchTaskWriter {
     /** The distance a distance-direction question states: rounded to 10 m below 100 m, else to 50 m. */
     static long statedDistanceM(double distanceM) {
         return distanceM < 100 ? Math.round(distanceM / 10) * 10 : Math.round(distanceM / 50) * 50;
+    }
+
+    /**
+     * True if a place at this bearing and distance could answer a question that states {@code statedM} m and the
+     * direction of {@code truthBearingDeg}: its distance fits the stated one, and it lies in the truth's eight-point
+     * sector or within {@link #SAME_DIRECTION_DEG} of the truth's bearing.
+     */
+    static boolean couldBeTheAnswer(double bearingDeg, double distanceM, double truthBearingDeg, long statedM) {
+        return fitsStatedDistance(distanceM, statedM) && (Geo.sector8(bearingDeg) == Geo.sector8(truthBearingDeg)
+                || Geo.angleBetween(bearingDeg, truthBearingDeg) <= SAME_DIRECTION_DEG);
+    }
+
+    /** How far a bearing lies inside its eight-point sector: 22.5 degrees at the sector's centre, 0 on its edge. */
+    static double sectorEdgeMarginDeg(double bearingDeg) {
+        return 22.5 - Geo.angleBetween(bearingDeg, Geo.sector8(bearingDeg) * 45.0);
     }
 
     /** True if a place this far away is "about {@code statedM} m" away: 0.6 to 1.6 times the stated distance. */

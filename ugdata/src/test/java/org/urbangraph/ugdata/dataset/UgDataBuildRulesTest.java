@@ -198,17 +198,28 @@ class UgDataBuildRulesTest {
             assertTrue(m.find(), s.query().text());
             long stated = Long.parseLong(m.group(1));
             String direction = m.group(2);
+            double truthBearing = Geo.bearing(s.query().lon(), s.query().lat(), s.truth().lon(), s.truth().lat());
+            // the truth lies at least 8 degrees inside its compass sector, not on the edge to the next direction
+            double offCentre = Geo.angleBetween(truthBearing, Geo.sector8(truthBearing) * 45.0);
+            assertTrue(offCentre <= 22.5 - 8, s.id() + ": the truth lies " + offCentre + " degrees off "
+                    + direction);
             for (int i = 0; i < s.candidates().size(); i++) {
                 BenchSample.Candidate c = s.candidates().get(i);
                 double d = Geo.haversine(s.query().lon(), s.query().lat(), c.lon(), c.lat());
                 double b = Geo.bearing(s.query().lon(), s.query().lat(), c.lon(), c.lat());
-                boolean fits = Geo.compassWords(b).equals(direction) && d >= 0.6 * stated && d <= 1.6 * stated;
+                boolean distanceFits = d >= 0.6 * stated && d <= 1.6 * stated;
+                boolean fits = Geo.compassWords(b).equals(direction) && distanceFits;
                 if (i == s.answer()) {
                     assertTrue(fits, s.id() + ": the truth fits its own question");
                 } else {
                     assertFalse(fits, String.format(Locale.ROOT, "%s: wrong candidate %s is %.1f m to the %s, and"
                             + " the question asks for about %d m to the %s", s.id(), c.text(), d,
                             Geo.compassWords(b), stated, direction));
+                    // nor does it lie just across the sector edge from the truth, at a distance that fits
+                    assertFalse(distanceFits && Geo.angleBetween(b, truthBearing) <= 30, String.format(Locale.ROOT,
+                            "%s: wrong candidate %s is %.1f m away at %.1f degrees, the truth at %.1f degrees; the"
+                            + " question asks for about %d m to the %s", s.id(), c.text(), d, b, truthBearing, stated,
+                            direction));
                 }
             }
         }
