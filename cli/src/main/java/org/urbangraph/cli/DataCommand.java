@@ -281,7 +281,7 @@ public final class DataCommand implements Callable<Integer> {
                         .append(n));
                 DatasetManifest m = r.manifest();
                 out.printf(Locale.ROOT, "%s (%s, %s): %d images, %d stage-1 rows, %d stage-2 rows, %d graph files,"
-                        + " bench: %s; skipped input: %s%n", d, m.cityName(), m.split(), m.counts().images(),
+                        + " bench: %s; issues: %s%n", d, m.cityName(), m.split(), m.counts().images(),
                         r.stage1Rows(), r.stage2Rows(), r.graphFiles(), bench.isEmpty() ? "none" : bench,
                         m.issues().counts().isEmpty() ? "none" : m.issues().counts());
                 out.flush();

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Problems found in the input that the build skipped: each names the file and the row, block or element, is
- * counted by kind for the dataset manifest, and is printed once. Skipping is the rule; a build fails only when
+ * Problems found in the input that the build skipped (and shortfalls of the output it had to accept, such as
+ * benchmark questions with fewer candidates than asked for): each names the file and the row, block or element,
+ * is counted by kind for the dataset manifest, and is printed once. Skipping is the rule; a build fails only when
  * nothing usable is left, and that decision belongs to the caller.
  *
  * <p>Thread-safe: readers and render workers may report at the same time.
@@ -25,7 +26,9 @@ public final class BuildIssues {
         PHOTO_UNREADABLE,
         PHOTO_NO_GPS,
         PHOTO_OUTSIDE_CITY,
-        MANIFEST_BAD_ROW
+        MANIFEST_BAD_ROW,
+        /** Not bad input: benchmark questions of a task that got fewer candidates than asked for. */
+        BENCH_FEW_CANDIDATES
     }
 
     /** One reported problem. {@code where} is the file, with a row, block or line where known. */

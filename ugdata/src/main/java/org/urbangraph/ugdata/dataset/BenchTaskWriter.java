@@ -13,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import org.urbangraph.ugdata.BuildIssues;
 import org.urbangraph.ugdata.geo.Geo;
 import org.urbangraph.ugdata.graph.CityGraph;
 import org.urbangraph.ugdata.graph.PointIndex;
@@ -24,13 +26,18 @@ import org.urbangraph.ugdata.supervision.PerceptionLabels;
  * Writes the UGBench task files of one city under {@code bench/}: one JSON Lines file per task, each row a
  * query (image, optional graph, optional text), its candidates and the index of the truth ({@code answer}).
  * Queries come from the benchmark images (never in the training rows); hard negatives come from the same city,
- * nearest to the truth first; at most {@code benchMaxPerTask} rows per task. The row format is documented in
- * {@code ugdata/README.md}; {@link BenchSample} reads it.
+ * nearest to the truth first; at most {@code benchMaxPerTask} rows per task. The wrong images of the image tasks
+ * are benchmark images too: a training image among them would give itself away to a model that has seen its
+ * caption, since the truth never is one. Where a city has too few benchmark images for the candidates asked for,
+ * the questions keep fewer, and the shortfall is reported once per task
+ * ({@link BuildIssues.Kind#BENCH_FEW_CANDIDATES}). The row format is documented in {@code ugdata/README.md}; {@link BenchSample} reads it.
  */
 final class BenchTaskWriter {
     static final List<String> TASKS = List.of("geolocation", "text_to_image", "image_to_image",
             "perception_land_use", "perception_poi_mix", "perception_street_class", "nearest_poi",
             "distance_direction");
+    /** Tasks whose candidates are benchmark images (or their place descriptions). */
+    static final Set<String> IMAGE_TASKS = Set.of("geolocation", "text_to_image", "image_to_image");
 
     /** Candidate images closer than this to the truth are too alike to be negatives. */
     static final double MIN_NEGATIVE_DISTANCE_M = 15;
@@ -44,14 +51,19 @@ final class BenchTaskWriter {
     private final UgDataConfig c;
     private final CityGraph graph;
     private final List<ImageWork> all;
+    private final BuildIssues issues;
+    /** The benchmark images: the only images that may be candidates. */
     private final PointIndex<ImageWork> index = new PointIndex<>();
 
-    BenchTaskWriter(UgDataConfig c, CityGraph graph, List<ImageWork> all) {
+    BenchTaskWriter(UgDataConfig c, CityGraph graph, List<ImageWork> all, BuildIssues issues) {
         this.c = c;
         this.graph = graph;
         this.all = all;
+        this.issues = issues;
         for (ImageWork w : all) {
-            index.add(w, w.lon(), w.lat());
+            if (w.image().eval()) {
+                index.add(w, w.lon(), w.lat());
+            }
         }
         index.build();
     }
@@ -65,6 +77,8 @@ final class BenchTaskWriter {
             SplittableRandom rnd = new SplittableRandom(c.seed() * 1_000_003L + t);
             List<ImageWork> order = shuffled(queries, rnd);
             int n = 0;
+            int fewer = 0;
+            int fewest = Integer.MAX_VALUE;
             try (BufferedWriter out = Files.newBufferedWriter(bench.resolve(task + ".jsonl"), StandardCharsets.UTF_8)) {
                 for (ImageWork q : order) {
                     if (n >= c.benchMaxPerTask()) {
@@ -75,8 +89,21 @@ final class BenchTaskWriter {
                         out.write(UgDataJson.MAPPER.writeValueAsString(row));
                         out.write('\n');
                         n++;
+                        int k = row.get("candidates").size();
+                        if (IMAGE_TASKS.contains(task) && k < c.benchCandidates()) {
+                            fewer++;
+                            fewest = Math.min(fewest, k);
+                        }
                     }
                 }
+            }
+            if (fewer > 0) {
+                issues.report(BuildIssues.Kind.BENCH_FEW_CANDIDATES, "bench/" + task + ".jsonl", String.format(
+                        Locale.ROOT, "%d of %d questions have fewer than the %d candidates asked for (as few as %d):"
+                        + " wrong candidates are other benchmark images at least %.0f m from the truth, never training"
+                        + " images, and %s has %d benchmark images; render more views or raise --eval-fraction for"
+                        + " more", fewer, n, c.benchCandidates(), fewest, MIN_NEGATIVE_DISTANCE_M, c.cityName(),
+                        queries.size()));
             }
             counts.put(task, n);
         }
@@ -291,7 +318,7 @@ final class BenchTaskWriter {
 
     // ---- helpers ----
 
-    /** Other images nearest first, skipping those too close to the query to be told apart. */
+    /** Other benchmark images nearest first, skipping those too close to the query to be told apart. */
     private List<ImageWork> nearestImages(ImageWork q) {
         List<ImageWork> out = new ArrayList<>();
         for (PointIndex.Hit<ImageWork> h : index.nearest(q.lon(), q.lat(), c.benchCandidates() * 4 + 8, 50_000)) {

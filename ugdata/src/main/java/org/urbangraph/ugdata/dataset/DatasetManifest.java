@@ -19,7 +19,7 @@ import java.util.Map;
  * @param settings every build setting
  * @param counts sizes of what was written
  * @param bench rows per benchmark task file (task name to count)
- * @param issues skipped input, by kind, with examples
+ * @param issues skipped input and benchmark shortfalls, by kind, with examples
  * @param files where things are, relative to the dataset directory
  * @param captioner the captioner that wrote the spatial context captions
  */

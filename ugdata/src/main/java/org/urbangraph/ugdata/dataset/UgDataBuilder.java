@@ -113,7 +113,7 @@ public final class UgDataBuilder {
 
             int[] rows = writeRows(dir, work);
             GraphJson.write(graph, c.cityName(), graphAttributes(null), dir.resolve("graph.json"));
-            Map<String, Integer> bench = new BenchTaskWriter(c, graph, work).write(dir);
+            Map<String, Integer> bench = new BenchTaskWriter(c, graph, work, issues).write(dir);
             DatasetManifest manifest = manifest(osm, graph, images, work, rows, bench, photos);
             UgDataJson.MAPPER.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("manifest.json").toFile(), manifest);
             out.commit(c.overwrite());
@@ -122,7 +122,7 @@ public final class UgDataBuilder {
                     manifest.counts().syntheticPlacement(), rows[0], rows[1], bench,
                     Progress.duration((System.nanoTime() - t0) / 1e9));
             if (issues.total() > 0) {
-                log("skipped input: %s (details in manifest.json)", issues.counts());
+                log("issues: %s (details in manifest.json)", issues.counts());
             }
             return manifest;
         }

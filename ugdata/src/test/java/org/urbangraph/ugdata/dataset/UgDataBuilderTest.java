@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -238,6 +239,12 @@ class UgDataBuilderTest {
                 if (task.equals("geolocation") || task.equals("text_to_image") || task.equals("image_to_image")) {
                     assertFalse(trainFiles.contains(s.truth().image() == null ? null
                             : s.truth().image().normalize()), task + " " + s.id() + ": truth is a training image");
+                    // nor is any wrong candidate: the truth never is one, so a training image would be a giveaway
+                    for (BenchSample.Candidate c : s.candidates()) {
+                        assertFalse(trainIds.contains(c.id()), task + " " + s.id() + ": candidate " + c.id()
+                                + " is a training image");
+                        assertTrue(c.image() == null || !trainFiles.contains(c.image().normalize()), c.id());
+                    }
                 }
             }
         }
@@ -300,6 +307,42 @@ class UgDataBuilderTest {
                 .sorted(java.util.Comparator.comparingDouble((GraphFile.Node n) ->
                         Geo.haversine(from.lon(), from.lat(), n.lon(), n.lat())).thenComparingInt(GraphFile.Node::id))
                 .toList();
+    }
+
+    @Test
+    void questionsWithFewerCandidatesThanAskedForAreReportedOncePerTask() throws IOException {
+        // 7 benchmark images, 5 candidates asked for: the truth and up to 4 other benchmark images 15 m away or more
+        Map<String, Integer> expected = new java.util.TreeMap<>();
+        for (String task : List.of("geolocation", "text_to_image", "image_to_image")) {
+            List<BenchSample> rows = dataset.bench(task);
+            int fewer = 0;
+            for (BenchSample s : rows) {
+                assertTrue(s.candidates().size() <= 7, "at most every benchmark image: " + s.id());
+                if (s.candidates().size() < 5) {
+                    fewer++;
+                }
+            }
+            if (fewer > 0) {
+                expected.put(task, fewer);
+            }
+        }
+        assertFalse(expected.isEmpty(), "the placed photos lie close together on one boulevard, so some fall short");
+        DatasetManifest.Issues issues = dataset.manifest().issues();
+        assertEquals(expected.size(), (int) issues.counts().get("bench_few_candidates"));
+        Map<String, String> reported = new java.util.TreeMap<>();
+        for (DatasetManifest.Example e : issues.examples()) {
+            if (e.kind().equals("bench_few_candidates")) {
+                reported.put(e.where(), e.message());
+            }
+        }
+        for (Map.Entry<String, Integer> e : expected.entrySet()) {
+            String message = reported.get("bench/" + e.getKey() + ".jsonl");
+            assertNotNull(message, e.getKey());
+            int rows = dataset.bench(e.getKey()).size();
+            assertTrue(message.startsWith(e.getValue() + " of " + rows + " questions have fewer than the 5 candidates"),
+                    message);
+            assertTrue(message.contains("Monaco has 7 benchmark images"), message);
+        }
     }
 
     static String sha256(Path f) throws Exception {
