@@ -56,7 +56,7 @@ public final class CityGraphBuilder {
             addAreas(g, osm, settings, issues);
         }
         g.buildIndexes();
-        linkCrossings(g, crossingStreets);
+        linkCrossings(g, crossingStreets, streets, streetNodes);
         linkPois(g, settings);
         if (settings.includeAreas()) {
             linkAreas(g);
@@ -258,17 +258,35 @@ public final class CityGraphBuilder {
 
     // ---- edges ----
 
-    private static void linkCrossings(CityGraph g, Map<SpatialNode, List<SpatialNode>> crossingStreets) {
+    private static void linkCrossings(CityGraph g, Map<SpatialNode, List<SpatialNode>> crossingStreets,
+            List<StreetMerger.Street> streets, List<SpatialNode> streetNodes) {
         Set<Long> pairs = new HashSet<>();
         Map<SpatialNode, List<Object[]>> onStreet = new LinkedHashMap<>();
+        Map<SpatialNode, StreetMerger.Street> streetOf = new HashMap<>();
+        for (int i = 0; i < streets.size(); i++) {
+            streetOf.put(streetNodes.get(i), streets.get(i));
+        }
         for (Map.Entry<SpatialNode, List<SpatialNode>> e : crossingStreets.entrySet()) {
             SpatialNode c = e.getKey();
+            long osmNode = Long.parseLong(c.attribute("osm").substring(1));
             List<SpatialNode> members = e.getValue();
             Relation streetRelation = members.size() >= 3 ? Relation.COMPLEX_CROSSING : Relation.INTERSECTION;
             for (SpatialNode s : members) {
-                StreetGeometry.Hit hit = g.streetGeometry(s).project(c.lon(), c.lat());
+                StreetGeometry geom = g.streetGeometry(s);
+                StreetGeometry.Hit hit = geom.project(c.lon(), c.lat());
                 g.link(c, s, Relation.NEAREST, hit.projection().distanceM(), hit.projection().bearingDeg(), null);
-                onStreet.computeIfAbsent(s, k -> new ArrayList<>()).add(new Object[] {c, hit});
+                List<Object[]> list = onStreet.computeIfAbsent(s, k -> new ArrayList<>());
+                list.add(new Object[] {c, hit});
+                // where a street's own polylines branch, the crossing node lies on several of them, all at 0 m: it
+                // sits between its neighbours on each, not only on the first
+                List<long[]> ids = streetOf.get(s).nodeIds();
+                for (int p = 0; p < ids.size(); p++) {
+                    if (p != hit.polyline() && contains(ids.get(p), osmNode)) {
+                        PolylineProjection on = PolylineProjection.project(c.lon(), c.lat(), geom.lons().get(p),
+                                geom.lats().get(p));
+                        list.add(new Object[] {c, new StreetGeometry.Hit(p, on)});
+                    }
+                }
             }
             for (int i = 0; i < members.size(); i++) {
                 for (int j = i + 1; j < members.size(); j++) {
@@ -281,8 +299,9 @@ public final class CityGraphBuilder {
                 }
             }
         }
-        // consecutive crossings along each street polyline
+        // consecutive crossings along each street polyline; two polylines that share a stretch give its pairs once
         for (Map.Entry<SpatialNode, List<Object[]>> e : onStreet.entrySet()) {
+            Set<Long> linked = new HashSet<>();
             List<Object[]> list = e.getValue();
             list.sort((x, y) -> {
                 StreetGeometry.Hit hx = (StreetGeometry.Hit) x[1];
@@ -305,10 +324,23 @@ public final class CityGraphBuilder {
                 }
                 SpatialNode c1 = (SpatialNode) list.get(i)[0];
                 SpatialNode c2 = (SpatialNode) list.get(i + 1)[0];
+                if (c1 == c2 || !linked.add(((long) Math.min(c1.index(), c2.index()) << 32)
+                        | Math.max(c1.index(), c2.index()))) {
+                    continue;
+                }
                 g.link(c1, c2, Relation.ON_SAME_STREET, along, Geo.bearing(c1.lon(), c1.lat(), c2.lon(), c2.lat()),
                         e.getKey().key());
             }
         }
+    }
+
+    private static boolean contains(long[] ids, long id) {
+        for (long x : ids) {
+            if (x == id) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void linkPois(CityGraph g, GraphSettings settings) {

@@ -310,4 +310,71 @@ class CityGraphBuilderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new AreaGeometry(new double[] {0, 0.001, 0, 0.001, 0}, new double[] {0, 0, 0, 0, 0}));
     }
+
+    /** The on_same_street edges of a street as "from -> to length" lines. */
+    static Set<String> alongStreet(CityGraph g, SpatialNode street) {
+        Set<String> out = new TreeSet<>();
+        for (SpatialEdge e : g.graph().edgeSet()) {
+            if (e.relation() == Relation.ON_SAME_STREET && street.key().equals(e.via())) {
+                out.add(g.graph().getEdgeSource(e).name() + " -> " + g.graph().getEdgeTarget(e).name() + " "
+                        + e.lengthM());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aCrossingWhereAStreetsOwnPolylinesBranchLiesBetweenItsNeighboursOnEach() throws IOException {
+        // Main Street: way 100 runs west to east along the equator (1-2-3), way 101 south to north (4-2-5) through
+        // node 2, where Cross Street ends; so node 2 lies on both of Main Street's polylines, at 0 m from each
+        Path f = tmp.resolve("branch.osm");
+        Files.writeString(f, """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <osm version="0.6">
+                 <node id="1" lat="0" lon="0"/>
+                 <node id="2" lat="0" lon="0.001"/>
+                 <node id="3" lat="0" lon="0.002"/>
+                 <node id="4" lat="-0.001" lon="0.001"/>
+                 <node id="5" lat="0.002" lon="0.001"/>
+                 <node id="6" lat="0.0005" lon="0.0015"/>
+                 <node id="7" lat="-0.001" lon="0.002"/>
+                 <node id="8" lat="0.002" lon="0.002"/>
+                 <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/><tag k="name" v="Main Street"/></way>
+                 <way id="101"><nd ref="4"/><nd ref="2"/><nd ref="5"/><tag k="highway" v="residential"/><tag k="name" v="Main Street"/></way>
+                 <way id="102"><nd ref="2"/><nd ref="6"/><tag k="highway" v="residential"/><tag k="name" v="Cross Street"/></way>
+                 <way id="103"><nd ref="4"/><nd ref="7"/><tag k="highway" v="residential"/><tag k="name" v="South Street"/></way>
+                 <way id="104"><nd ref="5"/><nd ref="8"/><tag k="highway" v="residential"/><tag k="name" v="North Street"/></way>
+                </osm>
+                """);
+        CityGraph g = CityGraphBuilder.build(OsmReader.read(f, new BuildIssues(null)), "branch", GraphSettings.defaults());
+        SpatialNode main = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("Main Street")).findFirst()
+                .orElseThrow();
+        assertEquals(2, g.streetGeometry(main).lons().size(), "two polylines: neither way ends where the other does");
+        // lengths along the street, to 0.1 m: one and two milli-degrees
+        String one = Double.toString(Math.round(TinyTown.MILLI_DEG_M * 10) / 10.0);
+        String two = Double.toString(Math.round(2 * TinyTown.MILLI_DEG_M * 10) / 10.0);
+        // not "Main and South -> Main and North" over 333.6 m: the Cross Street crossing lies between them
+        assertEquals(Set.of(
+                "Intersection of Main Street and South Street -> Intersection of Cross Street and Main Street " + one,
+                "Intersection of Cross Street and Main Street -> Intersection of Main Street and North Street " + two),
+                alongStreet(g, main));
+    }
+
+    @Test
+    void copenhagensFrankrigsgadeRegistersTheLybaekgadeCrossingOnBothOfItsPolylines() throws IOException {
+        // ways 1881157 and 1881816 of Frankrigsgade branch at the Lybækgade crossing; Wittenberggade and
+        // Lyneborggade lie on either side of it along way 1881816 (101.2 m and 69.1 m, 170.3 m in all)
+        CityGraph g = CityGraphBuilder.build(OsmReader.read(Fixtures.path("data", "cities", "copenhagen-center.osm.pbf"),
+                new BuildIssues(null)), "copenhagen", GraphSettings.defaults());
+        SpatialNode street = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("Frankrigsgade"))
+                .findFirst().orElseThrow();
+        Set<String> along = alongStreet(g, street);
+        assertTrue(along.contains("Intersection of Frankrigsgade and Frankrigshusene and Wittenberggade"
+                + " -> Intersection of Frankrigsgade and Lybækgade 101.2"), along.toString());
+        assertTrue(along.contains("Intersection of Frankrigsgade and Lybækgade"
+                + " -> Intersection of Frankrigsgade and Lyneborggade 69.1"), along.toString());
+        assertFalse(along.contains("Intersection of Frankrigsgade and Frankrigshusene and Wittenberggade"
+                + " -> Intersection of Frankrigsgade and Lyneborggade 170.3"), along.toString());
+        assertEquals(8, along.size());
+    }
 }
