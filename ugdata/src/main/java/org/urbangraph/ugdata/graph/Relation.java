@@ -26,6 +26,21 @@ public enum Relation {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The label of this relation read against the edge's direction, as a reasoning path states a step that walks
+     * an edge backwards: {@code bounds} (area -> point inside) becomes {@code within} (point -> its area),
+     * {@code nearest} (point -> its nearest street) becomes {@code nearest_street_of} (street -> the point it is
+     * nearest to); the symmetric relations ({@code on_same_street}, {@code intersection}, {@code complex_crossing},
+     * {@code near}, {@code intersects}) read the same both ways.
+     */
+    public String inverseLabel() {
+        return switch (this) {
+            case BOUNDS -> "within";
+            case NEAREST -> "nearest_street_of";
+            default -> label();
+        };
+    }
+
     public static Relation fromLabel(String label) {
         for (Relation r : values()) {
             if (r.label().equals(label)) {

@@ -120,7 +120,10 @@ public final class ReasoningPathFinder {
         return new SpatialReasoningPath(start.key(), target.key(), steps, summary);
     }
 
-    /** The step from u to v over the edge joining them, measured in the direction of travel. */
+    /**
+     * The step from u to v over the edge joining them, measured in the direction of travel; an edge walked against
+     * its direction is stated with its inverse relation ({@link Relation#inverseLabel}).
+     */
     static SpatialReasoningPath.Step step(Graph<SpatialNode, SpatialEdge> g, SpatialNode u, SpatialNode v) {
         SpatialEdge forward = g.getEdge(u, v);
         if (forward != null) {
@@ -137,6 +140,8 @@ public final class ReasoningPathFinder {
         if (back.relation() == Relation.NEAREST && back.lengthM() < 0.05) {
             bearing = 0;
         }
-        return new SpatialReasoningPath.Step(u.name(), back.relation().label(), v.name(), back.lengthM(), bearing);
+        // the edge runs v -> u: state the relation as read from u ("casa within residential area", not "bounds")
+        return new SpatialReasoningPath.Step(u.name(), back.relation().inverseLabel(), v.name(), back.lengthM(),
+                bearing);
     }
 }

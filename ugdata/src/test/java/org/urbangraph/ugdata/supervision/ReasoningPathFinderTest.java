@@ -5,17 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.ugdata.BuildIssues;
 import org.urbangraph.ugdata.graph.CityGraph;
+import org.urbangraph.ugdata.graph.CityGraphBuilder;
+import org.urbangraph.ugdata.graph.GraphSettings;
+import org.urbangraph.ugdata.graph.NodeKind;
+import org.urbangraph.ugdata.graph.Relation;
 import org.urbangraph.ugdata.graph.SpatialNode;
 import org.urbangraph.ugdata.graph.Subgraph;
 import org.urbangraph.ugdata.graph.SubgraphExtractor;
 import org.urbangraph.ugdata.graph.TinyTown;
+import org.urbangraph.ugdata.osm.OsmReader;
 
 class ReasoningPathFinderTest {
     @TempDir
@@ -37,13 +44,54 @@ class ReasoningPathFinderTest {
         List<SpatialReasoningPath> paths = new ReasoningPathFinder(town, 3, 10).paths(sub, 7);
         SpatialReasoningPath cafe = paths.stream().filter(p -> p.startKey().equals("poi/n7")).findFirst().orElseThrow();
         // worked by hand: the cafe is 0.3 milli-degree (33.36 m) north of A Street, the image 0.1 (11.12 m) north of it;
-        // the image's nearest edge points south (180), so walking from the street to the image goes north
-        assertEquals("(Cafe Uno, nearest, A Street) -> (33.4m, 180°(S)) -> (A Street, nearest, street-view image)"
-                + " -> (11.1m, 0°(N))", cafe.text());
+        // the image's nearest edge points south (180), so walking from the street to the image goes north, against
+        // the edge: A Street is the nearest street of the image, not the other way round
+        assertEquals("(Cafe Uno, nearest, A Street) -> (33.4m, 180°(S)) -> (A Street, nearest_street_of,"
+                + " street-view image) -> (11.1m, 0°(N))", cafe.text());
         // straight line from the cafe to the image: 1.5 x 0.2 milli-degrees west-south-west, 168.3 m at 262.4 degrees
         assertEquals("Destination: the camera position of this street view, about 168 m to the west (262°(W)) of"
                 + " Cafe Uno, 2 steps away.", cafe.summary());
         assertEquals(2, cafe.hops());
+    }
+
+    @Test
+    void aStepAgainstAnEdgeStatesTheInverseRelation() throws Exception {
+        // Park Eins (lon 0.0015-0.0035, lat 0.001-0.0018) holds the Denkmal and a second image
+        Path f = tmp.resolve("park.osm");
+        Files.writeString(f, TinyTown.XML.replace("</osm>", """
+                 <node id="20" lat="0.001" lon="0.0015"/>
+                 <node id="21" lat="0.001" lon="0.0035"/>
+                 <node id="22" lat="0.0018" lon="0.0035"/>
+                 <node id="23" lat="0.0018" lon="0.0015"/>
+                 <way id="200"><nd ref="20"/><nd ref="21"/><nd ref="22"/><nd ref="23"/><nd ref="20"/><tag k="leisure" v="park"/><tag k="name" v="Park Eins"/></way>
+                 <node id="24" lat="0.0015" lon="0.003"><tag k="historic" v="memorial"/><tag k="name" v="Denkmal"/></node>
+                </osm>
+                """));
+        CityGraph g = CityGraphBuilder.build(OsmReader.read(f, new BuildIssues(null)), "park", GraphSettings.defaults());
+        SpatialNode img = g.anchorImage("p1", "street-view image", "synthetic", 0.002, 0.0012, Map.of());
+        SpatialNode park = g.byKey("area/w200");
+        SpatialNode denkmal = g.byKey("poi/n24");
+        SpatialNode b = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("B Street")).findFirst()
+                .orElseThrow();
+        assertEquals("(Park Eins, bounds, Denkmal)", ReasoningPathFinder.step(g.graph(), park, denkmal).triple());
+        assertEquals("(Denkmal, within, Park Eins)", ReasoningPathFinder.step(g.graph(), denkmal, park).triple());
+        assertEquals("(street-view image, within, Park Eins)", ReasoningPathFinder.step(g.graph(), img, park).triple());
+        assertEquals("(street-view image, nearest, B Street)", ReasoningPathFinder.step(g.graph(), img, b).triple());
+        assertEquals("(B Street, nearest_street_of, street-view image)",
+                ReasoningPathFinder.step(g.graph(), b, img).triple());
+        // symmetric relations read the same both ways
+        SpatialNode a = g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals("A Street")).findFirst()
+                .orElseThrow();
+        String ab = ReasoningPathFinder.step(g.graph(), a, b).relation();
+        assertEquals(ab, ReasoningPathFinder.step(g.graph(), b, a).relation());
+        assertEquals("intersection", ab);
+        for (Relation r : Relation.values()) {
+            assertEquals(switch (r) {
+                case BOUNDS -> "within";
+                case NEAREST -> "nearest_street_of";
+                default -> r.label();
+            }, r.inverseLabel());
+        }
     }
 
     @Test
