@@ -89,7 +89,11 @@ public final class NodeText {
         }
     }
 
-    static String clean(String s) {
+    /**
+     * A name or value made safe for the ", "-separated texts: ", " becomes " - ", a lone comma a space; null
+     * becomes "unknown".
+     */
+    public static String clean(String s) {
         return s == null ? "unknown" : s.replace(", ", " - ").replace(',', ' ').strip();
     }
 }

@@ -3,6 +3,7 @@ package org.urbangraph.ugdata.supervision;
 import java.util.List;
 import java.util.Locale;
 import org.urbangraph.ugdata.geo.Geo;
+import org.urbangraph.ugdata.graph.NodeText;
 
 /**
  * A spatial reasoning path from a start node to an image, written as the UGE authors write them: one triple per
@@ -22,8 +23,12 @@ public record SpatialReasoningPath(String startKey, String targetKey, List<Step>
      * in the direction of travel.
      */
     public record Step(String from, String relation, String to, double lengthM, double bearingDeg) {
+        /**
+         * "(from, relation, to)"; names are cleaned as in {@code node_text} (", " becomes " - "), so that the
+         * triple splits into its three parts at ", ".
+         */
         public String triple() {
-            return "(" + from + ", " + relation + ", " + to + ")";
+            return "(" + NodeText.clean(from) + ", " + relation + ", " + NodeText.clean(to) + ")";
         }
 
         public String distanceDirection() {

@@ -116,6 +116,20 @@ class ReasoningPathFinderTest {
     }
 
     @Test
+    void namesInTriplesAreCleanedSoThatATripleSplitsIntoThreeParts() {
+        // a Liechtenstein POI: "Rheintalstadion, Vaduz" would split into four parts at ", "
+        SpatialReasoningPath.Step step = new SpatialReasoningPath.Step("Rheintalstadion, Vaduz", "nearest",
+                "Lettstrasse", 35.2, 91);
+        assertEquals("(Rheintalstadion - Vaduz, nearest, Lettstrasse)", step.triple());
+        String inner = step.triple().substring(1, step.triple().length() - 1);
+        assertEquals(List.of("Rheintalstadion - Vaduz", "nearest", "Lettstrasse"), List.of(inner.split(", ")));
+        SpatialReasoningPath path = new SpatialReasoningPath("poi/n1", "image/i", List.of(step,
+                new SpatialReasoningPath.Step("Lettstrasse", "nearest_street_of", "Bar,Restaurant", 3, 0)), "s");
+        assertEquals("(Rheintalstadion - Vaduz, nearest, Lettstrasse) -> (35.2m, 91°(E)) -> (Lettstrasse,"
+                + " nearest_street_of, Bar Restaurant) -> (3.0m, 0°(N))", path.text());
+    }
+
+    @Test
     void theSameSeedGivesTheSamePaths() {
         ReasoningPathFinder f = new ReasoningPathFinder(town, 3, 4);
         assertEquals(f.paths(sub, 11).stream().map(SpatialReasoningPath::text).toList(),
