@@ -19,9 +19,11 @@ import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 
 /**
- * Writes PNG files with text chunks ({@code tEXt}) through ImageIO, so that a synthetic street view says it is
- * synthetic inside the file as well as in its name. No time chunk is written: the same image gives the same
- * bytes. The file is written to a temporary sibling and renamed.
+ * Writes PNG files with text chunks through ImageIO, so that a synthetic street view says it is synthetic inside
+ * the file as well as in its name. The chunks are {@code iTXt}, whose text is UTF-8: a {@code tEXt} chunk holds
+ * Latin-1 only, and the JDK's writer keeps the low byte of any other character, so a street name such as
+ * "Rue d’Ostende" or "Łąkowa" would come out mangled. No time chunk is written: the same image gives the same bytes.
+ * The file is written to a temporary sibling and renamed.
  */
 public final class PngOut {
     static {
@@ -47,11 +49,15 @@ public final class PngOut {
             param.setCompressionQuality(0.75f);
             IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(image), param);
             IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
-            IIOMetadataNode textNode = new IIOMetadataNode("tEXt");
+            IIOMetadataNode textNode = new IIOMetadataNode("iTXt");
             for (Map.Entry<String, String> e : text.entrySet()) {
-                IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+                IIOMetadataNode entry = new IIOMetadataNode("iTXtEntry");
                 entry.setAttribute("keyword", e.getKey());
-                entry.setAttribute("value", e.getValue());
+                entry.setAttribute("compressionFlag", "FALSE");
+                entry.setAttribute("compressionMethod", "0");
+                entry.setAttribute("languageTag", "");
+                entry.setAttribute("translatedKeyword", "");
+                entry.setAttribute("text", e.getValue());
                 textNode.appendChild(entry);
             }
             root.appendChild(textNode);
@@ -63,7 +69,7 @@ public final class PngOut {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
-    /** The tEXt entries of a PNG file (to check the synthetic mark). */
+    /** The text entries ({@code tEXt}, {@code iTXt}) of a PNG file, to check the synthetic mark. */
     public static Map<String, String> readText(Path file) throws IOException {
         try (var in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
@@ -77,10 +83,15 @@ public final class PngOut {
                 org.w3c.dom.Node root = meta.getAsTree("javax_imageio_png_1.0");
                 Map<String, String> out = new java.util.LinkedHashMap<>();
                 for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
-                    if (n.getNodeName().equals("tEXt")) {
+                    String value = switch (n.getNodeName()) {
+                        case "tEXt" -> "value";
+                        case "iTXt" -> "text";
+                        default -> null;
+                    };
+                    if (value != null) {
                         for (org.w3c.dom.Node e = n.getFirstChild(); e != null; e = e.getNextSibling()) {
                             var attrs = e.getAttributes();
-                            out.put(attrs.getNamedItem("keyword").getNodeValue(), attrs.getNamedItem("value").getNodeValue());
+                            out.put(attrs.getNamedItem("keyword").getNodeValue(), attrs.getNamedItem(value).getNodeValue());
                         }
                     }
                 }
