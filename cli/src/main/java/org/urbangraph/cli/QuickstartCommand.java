@@ -25,6 +25,7 @@ import org.urbangraph.ugdata.dataset.Split;
 import org.urbangraph.ugdata.dataset.UgDataBuilder;
 import org.urbangraph.ugdata.dataset.UgDataConfig;
 import org.urbangraph.ugdata.dataset.UgDataset;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -57,8 +58,13 @@ public final class QuickstartCommand implements Callable<Integer> {
             description = "Output directory (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--views", defaultValue = "40", description = "Rendered street views per city (default 40).")
+    @Option(names = "--views", defaultValue = "60", description = "Rendered street views per city (default 60).")
     int views;
+
+    @Option(names = "--eval-fraction", defaultValue = "0.35", description = "Share of a training city's images kept "
+            + "for UGBench (default 0.35: with 60 views, 21 images, so that every image question has its truth and "
+            + "20 wrong candidates, all of them images no stage trained on).")
+    double evalFraction;
 
     @Option(names = "--stage1-steps", defaultValue = "120", description = "Stage-1 steps (default 120).")
     int stage1Steps;
@@ -90,8 +96,29 @@ public final class QuickstartCommand implements Callable<Integer> {
             description = "Folder holding the Qwen2 tokenizer.json (default: ${DEFAULT-VALUE}).")
     Path tokenizer;
 
+    /** Refuses a numeric option out of its range before anything is built. */
+    private void checkRanges() {
+        require(views >= 1, "--views must be at least 1, got " + views);
+        require(evalFraction > 0 && evalFraction < 1, "--eval-fraction must be between 0 and 1 (both excluded: the "
+                + "training cities need images for the benchmark and for training), got " + evalFraction);
+        require(stage1Steps >= 1, "--stage1-steps must be at least 1, got " + stage1Steps);
+        require(stage2Steps >= 1, "--stage2-steps must be at least 1, got " + stage2Steps);
+        require(batchSize >= 2, "--batch-size must be at least 2 (a contrastive batch), got " + batchSize);
+        require(lr > 0 && Double.isFinite(lr), "--lr must be a finite number above 0, got " + lr);
+        require(tau > 0 && Double.isFinite(tau), "--tau must be a finite number above 0, got " + tau);
+        require(benchMax >= 1, "--bench-max must be at least 1, got " + benchMax);
+        require(maxGraphNodes >= 1, "--max-graph-nodes must be at least 1, got " + maxGraphNodes);
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
+        }
+    }
+
     @Override
     public Integer call() throws IOException {
+        checkRanges();
         PrintWriter log = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();
@@ -106,7 +133,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             // of the builder that made it
             Path dir = out.resolve("data").resolve(c.id());
             UgDataConfig.Builder b = UgDataConfig.builder(BundledCities.extract(c), dir).city(c.id())
-                    .cityName(c.name()).split(c.split()).render(views).seed(seed).imageSize(TinyBackbone.IMAGE_SIDE,
+                    .cityName(c.name()).split(c.split()).render(views).seed(seed)
+                    .evalFraction(c.split() == Split.TRAIN ? evalFraction : 1.0).imageSize(TinyBackbone.IMAGE_SIDE,
                             TinyBackbone.IMAGE_SIDE).subgraph(500, maxGraphNodes).bench(benchMax, CANDIDATES)
                     .overwrite(true).log(new java.io.PrintStream(new WriterStream(log), true));
             Path placed = BundledCities.dataDir().resolve("images").resolve("lund-placed-in-monaco.csv");

@@ -81,4 +81,22 @@ class QuickstartCommandTest {
         assertEquals(0, variants2.get(0).get("vectors_computed").asInt(), "the untrained variant's vectors came from the cache: "
                 + variants2.get(0));
     }
+
+    @Test
+    void optionsOutOfRangeAreUsageErrorsBeforeAnythingIsBuilt(@TempDir Path out) {
+        String[][] bad = {{"--views", "0"}, {"--eval-fraction", "1"}, {"--eval-fraction", "0"},
+            {"--stage1-steps", "0"}, {"--batch-size", "1"}, {"--lr", "NaN"}, {"--tau", "-1"}, {"--bench-max", "0"},
+            {"--max-graph-nodes", "0"}};
+        for (String[] opt : bad) {
+            StringWriter stderr = new StringWriter();
+            var cl = Main.commandLine();
+            cl.setOut(new PrintWriter(new StringWriter()));
+            cl.setErr(new PrintWriter(stderr));
+            Path dir = out.resolve("run" + opt[0] + opt[1]);
+            int code = cl.execute("quickstart", "--out", dir.toString(), opt[0], opt[1]);
+            assertEquals(2, code, String.join(" ", opt) + ": " + stderr);
+            assertTrue(stderr.toString().contains(opt[0] + " must be"), stderr.toString());
+            assertTrue(!Files.exists(dir), "nothing was built for " + String.join(" ", opt));
+        }
+    }
 }
