@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointLayout;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.tensor.io.SafetensorsWriter;
 import org.urbangraph.tensor.nn.Linear;
@@ -46,6 +48,14 @@ public final class Lora {
      * nothing matches (as PEFT does).
      */
     public static Lora apply(Module root, LoraConfig config, Rng rng) {
+        return apply(root, config, rng, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #apply(Module, LoraConfig, Rng)} with the targets matched against {@code matchedName} of each module
+     * path: the name the module had where the adapter's config was written (an older checkpoint layout).
+     */
+    private static Lora apply(Module root, LoraConfig config, Rng rng, UnaryOperator<String> matchedName) {
         root.setTrainable(false);
         Map<String, LoraLinear> wrapped = new LinkedHashMap<>();
         List<Map.Entry<String, Module>> modules = new ArrayList<>(root.namedModules().entrySet());
@@ -54,7 +64,8 @@ public final class Lora {
             Module parent = e.getValue();
             for (Map.Entry<String, Module> c : new ArrayList<>(parent.children().entrySet())) {
                 String childPath = path.isEmpty() ? c.getKey() : path + "." + c.getKey();
-                if (c.getValue() instanceof Linear lin && !(parent instanceof LoraLinear) && config.matches(childPath)) {
+                if (c.getValue() instanceof Linear lin && !(parent instanceof LoraLinear)
+                        && config.matches(matchedName.apply(childPath))) {
                     LoraLinear l = new LoraLinear(lin, config.r(), config.scaling(), config.dropout(), rng);
                     parent.replaceChild(c.getKey(), l);
                     wrapped.put(childPath, l);
@@ -62,9 +73,13 @@ public final class Lora {
             }
         }
         if (wrapped.isEmpty()) {
+            String layout = root instanceof CheckpointLayout
+                    ? "; its module paths follow the transformers 4.52+ layout (model.language_model.layers.N...), and "
+                    + "patterns written for the older layout match only when an adapter stored in that layout is loaded"
+                    : "";
             throw new IllegalArgumentException("LoRA target modules " + (config.targetModules() != null
                     ? config.targetModules() : config.targetRegex()) + " match no Linear layer of "
-                    + root.getClass().getSimpleName());
+                    + root.getClass().getSimpleName() + layout);
         }
         return new Lora(config, wrapped, rng);
     }
@@ -110,9 +125,11 @@ public final class Lora {
 
     /**
      * Applies an adapter directory written by PEFT (or by {@link #save}) to {@code root}: injects the layers its
-     * config names and loads its weights. Every adapter tensor must find its layer and shape. Adapters in the layout
-     * of transformers before 4.52 ({@code model.layers.N} rather than {@code model.language_model.layers.N}) are
-     * mapped when the model only has the newer layout.
+     * config names and loads its weights. Every adapter tensor must find its layer and shape. When {@code root} is a
+     * {@link CheckpointLayout} (the backbones whose names changed in transformers 4.52), an adapter saved in the
+     * older layout ({@code language_model.model.layers.N}, {@code vision_tower.*}, {@code visual.*},
+     * {@code model.layers.N}, ...) is mapped with the model's own renaming, and its {@code target_modules} are
+     * matched against the older names, as PEFT matched them when it saved the adapter.
      */
     public static Lora load(Module root, Path dir) {
         return load(root, dir, new Rng(0));
@@ -121,38 +138,66 @@ public final class Lora {
     /** {@link #load(Module, Path)} with the stream the adapters' dropouts will draw from. */
     public static Lora load(Module root, Path dir, Rng rng) {
         LoraConfig cfg = LoraConfig.read(dir.resolve("adapter_config.json"));
-        Lora lora = apply(root, cfg, rng);
-        SafetensorsFile f = SafetensorsFile.open(dir.resolve("adapter_model.safetensors"));
-        Map<String, Parameter> params = lora.parameters();
-        List<String> unknown = new ArrayList<>();
-        int loaded = 0;
+        Path file = dir.resolve("adapter_model.safetensors");
+        SafetensorsFile f = SafetensorsFile.open(file);
+        // each stored key under the name of this model's parameter (null: not a LoRA weight key)
+        Map<String, String> keys = new LinkedHashMap<>();
+        boolean olderLayout = false;
+        CheckpointLayout layout = root instanceof CheckpointLayout cl ? cl : null;
         for (String key : f.names()) {
             String k = key.replace(".lora_A.default.weight", ".lora_A.weight")
                     .replace(".lora_B.default.weight", ".lora_B.weight");
-            Parameter p = params.get(k);
-            if (p == null) {
-                p = params.get(k.replace(KEY_PREFIX + "model.layers.", KEY_PREFIX + "model.language_model.layers."));
+            String suffix = k.endsWith(".lora_A.weight") ? ".lora_A.weight"
+                    : k.endsWith(".lora_B.weight") ? ".lora_B.weight" : null;
+            if (suffix == null || !k.startsWith(KEY_PREFIX)) {
+                keys.put(key, null);
+                continue;
             }
+            String module = k.substring(KEY_PREFIX.length(), k.length() - suffix.length());
+            String mapped = layout == null ? module : moduleName(layout, module);
+            olderLayout |= !mapped.equals(module);
+            keys.put(key, KEY_PREFIX + mapped + suffix);
+        }
+        Lora lora = olderLayout ? apply(root, cfg, rng, path -> storedName(layout, path)) : apply(root, cfg, rng);
+        Map<String, Parameter> params = lora.parameters();
+        List<String> unknown = new ArrayList<>();
+        int loaded = 0;
+        for (Map.Entry<String, String> e : keys.entrySet()) {
+            String key = e.getKey();
+            Parameter p = e.getValue() == null ? null : params.get(e.getValue());
             if (p == null) {
                 unknown.add(key);
                 continue;
             }
             if (!java.util.Arrays.equals(p.shape(), f.info(key).shape())) {
-                throw new IllegalArgumentException(dir.resolve("adapter_model.safetensors") + ": tensor '" + key
-                        + "' has shape " + java.util.Arrays.toString(f.info(key).shape()) + ", the layer needs "
+                throw new IllegalArgumentException(file + ": tensor '" + key + "' has shape "
+                        + java.util.Arrays.toString(f.info(key).shape()) + ", the layer needs "
                         + java.util.Arrays.toString(p.shape()));
             }
             if (!f.info(key).dtype().isFloat()) {
-                throw new IllegalArgumentException(dir.resolve("adapter_model.safetensors") + ": tensor '" + key
-                        + "' is " + f.info(key).dtype() + ", LoRA weights must be " + Module.WEIGHT_DTYPES);
+                throw new IllegalArgumentException(file + ": tensor '" + key + "' is " + f.info(key).dtype()
+                        + ", LoRA weights must be " + Module.WEIGHT_DTYPES);
             }
             p.set(f.tensor(key));
             loaded++;
         }
         if (!unknown.isEmpty() || loaded != params.size()) {
-            throw new IllegalArgumentException(dir.resolve("adapter_model.safetensors") + ": " + loaded + " of "
-                    + params.size() + " LoRA weights loaded; tensors with no matching layer: " + unknown);
+            throw new IllegalArgumentException(file + ": " + loaded + " of " + params.size()
+                    + " LoRA weights loaded; tensors with no matching layer: " + unknown);
         }
         return lora;
+    }
+
+    /** A module path through a layout's parameter renaming (which maps parameter names: path + ".weight"). */
+    private static String moduleName(CheckpointLayout layout, String module) {
+        return stripWeight(layout.moduleName(module + ".weight"), module);
+    }
+
+    private static String storedName(CheckpointLayout layout, String module) {
+        return stripWeight(layout.storedName(module + ".weight"), module);
+    }
+
+    private static String stripWeight(String name, String module) {
+        return name.endsWith(".weight") ? name.substring(0, name.length() - ".weight".length()) : module;
     }
 }

@@ -11,6 +11,7 @@ import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.Layout;
 import org.urbangraph.tensor.Meta;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointLayout;
 import org.urbangraph.tensor.io.RenamedWeights;
 import org.urbangraph.tensor.io.WeightSource;
 import org.urbangraph.tensor.nn.Embedding;
@@ -42,7 +43,7 @@ import org.urbangraph.vlm.text.TextModel;
  *   hidden -lm_head-> logits;   hidden[last real token] -L2-> embedding
  * </pre>
  */
-public final class LlavaNextForConditionalGeneration extends Module implements VisionLanguageModel {
+public final class LlavaNextForConditionalGeneration extends Module implements VisionLanguageModel, CheckpointLayout {
 
     private final LlavaNextConfig config;
     private final LlavaNextModel model;
@@ -132,6 +133,16 @@ public final class LlavaNextForConditionalGeneration extends Module implements V
             return internal.substring("model.".length());
         }
         return internal;
+    }
+
+    @Override
+    public String moduleName(String stored) {
+        return internalName(stored);
+    }
+
+    @Override
+    public String storedName(String name) {
+        return hubName(name);
     }
 
     public LlavaNextConfig config() {

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.Meta;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.CheckpointLayout;
 import org.urbangraph.tensor.io.RenamedWeights;
 import org.urbangraph.tensor.io.WeightSource;
 import org.urbangraph.tensor.nn.Linear;
@@ -36,7 +37,7 @@ import org.urbangraph.vlm.text.TextModel;
  *   hidden -lm_head (or tied embed_tokens)-> logits;   hidden[last real token] -L2-> embedding
  * </pre>
  */
-public final class Qwen2VLForConditionalGeneration extends Module implements VisionLanguageModel {
+public final class Qwen2VLForConditionalGeneration extends Module implements VisionLanguageModel, CheckpointLayout {
 
     private final Qwen2VLConfig config;
     private final Qwen2VisionTransformer visual;
@@ -114,6 +115,16 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
             return "model." + internal.substring("model.language_model.".length());
         }
         return internal;
+    }
+
+    @Override
+    public String moduleName(String stored) {
+        return internalName(stored);
+    }
+
+    @Override
+    public String storedName(String name) {
+        return hubName(name);
     }
 
     public Qwen2VLConfig config() {
