@@ -81,14 +81,18 @@ public final class LoraLinear extends Module implements Projection {
         }
     }
 
-    /** Folds the update into the base weight (an F32 copy; the original is kept for {@link #unmerge}). */
+    /**
+     * Folds the update into the base weight, in the weight's dtype: W + scaling * B A is summed in F32 and rounded
+     * once to that dtype, as PEFT's {@code base_layer.weight.data += delta_weight} does (torch adds a BF16 weight and
+     * an F32 delta in F32 and rounds the sum). The original weight is kept, so {@link #unmerge} restores it exactly.
+     */
     public void merge() {
         if (merged()) {
             return;
         }
         try (NoGrad g = NoGrad.enter()) {
             Tensor w = base.weight().tensor();
-            Tensor mergedW = w.to(DType.F32).add(deltaWeight()).copy();
+            Tensor mergedW = w.to(DType.F32).add(deltaWeight().to(DType.F32)).to(w.dtype());
             unmergedWeight = w;
             base.weight().set(mergedW);
         }

@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.kernels.DType;
+import org.urbangraph.kernels.HostAccess;
 import org.urbangraph.tensor.Functional;
 import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
@@ -105,6 +106,44 @@ class LoraTest {
         assertTrue(l.merged());
         Approx.assertClose("merged forward", adapter, net.forward(x).toFloatArray(), 1e-5, 1e-5);
         lora.unmerge();
+        assertArrayEquals(adapter, net.forward(x).toFloatArray());
+    }
+
+    @Test
+    void mergingABf16WeightKeepsBf16AndRoundsTheSumOnce() {
+        Net net = new Net(new Rng(1));
+        Linear q = (Linear) net.getChild("attn").getChild("q_proj");
+        net.setTrainable(false); // a frozen base keeps its stored dtype, as a loaded BF16 checkpoint does
+        try (NoGrad g = NoGrad.enter()) {
+            q.weight().set(q.weight().tensor().to(DType.BF16));
+        }
+        Lora lora = Lora.apply(net, cfg(List.of("q_proj")), new Rng(5));
+        LoraLinear l = lora.layers().get("attn.q_proj");
+        try (NoGrad g = NoGrad.enter()) {
+            l.loraB().weight().tensor().copyFrom(Tensor.randn(9, 6, 2));
+        }
+        assertEquals(DType.BF16, l.base().weight().tensor().dtype());
+        float[] w = l.base().weight().tensor().toFloatArray();
+        float[] delta = l.deltaWeight().toFloatArray();
+        Tensor x = Tensor.randn(3, 4, 6);
+        float[] adapter = net.forward(x).toFloatArray();
+        lora.merge();
+        Tensor merged = l.base().weight().tensor();
+        assertEquals(DType.BF16, merged.dtype(), "PEFT's merged weight keeps the base dtype");
+        float[] got = merged.toFloatArray();
+        int changed = 0;
+        for (int i = 0; i < w.length; i++) {
+            // torch: bf16 += f32 computes w + delta in float and rounds once
+            float want = HostAccess.bf16ToFloat(HostAccess.floatToBf16(w[i] + delta[i]));
+            assertEquals(want, got[i], "element " + i);
+            changed += want != w[i] ? 1 : 0;
+        }
+        assertTrue(changed > w.length / 2, "the update is folded in");
+        // the merged forward differs from the adapter's only by the BF16 rounding of the sum (2^-9 relative)
+        Approx.assertClose("merged BF16 forward", adapter, net.forward(x).toFloatArray(), 1e-2, 1e-2);
+        lora.unmerge();
+        assertEquals(DType.BF16, l.base().weight().tensor().dtype());
+        assertArrayEquals(w, l.base().weight().tensor().toFloatArray(), "unmerge restores the exact original");
         assertArrayEquals(adapter, net.forward(x).toFloatArray());
     }
 
