@@ -97,6 +97,17 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
                         + "patterns, a layer selection, exclusions or modules to save are not supported");
             }
         }
+        // features that add or reshape layers or weights beyond the Linear adapters
+        for (String[] kw : new String[][] {{"layer_replication", "replicated layers"},
+            {"target_parameters", "LoRA on parameters (target_parameters)"},
+            {"trainable_token_indices", "trainable token embeddings"},
+            {"alora_invocation_tokens", "activated LoRA (aLoRA) invocation tokens"}}) {
+            JsonNode v = n.get(kw[0]);
+            if (v != null && !v.isNull() && !((v.isObject() || v.isArray()) && v.isEmpty())) {
+                throw new IllegalArgumentException(file + ": key '" + kw[0] + "' is " + v + "; adapters with "
+                        + kw[1] + " are not supported");
+            }
+        }
         if (n.path("lora_bias").asBoolean(false)) {
             throw new IllegalArgumentException(file + ": key 'lora_bias' is true; LoRA biases are not supported");
         }

@@ -209,15 +209,22 @@ class LoraTest {
                 + "\"use_dora\":true}");
         e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir));
         assertTrue(e.getMessage().contains("DoRA"), e.getMessage());
-        // per-layer settings that would change the adapter's numbers are refused by name, not ignored
+        // per-layer settings that would change the adapter's numbers are refused by name, not ignored; at PEFT's
+        // defaults (null, empty) they are accepted
+        String inert = "{\"peft_type\":\"LORA\",\"r\":2,\"lora_alpha\":6,"
+                + "\"target_modules\":[\"q_proj\"],\"alpha_pattern\":{},\"rank_pattern\":{},"
+                + "\"layers_to_transform\":null,\"modules_to_save\":null,\"exclude_modules\":null,"
+                + "\"lora_bias\":false,\"layer_replication\":null,\"target_parameters\":[],"
+                + "\"trainable_token_indices\":null,\"alora_invocation_tokens\":null";
+        Files.writeString(dir.resolve("adapter_config.json"), inert + "}");
+        assertEquals(3.0, LoraConfig.read(dir.resolve("adapter_config.json")).scaling());
         for (String extra : new String[] {"\"alpha_pattern\":{\"q_proj\":64}", "\"rank_pattern\":{\"q_proj\":4}",
             "\"layers_to_transform\":[0]", "\"modules_to_save\":[\"lm_head\"]", "\"exclude_modules\":[\"x\"]",
-            "\"lora_bias\":true"}) {
+            "\"lora_bias\":true", "\"layer_replication\":[[0,2],[1,2]]", "\"target_parameters\":[\"experts.gate_up_proj\"]",
+            "\"trainable_token_indices\":[5,7]", "\"trainable_token_indices\":{\"embed_tokens\":[5]}",
+            "\"alora_invocation_tokens\":[32,44]"}) {
             String key = extra.substring(1, extra.indexOf('"', 1));
-            Files.writeString(dir.resolve("adapter_config.json"), "{\"peft_type\":\"LORA\",\"r\":2,"
-                    + "\"target_modules\":[\"q_proj\"],\"alpha_pattern\":{},\"rank_pattern\":{},"
-                    + "\"layers_to_transform\":null,\"modules_to_save\":null,\"exclude_modules\":null,"
-                    + "\"lora_bias\":false," + extra + "}");
+            Files.writeString(dir.resolve("adapter_config.json"), inert + "," + extra + "}");
             e = assertThrows(IllegalArgumentException.class, () -> Lora.load(new Net(new Rng(1)), dir), key);
             assertTrue(e.getMessage().contains("adapter_config.json") && e.getMessage().contains("'" + key + "'"),
                     e.getMessage());
