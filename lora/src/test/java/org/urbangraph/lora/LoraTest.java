@@ -148,6 +148,34 @@ class LoraTest {
     }
 
     @Test
+    void rsLoraScalesByAlphaOverTheSquareRootOfTheRank(@TempDir Path dir) throws Exception {
+        assertEquals(8.0 / 4, new LoraConfig(4, 8, 0, List.of("q_proj"), null, false, null, null).scaling());
+        assertEquals(8.0 / 2, new LoraConfig(4, 8, 0, List.of("q_proj"), null, true, null, null).scaling());
+        assertEquals(6.0 / 3, new LoraConfig(9, 6, 0, List.of("q_proj"), null, true, null, null).scaling());
+        Net net = new Net(new Rng(1));
+        Lora lora = Lora.apply(net, new LoraConfig(4, 8, 0, List.of("q_proj"), null, true, "net", null), new Rng(5));
+        LoraLinear l = lora.layers().get("attn.q_proj");
+        assertEquals(4.0, l.scaling());
+        try (NoGrad g = NoGrad.enter()) {
+            l.loraB().weight().tensor().copyFrom(Tensor.randn(9, 6, 4));
+        }
+        Tensor x = Tensor.randn(3, 4, 6);
+        Tensor expected = Functional.linear(x, l.base().weight().tensor(), l.base().bias().tensor())
+                .add(x.matmul(l.loraA().weight().tensor().mT()).matmul(l.loraB().weight().tensor().mT()).mul(4.0));
+        Approx.assertClose("rsLoRA forward", expected.toFloatArray(), l.forward(x).toFloatArray(), 1e-5, 1e-5);
+        Approx.assertClose("rsLoRA delta", l.loraB().weight().tensor().matmul(l.loraA().weight().tensor()).mul(4.0)
+                .toFloatArray(), l.deltaWeight().toFloatArray(), 1e-6, 1e-6);
+        // use_rslora goes through PEFT's config and comes back with the same scaling
+        lora.save(dir);
+        assertTrue(new ObjectMapper().readTree(dir.resolve("adapter_config.json").toFile()).get("use_rslora")
+                .asBoolean());
+        Net fresh = new Net(new Rng(1));
+        Lora loaded = Lora.load(fresh, dir);
+        assertEquals(4.0, loaded.layers().get("attn.q_proj").scaling());
+        assertArrayEquals(net.forward(x).toFloatArray(), fresh.forward(x).toFloatArray());
+    }
+
+    @Test
     void dropoutActsOnlyInTraining() {
         Net net = new Net(new Rng(1));
         Lora lora = Lora.apply(net, new LoraConfig(2, 8, 0.5, List.of("q_proj"), null, false, null, null), new Rng(5));
