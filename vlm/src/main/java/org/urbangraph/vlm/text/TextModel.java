@@ -3,7 +3,6 @@ package org.urbangraph.vlm.text;
 import java.util.ArrayList;
 import java.util.List;
 import org.urbangraph.kernels.AttentionMask;
-import org.urbangraph.kernels.ref.ReferenceBackend;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Embedding;
 import org.urbangraph.tensor.nn.Module;
@@ -65,13 +64,8 @@ public final class TextModel extends Module {
         int window = config.slidingWindow();
         int keys = (cache == null ? 0 : cache.length()) + inputsEmbeds.size(1);
         if (window > 0 && keys > window) {
-            // the reference kernel honours AttentionMask.window; the fast CPU kernel does not yet, and full attention
-            // there would silently give other numbers than Mistral's sliding window
-            if (!(inputsEmbeds.backend() instanceof ReferenceBackend)) {
-                throw new UnsupportedOperationException("this decoder attends within a sliding window of " + window
-                        + " tokens and the sequence has " + keys + "; only the reference backend (-Dug.backend="
-                        + "reference) implements the window so far");
-            }
+            // every backend's attention (reference, CPU, OpenCL) honours AttentionMask.window, counted in cache
+            // indices as transformers counts it: query i sees keys i - window + 1 .. i
             m = mask.withWindow(window);
         }
         for (int i = 0; i < layers.size(); i++) {
