@@ -3,10 +3,15 @@ package org.urbangraph.vlm.generation;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
-/** Picking one token from a row of logits: argmax, or temperature / top-k / top-p sampling. */
+/**
+ * Picking one token from a row of logits as transformers' {@code generate()} does: argmax, or temperature, top-k and
+ * top-p sampling. The temperature is applied in float arithmetic, as torch applies it to float32 logits, so that
+ * ties and top-k boundaries fall where they fall there.
+ */
 final class Sampling {
     private Sampling() {}
 
+    /** Argmax (the first of equal maxima, as torch.argmax), or temperature, top-k and top-p sampling. */
     static long pick(float[] logits, GenerationOptions o, SplittableRandom rnd) {
         if (o.temperature() == 0) {
             int best = 0;
@@ -17,12 +22,26 @@ final class Sampling {
             }
             return best;
         }
+        float t = (float) o.temperature();
+        float[] scaled = new float[logits.length];
+        for (int i = 0; i < scaled.length; i++) {
+            scaled[i] = logits[i] / t;
+        }
         Integer[] order = new Integer[logits.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, (a, b) -> Float.compare(logits[b], logits[a]));
-        int keep = o.topK() > 0 ? Math.min(o.topK(), order.length) : order.length;
+        Arrays.sort(order, (a, b) -> Float.compare(scaled[b], scaled[a]));
+        int keep = order.length;
+        if (o.topK() > 0 && o.topK() < order.length) {
+            // TopKLogitsWarper masks only scores < the k-th largest: every token tied with the k-th stays
+            float kth = scaled[order[o.topK() - 1]];
+            keep = o.topK();
+            while (keep < order.length && scaled[order[keep]] >= kth) {
+                keep++;
+            }
+        }
+        // probabilities from the unrounded quotient, which cannot overflow for a tiny temperature
         double max = logits[order[0]];
         double[] p = new double[keep];
         double sum = 0;
