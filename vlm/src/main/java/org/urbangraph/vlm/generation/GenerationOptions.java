@@ -1,19 +1,38 @@
 package org.urbangraph.vlm.generation;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.urbangraph.vlm.config.ConfigException;
 
 /**
- * How to pick tokens: greedy when {@code temperature} is 0, otherwise sampling from softmax(logits / temperature)
- * restricted to the {@code topK} most likely tokens (0 = all) and to the smallest set whose probability reaches
- * {@code topP} (1 = all), with a seeded generator. Generation of a row stops at a stop token (not included in the
- * output) or after {@code maxNewTokens}.
+ * How to pick tokens, in the order of transformers' {@code generate()}: first the repetition penalty over every id
+ * of the row so far (prompt, padding included, and generated tokens: a logit l becomes l / p if positive, l * p if
+ * negative), then greedy when {@code temperature} is 0, otherwise sampling from softmax(logits / temperature)
+ * restricted to the {@code topK} most likely tokens (0 = all; tokens tied with the k-th are kept) and to the
+ * smallest set whose probability reaches {@code topP} (1 = all), with a seeded generator. Generation of a row stops
+ * at a stop token (not included in the output) or after {@code maxNewTokens}.
  *
- * @param temperature 0 for greedy decoding, otherwise a finite temperature above 0 (sampling)
- * @param topK        0 for no top-k filter (as transformers' {@code top_k} 0), otherwise the k kept
- * @param topP        in (0, 1]
+ * @param temperature       0 for greedy decoding, otherwise a finite temperature above 0 (sampling)
+ * @param topK              0 for no top-k filter (transformers' {@code top_k} 0 or null), otherwise the k kept
+ * @param topP              in (0, 1]
+ * @param repetitionPenalty finite, above 0; 1 leaves the logits alone
  */
 public record GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
-                                Set<Long> stopTokens) {
+                                Set<Long> stopTokens, double repetitionPenalty) {
+
+    /** The file a model directory keeps its generation settings in. */
+    public static final String FILE = "generation_config.json";
+
+    /** New tokens when neither the caller nor {@code generation_config.json} gives {@code max_new_tokens}. */
+    public static final int DEFAULT_MAX_NEW_TOKENS = 20;
 
     public GenerationOptions {
         if (maxNewTokens < 1) {
@@ -30,10 +49,220 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         if (!(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
         }
+        if (!(Double.isFinite(repetitionPenalty) && repetitionPenalty > 0)) {
+            throw new IllegalArgumentException("repetitionPenalty must be finite and above 0, got "
+                    + repetitionPenalty);
+        }
         stopTokens = Set.copyOf(stopTokens);
+    }
+
+    /** Options without a repetition penalty. */
+    public GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
+                             Set<Long> stopTokens) {
+        this(maxNewTokens, temperature, topK, topP, seed, stopTokens, 1.0);
     }
 
     public static GenerationOptions greedy(int maxNewTokens, Set<Long> stopTokens) {
         return new GenerationOptions(maxNewTokens, 0, 0, 1, 0, stopTokens);
+    }
+
+    public boolean sampling() {
+        return temperature > 0;
+    }
+
+    public GenerationOptions withMaxNewTokens(int n) {
+        return new GenerationOptions(n, temperature, topK, topP, seed, stopTokens, repetitionPenalty);
+    }
+
+    public GenerationOptions withSeed(long s) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, s, stopTokens, repetitionPenalty);
+    }
+
+    public GenerationOptions withStopTokens(Set<Long> stop) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stop, repetitionPenalty);
+    }
+
+    public GenerationOptions withRepetitionPenalty(double p) {
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopTokens, p);
+    }
+
+    /**
+     * The options a model directory ships: its {@code generation_config.json} when there is one
+     * ({@link #fromGenerationConfig(Path, int)}), otherwise what transformers derives from {@code config.json}
+     * (greedy, stopping at its {@code eos_token_id}, or at {@code text_config.eos_token_id} of a composite config).
+     */
+    public static GenerationOptions forModel(Path modelDir, int defaultMaxNewTokens) {
+        if (Files.isRegularFile(modelDir.resolve(FILE))) {
+            return fromGenerationConfig(modelDir.resolve(FILE), defaultMaxNewTokens);
+        }
+        Path config = modelDir.resolve("config.json");
+        Set<Long> stop = Set.of();
+        if (Files.isRegularFile(config)) {
+            JsonNode n = readJson(config);
+            String key = "eos_token_id";
+            JsonNode eos = n.get(key);
+            if ((eos == null || eos.isNull()) && n.path("text_config").isObject()) {
+                key = "text_config.eos_token_id";
+                eos = n.get("text_config").get("eos_token_id");
+            }
+            stop = tokenIds(config, key, eos);
+        }
+        return greedy(defaultMaxNewTokens, stop);
+    }
+
+    /** {@link #fromGenerationConfig(Path, int)} with {@link #DEFAULT_MAX_NEW_TOKENS}. */
+    public static GenerationOptions fromGenerationConfig(Path dirOrFile) {
+        return fromGenerationConfig(dirOrFile, DEFAULT_MAX_NEW_TOKENS);
+    }
+
+    /**
+     * Reads a {@code generation_config.json} (or the one in a model directory) as transformers'
+     * {@code GenerationConfig} does: {@code do_sample} (false), {@code temperature} (1.0), {@code top_k} (50),
+     * {@code top_p} (1.0), {@code repetition_penalty} (1.0), {@code eos_token_id} (an id or a list of ids, the stop
+     * tokens) and {@code max_new_tokens} (else {@code defaultMaxNewTokens}; {@code max_length}, which counts the
+     * prompt, is not used). A key that is missing takes transformers' default; an explicit {@code null} top_k or
+     * top_p turns that filter off, as in transformers. Without {@code do_sample}, temperature, top_k and top_p are
+     * not used (greedy, as {@code generate()} does). A value of the wrong type or out of range, and settings that
+     * would change the output but are not implemented (beam search, min_p, typical_p, no_repeat_ngram_size, ...),
+     * are errors naming the file and the key. The seed is 0 ({@link #withSeed}).
+     */
+    public static GenerationOptions fromGenerationConfig(Path dirOrFile, int defaultMaxNewTokens) {
+        Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE) : dirOrFile;
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(file, "", "no such file (expected a " + FILE + " or a model directory with one)");
+        }
+        JsonNode n = readJson(file);
+        refuseUnsupported(file, n);
+        boolean sample = bool(file, n, "do_sample", false);
+        double penalty = number(file, n, "repetition_penalty", 1.0);
+        if (!(Double.isFinite(penalty) && penalty > 0)) {
+            throw new ConfigException(file, "repetition_penalty", "must be a finite number above 0, got " + penalty);
+        }
+        int maxNew = defaultMaxNewTokens;
+        JsonNode m = n.get("max_new_tokens");
+        if (m != null && !m.isNull()) {
+            if (!m.canConvertToInt() || !m.isIntegralNumber() || m.asInt() < 1) {
+                throw new ConfigException(file, "max_new_tokens", "must be an integer of at least 1, got " + m);
+            }
+            maxNew = m.asInt();
+        }
+        Set<Long> stop = tokenIds(file, "eos_token_id", n.get("eos_token_id"));
+        // read (and type-checked) whether or not they are used, as transformers reads them
+        double temperature = number(file, n, "temperature", 1.0);
+        double topP = number(file, n, "top_p", 1.0);
+        JsonNode k = n.get("top_k");
+        int topK = 50;
+        if (k != null) {
+            if (k.isNull()) {
+                topK = 0;
+            } else if (!k.isIntegralNumber() || !k.canConvertToInt()) {
+                throw new ConfigException(file, "top_k", "must be an integer, got " + k);
+            } else {
+                topK = k.asInt();
+            }
+        }
+        if (!sample) {
+            return new GenerationOptions(maxNew, 0, 0, 1, 0, stop, penalty);
+        }
+        if (!(Double.isFinite(temperature) && temperature > 0)) {
+            throw new ConfigException(file, "temperature", "must be a finite number above 0 when do_sample is true, "
+                    + "got " + temperature);
+        }
+        if (topK < 0) {
+            throw new ConfigException(file, "top_k", "must be 0 (no top-k filter) or positive, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new ConfigException(file, "top_p", "must be in (0, 1], got " + topP);
+        }
+        return new GenerationOptions(maxNew, temperature, topK, topP, 0, stop, penalty);
+    }
+
+    /** Settings of transformers' generation that change the output, with the numbers that leave it alone. */
+    private static final Map<String, Double> INERT_NUMBERS = Map.of("num_beams", 1.0, "typical_p", 1.0,
+            "epsilon_cutoff", 0.0, "eta_cutoff", 0.0, "no_repeat_ngram_size", 0.0, "min_length", 0.0,
+            "min_new_tokens", 0.0, "guidance_scale", 1.0);
+
+    /** Settings that change the output whenever they are set (not null, not empty). */
+    private static final List<String> UNSET = List.of("penalty_alpha", "min_p", "top_h", "bad_words_ids",
+            "suppress_tokens", "begin_suppress_tokens", "sequence_bias", "forced_bos_token_id", "forced_eos_token_id",
+            "exponential_decay_length_penalty", "dola_layers", "watermarking_config");
+
+    private static void refuseUnsupported(Path file, JsonNode n) {
+        n.properties().forEach(e -> {
+            JsonNode v = e.getValue();
+            String key = e.getKey();
+            if (v.isNull() || ((v.isArray() || v.isObject()) && v.isEmpty())) {
+                return;
+            }
+            Double inert = INERT_NUMBERS.get(key);
+            if ((inert != null && !(v.isNumber() && v.asDouble() == inert)) || UNSET.contains(key)) {
+                throw new ConfigException(file, key, "is " + v + "; generation here is greedy or temperature / "
+                        + "top-k / top-p sampling with a repetition penalty, and this setting would change the "
+                        + "output");
+            }
+        });
+    }
+
+    private static JsonNode readJson(Path file) {
+        try {
+            JsonNode n = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build()
+                    .readTree(Files.readString(file));
+            if (n == null || !n.isObject()) {
+                throw new ConfigException(file, "", "the file is not a JSON object");
+            }
+            return n;
+        } catch (IOException e) {
+            throw new ConfigException(file, "", "cannot read: " + e.getMessage());
+        }
+    }
+
+    private static boolean bool(Path file, JsonNode n, String key, boolean dflt) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isBoolean()) {
+            throw new ConfigException(file, key, "must be true or false, got " + v);
+        }
+        return v.asBoolean();
+    }
+
+    /** A number; {@code dflt} when the key is absent or null (for top_p and temperature null means "off"). */
+    private static double number(Path file, JsonNode n, String key, double dflt) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return dflt;
+        }
+        if (!v.isNumber()) {
+            throw new ConfigException(file, key, "must be a number, got " + v);
+        }
+        double d = v.asDouble();
+        if (!Double.isFinite(d)) {
+            throw new ConfigException(file, key, "must be finite, got " + v);
+        }
+        return d;
+    }
+
+    /** An id, a list of ids or null (none). */
+    private static Set<Long> tokenIds(Path file, String key, JsonNode v) {
+        Set<Long> out = new LinkedHashSet<>();
+        if (v == null || v.isNull()) {
+            return out;
+        }
+        if (v.isArray()) {
+            for (JsonNode x : v) {
+                out.add(tokenId(file, key, x));
+            }
+        } else {
+            out.add(tokenId(file, key, v));
+        }
+        return out;
+    }
+
+    private static long tokenId(Path file, String key, JsonNode v) {
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
+            throw new ConfigException(file, key, "must be a token id or a list of token ids, got " + v);
+        }
+        return v.asLong();
     }
 }

@@ -13,7 +13,8 @@ import org.urbangraph.vlm.text.KvCache;
 /**
  * Autoregressive generation with a KV cache: one pass over the (left-padded) prompt, then one token per step for
  * every unfinished row. Positions continue from each row's prompt (M-RoPE: the same position on all three axes);
- * the key mask keeps the prompt's padding masked.
+ * the key mask keeps the prompt's padding masked. Tokens are picked as {@link GenerationOptions} describes; use
+ * {@link GenerationOptions#forModel} for the settings a model directory ships in {@code generation_config.json}.
  */
 public final class Generator {
     private Generator() {}
@@ -41,14 +42,29 @@ public final class Generator {
                 keyMask[r] = prompt.attentionMask()[r].clone();
             }
             SplittableRandom rnd = new SplittableRandom(o.seed());
+            boolean[][] seen = null; // per row, the ids the repetition penalty applies to
             for (int step = 0; step < o.maxNewTokens(); step++) {
                 float[] logits = model.logits(lastHidden).toFloatArray();
                 int vocab = logits.length / b;
+                if (seen == null && o.repetitionPenalty() != 1) {
+                    seen = new boolean[b][vocab];
+                    for (int r = 0; r < b; r++) {
+                        // transformers penalises every id of input_ids: the prompt with its padding and image tokens
+                        for (long id : prompt.inputIds()[r]) {
+                            if (id >= 0 && id < vocab) {
+                                seen[r][(int) id] = true;
+                            }
+                        }
+                    }
+                }
                 long[] next = new long[b];
                 boolean all = true;
                 for (int r = 0; r < b; r++) {
                     float[] row = Arrays.copyOfRange(logits, r * vocab, (r + 1) * vocab);
-                    next[r] = done[r] ? 0 : Sampling.pick(row, o, rnd);
+                    next[r] = done[r] ? 0 : Sampling.pick(row, seen == null ? null : seen[r], o, rnd);
+                    if (seen != null && !done[r] && next[r] >= 0 && next[r] < vocab) {
+                        seen[r][(int) next[r]] = true;
+                    }
                     if (!done[r]) {
                         if (o.stopTokens().contains(next[r])) {
                             done[r] = true;

@@ -4,16 +4,43 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Picking one token from a row of logits as transformers' {@code generate()} does: argmax, or temperature, top-k and
- * top-p sampling. The temperature is applied in float arithmetic, as torch applies it to float32 logits, so that
- * ties and top-k boundaries fall where they fall there.
+ * Picking one token from a row of logits as transformers' {@code generate()} does: the repetition penalty first, then
+ * argmax, or temperature, top-k and top-p sampling. The penalty and the temperature are applied in float arithmetic,
+ * as torch applies them to float32 logits, so that ties and top-k boundaries fall where they fall there.
  */
 final class Sampling {
     private Sampling() {}
 
+    /**
+     * transformers' {@code RepetitionPenaltyLogitsProcessor}, in place: every token in {@code seen} (each once,
+     * however often it occurred) has its logit divided by {@code penalty} if positive, multiplied if negative.
+     */
+    static void penalize(float[] logits, boolean[] seen, double penalty) {
+        if (penalty == 1) {
+            return;
+        }
+        float p = (float) penalty;
+        for (int i = 0; i < logits.length; i++) {
+            if (seen[i]) {
+                logits[i] = logits[i] < 0 ? logits[i] * p : logits[i] / p;
+            }
+        }
+    }
+
+    /**
+     * The next token of a row whose ids so far are {@code seen} (null: no penalty): the repetition penalty, then
+     * {@link #pick(float[], GenerationOptions, SplittableRandom)}. {@code logits} is changed in place.
+     */
+    static long pick(float[] logits, boolean[] seen, GenerationOptions o, SplittableRandom rnd) {
+        if (seen != null) {
+            penalize(logits, seen, o.repetitionPenalty());
+        }
+        return pick(logits, o, rnd);
+    }
+
     /** Argmax (the first of equal maxima, as torch.argmax), or temperature, top-k and top-p sampling. */
     static long pick(float[] logits, GenerationOptions o, SplittableRandom rnd) {
-        if (o.temperature() == 0) {
+        if (!o.sampling()) {
             int best = 0;
             for (int i = 1; i < logits.length; i++) {
                 if (logits[i] > logits[best]) {

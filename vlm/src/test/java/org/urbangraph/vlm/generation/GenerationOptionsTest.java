@@ -1,15 +1,24 @@
 package org.urbangraph.vlm.generation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.vlm.config.ConfigException;
 
-/** Sampling settings: their validation, transformers' top-k ties. */
+/** Sampling settings: their validation, transformers' top-k ties and repetition penalty, generation_config.json. */
 class GenerationOptionsTest {
+
+    @TempDir
+    Path tmp;
 
     static GenerationOptions sample(double temperature, int topK, double topP) {
         return new GenerationOptions(4, temperature, topK, topP, 0, Set.of());
@@ -26,9 +35,14 @@ class GenerationOptionsTest {
             assertTrue(e.getMessage().contains("topP"), e.getMessage());
         }
         assertThrows(IllegalArgumentException.class, () -> sample(1, -1, 1));
+        for (double r : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0, -1.1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GenerationOptions.greedy(4, Set.of()).withRepetitionPenalty(r), "" + r);
+            assertTrue(e.getMessage().contains("repetitionPenalty"), e.getMessage());
+        }
         // the edges that are valid: greedy (0), top_k 0 (no filter, as transformers' top_k 0), top_p 1
-        assertEquals(0.0, sample(0, 0, 1).temperature());
-        assertEquals(1e-3, sample(1e-3, 0, 1).temperature());
+        assertFalse(sample(0, 0, 1).sampling());
+        assertTrue(sample(1e-3, 0, 1).sampling());
         assertEquals(1.0, sample(2, 0, 1).topP());
     }
 
@@ -57,5 +71,127 @@ class GenerationOptionsTest {
         double[] g = frequencies(new float[] {5f, 3f, 2.9f, 2.8f}, sample(1, 2, 1), 20_000);
         assertEquals(0, g[2] + g[3]);
         assertEquals(Math.exp(2) / (Math.exp(2) + 1), g[0], 0.01);
+    }
+
+    @Test
+    void repetitionPenaltyDividesPositiveAndMultipliesNegativeLogitsOfSeenTokens() {
+        float[] logits = {2.0f, -2.0f, 0.0f, 1.5f, -0.5f};
+        boolean[] seen = {true, true, true, false, false};
+        Sampling.penalize(logits, seen, 1.2);
+        assertArrayEquals(new float[] {2.0f / 1.2f, -2.0f * 1.2f, 0.0f, 1.5f, -0.5f}, logits);
+        // greedy with a penalty: the seen token loses its lead (3.0 / 1.2 = 2.5 < 2.6)
+        float[] l2 = {3.0f, 2.6f};
+        Sampling.penalize(l2, new boolean[] {true, false}, 1.2);
+        assertEquals(1, Sampling.pick(l2, GenerationOptions.greedy(1, Set.of()), new SplittableRandom(0)));
+        // negative logits of seen tokens go further down
+        float[] l3 = {-1.0f, -1.5f};
+        assertEquals(1, Sampling.pick(l3, new boolean[] {true, false}, GenerationOptions.greedy(1, Set.of())
+                .withRepetitionPenalty(2.0), new SplittableRandom(0)));
+        assertArrayEquals(new float[] {-2.0f, -1.5f}, l3);
+        // the penalty comes before top-k: penalised, token 0 (2.0 / 2 = 1.0) drops out of the top 1
+        for (long seed = 0; seed < 20; seed++) {
+            assertEquals(1, Sampling.pick(new float[] {2.0f, 1.9f, 0.5f}, new boolean[] {true, false, false},
+                    sample(1, 1, 1).withRepetitionPenalty(2.0), new SplittableRandom(seed)));
+        }
+    }
+
+    Path write(String name, String json) throws Exception {
+        Path f = tmp.resolve(name);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, json);
+        return f;
+    }
+
+    @Test
+    void generationConfigIsReadWithTransformersDefaults() throws Exception {
+        // Qwen2-VL-7B-Instruct's file
+        GenerationOptions qwen = GenerationOptions.fromGenerationConfig(write("qwen/generation_config.json", """
+                {"bos_token_id": 151643, "pad_token_id": 151643, "do_sample": true,
+                 "eos_token_id": [151645, 151643], "repetition_penalty": 1.05, "temperature": 0.01, "top_k": 1,
+                 "top_p": 0.001, "transformers_version": "4.37.0"}""").getParent());
+        assertEquals(0.01, qwen.temperature());
+        assertEquals(1, qwen.topK());
+        assertEquals(0.001, qwen.topP());
+        assertEquals(1.05, qwen.repetitionPenalty());
+        assertEquals(Set.of(151645L, 151643L), qwen.stopTokens());
+        assertEquals(GenerationOptions.DEFAULT_MAX_NEW_TOKENS, qwen.maxNewTokens());
+        assertEquals(0, qwen.seed());
+        // llava-v1.6-mistral-7b-hf's: greedy, eos 2
+        GenerationOptions llava = GenerationOptions.fromGenerationConfig(write("llava.json", """
+                {"_from_model_config": true, "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 0}"""), 64);
+        assertFalse(llava.sampling());
+        assertEquals(Set.of(2L), llava.stopTokens());
+        assertEquals(1.0, llava.repetitionPenalty());
+        assertEquals(64, llava.maxNewTokens());
+        // GenerationConfig's defaults: temperature 1.0, top_k 50, top_p 1.0, repetition_penalty 1.0
+        GenerationOptions d = GenerationOptions.fromGenerationConfig(write("d.json", """
+                {"do_sample": true, "max_new_tokens": 7}"""));
+        assertEquals(1.0, d.temperature());
+        assertEquals(50, d.topK());
+        assertEquals(1.0, d.topP());
+        assertEquals(1.0, d.repetitionPenalty());
+        assertEquals(7, d.maxNewTokens());
+        assertEquals(Set.of(), d.stopTokens());
+        // an explicit null turns a filter off; settings at their inert values are accepted; greedy ignores the
+        // sampling values (transformers only warns about them)
+        GenerationOptions n = GenerationOptions.fromGenerationConfig(write("n.json", """
+                {"do_sample": true, "top_k": null, "top_p": null, "temperature": 0.7, "num_beams": 1,
+                 "typical_p": 1.0, "min_length": 0, "bad_words_ids": null, "suppress_tokens": [],
+                 "repetition_penalty": null}"""));
+        assertEquals(0, n.topK());
+        assertEquals(1.0, n.topP());
+        assertEquals(0.7, n.temperature());
+        GenerationOptions g = GenerationOptions.fromGenerationConfig(write("g.json", """
+                {"do_sample": false, "temperature": 0.0, "top_p": 0.0, "top_k": 0, "repetition_penalty": 1.3}"""));
+        assertFalse(g.sampling());
+        assertEquals(1.3, g.repetitionPenalty());
+    }
+
+    @Test
+    void badGenerationConfigsNameTheFileAndTheKey() throws Exception {
+        String[][] cases = {
+            {"\"do_sample\": true, \"temperature\": 0", "temperature"},
+            {"\"do_sample\": true, \"temperature\": NaN", "temperature"},
+            {"\"do_sample\": true, \"temperature\": Infinity", "temperature"},
+            {"\"temperature\": \"warm\"", "temperature"},
+            {"\"do_sample\": true, \"top_p\": 1.5", "top_p"},
+            {"\"do_sample\": true, \"top_p\": NaN", "top_p"},
+            {"\"do_sample\": true, \"top_k\": -1", "top_k"},
+            {"\"top_k\": 2.5", "top_k"},
+            {"\"repetition_penalty\": 0", "repetition_penalty"},
+            {"\"repetition_penalty\": -1.1", "repetition_penalty"},
+            {"\"repetition_penalty\": Infinity", "repetition_penalty"},
+            {"\"do_sample\": \"yes\"", "do_sample"},
+            {"\"eos_token_id\": \"</s>\"", "eos_token_id"},
+            {"\"eos_token_id\": [2, -1]", "eos_token_id"},
+            {"\"max_new_tokens\": 0", "max_new_tokens"},
+            {"\"num_beams\": 4", "num_beams"},
+            {"\"no_repeat_ngram_size\": 3", "no_repeat_ngram_size"},
+            {"\"min_p\": 0.05", "min_p"},
+        };
+        for (String[] c : cases) {
+            Path f = write("bad.json", "{" + c[0] + "}");
+            ConfigException e = assertThrows(ConfigException.class, () -> GenerationOptions.fromGenerationConfig(f),
+                    c[0]);
+            assertTrue(e.getMessage().startsWith(f + ": key '" + c[1] + "'"), e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> GenerationOptions.fromGenerationConfig(tmp.resolve("none")));
+        assertTrue(e.getMessage().contains("generation_config.json"), e.getMessage());
+    }
+
+    @Test
+    void forModelUsesTheShippedGenerationConfigElseTheModelConfigsEos() throws Exception {
+        Path dir = tmp.resolve("model");
+        write("model/config.json", "{\"model_type\": \"llava_next\", \"text_config\": {\"eos_token_id\": 2}}");
+        GenerationOptions fallback = GenerationOptions.forModel(dir, 30);
+        assertFalse(fallback.sampling());
+        assertEquals(Set.of(2L), fallback.stopTokens());
+        assertEquals(30, fallback.maxNewTokens());
+        write("model/generation_config.json", "{\"do_sample\": true, \"temperature\": 0.5, \"eos_token_id\": [2, 7]}");
+        GenerationOptions shipped = GenerationOptions.forModel(dir, 30);
+        assertEquals(0.5, shipped.temperature());
+        assertEquals(Set.of(2L, 7L), shipped.stopTokens());
+        assertEquals(30, shipped.maxNewTokens());
     }
 }

@@ -49,6 +49,26 @@ class GeneratorTest {
         });
     }
 
+    /** {@link #greedyWithoutCache} with transformers' repetition penalty over the row's ids so far. */
+    static long[] greedyWithoutCache(MultimodalBatch p, int row, int steps, float penalty) {
+        int[][] grids = p.imageGrids();
+        boolean hasImage = Arrays.stream(p.inputIds()[row]).anyMatch(id -> id == model.config().imageTokenId());
+        int[][] rowGrids = !hasImage ? null : grids.length == 2 && p.batchSize() == 2 ? new int[][] {grids[row]} : grids;
+        return GreedyByRecomputation.decode(p.inputIds()[row], p.attentionMask()[row], steps, STOP, (ids, mask) -> {
+            MultimodalBatch b = hasImage
+                    ? new MultimodalBatch(new long[][] {ids}, new long[][] {mask}, pixelsFor(p, row), rowGrids)
+                    : MultimodalBatch.textOnly(new long[][] {ids}, new long[][] {mask});
+            var hidden = model.forward(b, false).lastHiddenState();
+            float[] logits = model.logits(hidden.narrow(1, ids.length - 1, 1)).toFloatArray();
+            // every id of input_ids once, the prompt's padding and image tokens included
+            Arrays.stream(ids).distinct().forEach(id -> {
+                float l = logits[(int) id];
+                logits[(int) id] = l < 0 ? l * penalty : l / penalty;
+            });
+            return logits;
+        });
+    }
+
     static org.urbangraph.tensor.Tensor pixelsFor(MultimodalBatch p, int row) {
         if (p.batchSize() != 2) {
             return p.pixelValues();
@@ -69,6 +89,20 @@ class GeneratorTest {
             assertArrayEquals(greedyWithoutCache(p, r, 6), gen.get(r), c + " row " + r);
         }
         assertTrue(gen.stream().mapToInt(a -> a.length).sum() > 0, "something was generated");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"single", "batch", "textonly"})
+    void greedyWithARepetitionPenaltyEqualsRecomputationWithTransformersPenalty(String c) {
+        MultimodalBatch p = prompt(c);
+        List<long[]> plain = Generator.generate(model, p, GenerationOptions.greedy(8, STOP));
+        List<long[]> gen = Generator.generate(model, p, GenerationOptions.greedy(8, STOP).withRepetitionPenalty(1.8));
+        boolean changed = false;
+        for (int r = 0; r < p.batchSize(); r++) {
+            assertArrayEquals(greedyWithoutCache(p, r, 8, 1.8f), gen.get(r), c + " row " + r);
+            changed |= !Arrays.equals(plain.get(r), gen.get(r));
+        }
+        assertTrue(changed, "the penalty changes what greedy decoding picks");
     }
 
     @Test
