@@ -1,21 +1,15 @@
 package org.urbangraph.ugbench.embed;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.TreeSet;
 import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.embed.Embedder;
+import org.urbangraph.uge.embed.ModelFingerprint;
 import org.urbangraph.vlm.VlmLoader;
 import org.urbangraph.vlm.embed.EmbeddingPipeline;
 import org.urbangraph.vlm.embed.EmbeddingPipelines;
@@ -97,55 +91,15 @@ public final class BackboneEmbedder implements Embedder {
     }
 
     /**
-     * SHA-256 over the model directory's configuration and tokenizer files and, for each safetensors file, its name,
-     * size and header (tensor names, shapes, offsets): cheap for multi-gigabyte weights, and different whenever the
-     * model differs in shape or in where its bytes lie. Retrained weights of the same shapes written by a different run
-     * also differ in the file's modification time, which is included too.
+     * SHA-256 over the prompt layout and the model directory's {@link ModelFingerprint}: its configuration and
+     * tokenizer files and, for each safetensors file, its name, size, modification time and header (tensor names,
+     * shapes, offsets). Cheap for multi-gigabyte weights, and different whenever the model differs in shape or in where
+     * its bytes lie; retrained weights of the same shapes written by a different run differ in the modification time.
      */
     static String fingerprint(Path dir) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        md.update(PROMPT_LAYOUT.getBytes());
-        TreeSet<Path> files = new TreeSet<>();
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            s.forEach(files::add);
-        }
-        for (Path f : files) {
-            String name = f.getFileName().toString();
-            if (!Files.isRegularFile(f)) {
-                continue;
-            }
-            if (name.endsWith(".json") || name.endsWith(".model") || name.endsWith(".txt")) {
-                md.update(name.getBytes());
-                try (InputStream in = Files.newInputStream(f)) {
-                    md.update(in.readAllBytes());
-                }
-            } else if (name.endsWith(".safetensors")) {
-                md.update(name.getBytes());
-                md.update(Long.toString(Files.size(f)).getBytes());
-                md.update(Long.toString(Files.getLastModifiedTime(f).toMillis()).getBytes());
-                md.update(safetensorsHeader(f));
-            }
-        }
+        MessageDigest md = ModelFingerprint.sha256();
+        md.update(PROMPT_LAYOUT.getBytes(StandardCharsets.UTF_8));
+        ModelFingerprint.update(md, dir);
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static byte[] safetensorsHeader(Path f) throws IOException {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            ch.read(len, 0);
-            long n = len.flip().remaining() == 8 ? len.getLong() : -1;
-            if (n < 0 || n > 100_000_000 || n + 8 > ch.size()) {
-                throw new IOException(f + ": not a safetensors file (header length " + n + ", file size " + ch.size()
-                        + ")");
-            }
-            ByteBuffer header = ByteBuffer.allocate((int) n);
-            ch.read(header, 8);
-            return header.array();
-        }
     }
 }

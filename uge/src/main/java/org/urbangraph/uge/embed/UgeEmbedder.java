@@ -2,11 +2,12 @@ package org.urbangraph.uge.embed;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -34,7 +35,16 @@ public final class UgeEmbedder implements Embedder {
         model.train(false);
     }
 
-    /** Loads a UGE model directory; the id is a digest of every file in it (and of the backbone's weights). */
+    /**
+     * The input layout of a UGE model (chat layout per family, graph spans, last-token pooling). It is part of the id,
+     * so a change of layout must change it: cached vectors of the old layout are then not reused.
+     */
+    static final String LAYOUT = "uge-layout-1";
+
+    /**
+     * Loads a UGE model directory; the id is a digest of the input layout, of the directory's files and of a
+     * fingerprint of the backbone's ({@link #digest}), which keys UGBench's embedding cache.
+     */
     public static UgeEmbedder load(Path modelDir, String variant) throws IOException {
         return load(modelDir, null, variant);
     }
@@ -47,33 +57,46 @@ public final class UgeEmbedder implements Embedder {
         UgeModel m = UgeCheckpoint.load(modelDir, backbone);
         UgeCheckpoint.Info info = UgeCheckpoint.info(modelDir);
         Path used = backbone != null && !info.baseTrained() ? backbone : info.backbone();
-        String digest = digest(modelDir, used);
+        String digest = digest(LAYOUT, modelDir, used);
         return new UgeEmbedder(m, "uge-" + variant + "-" + digest.substring(0, 16), 16);
     }
 
-    /** SHA-256 over the files of a model directory and of its backbone directory, in a fixed order. */
-    static String digest(Path... dirs) throws IOException {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (Path d : dirs) {
-                if (d == null || !Files.isDirectory(d)) {
-                    continue;
-                }
-                List<Path> files;
-                try (Stream<Path> s = Files.walk(d)) {
-                    files = s.filter(Files::isRegularFile).sorted().toList();
-                }
-                for (Path f : files) {
-                    md.update(d.relativize(f).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
-                        in.transferTo(java.io.OutputStream.nullOutputStream());
-                    }
-                }
-            }
-            return HexFormat.of().formatHex(md.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /**
+     * SHA-256 over the input layout, every byte of every file of the model directory except {@code backbone/} (the
+     * adapter, the graph-token rows, the graph encoder, uge.json and the tokenizer files: megabytes, and what training
+     * changes), and the backbone directory's {@link ModelFingerprint} (its configuration and tokenizer files, and each
+     * weight file's name, size, modification time and safetensors header, not its gigabytes of tensor bytes). The
+     * backbone is the recorded or given one, or the model's own {@code backbone/} when the base weights trained.
+     * Backbone weights rewritten in place with the same shapes and size and the modification time set back keep the
+     * id: the price of not reading them on every load, as for {@code ug bench} on a raw backbone.
+     */
+    static String digest(String layout, Path modelDir, Path backboneDir) throws IOException {
+        MessageDigest md = ModelFingerprint.sha256();
+        md.update(layout.getBytes(StandardCharsets.UTF_8));
+        Path ownBackbone = modelDir.resolve("backbone");
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(modelDir)) {
+            files = s.filter(f -> !f.startsWith(ownBackbone) && Files.isRegularFile(f)).sorted().toList();
         }
+        for (Path f : files) {
+            StringBuilder name = new StringBuilder();
+            for (Path part : modelDir.relativize(f)) {
+                name.append(name.isEmpty() ? "" : "/").append(part);
+            }
+            md.update(name.toString().getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+            md.update(Long.toString(Files.size(f)).getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+            try (InputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+        }
+        if (backboneDir != null && Files.isDirectory(backboneDir)) {
+            md.update("backbone".getBytes(StandardCharsets.UTF_8));
+            md.update((byte) 0);
+            ModelFingerprint.update(md, backboneDir);
+        }
+        return HexFormat.of().formatHex(md.digest());
     }
 
     public UgeModel model() {
