@@ -8,8 +8,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.urbangraph.graph.GraphEncoder;
 import org.urbangraph.lora.Lora;
 import org.urbangraph.tensor.Tensor;
@@ -18,15 +23,20 @@ import org.urbangraph.tensor.io.SafetensorsWriter;
 import org.urbangraph.tensor.nn.Module;
 import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.tokenizer.AddedToken;
+import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
  * A UGE model directory, readable without any training state:
  * <pre>
  *   uge.json                     format, stage, backbone location and family, graph tokens, node cap
  *   adapter/                     the LoRA adapter in PEFT's format (adapter_config.json, adapter_model.safetensors)
- *   new_token_rows.safetensors   the graph tokens' input-embedding rows (token strings in the metadata)
+ *   new_token_rows.safetensors   the graph tokens' input-embedding rows (token strings and ids in the metadata)
  *   graph_encoder.safetensors    stage 2: the graph encoder (its configuration in the metadata)
- *   backbone/                    only when the base weights trained: a complete Hugging Face model directory
+ *   tokenizer.json               the backbone's tokenizer with the graph tokens added at their ids, and its
+ *   tokenizer_config.json        tokenizer_config.json (where the backbone has one) and special_tokens_map.json
+ *   backbone/                    only when the base weights trained: config, tokenizer (with the graph tokens) and
+ *                                the other non-weight files of the source directory, and model.safetensors
  * </pre>
  * Files are written to temporary names and renamed; {@link #writeModel} into an existing directory replaces it
  * file by file.
@@ -54,6 +64,7 @@ public final class UgeCheckpoint {
         if (m.graphEncoder() != null) {
             m.graphEncoder().save(dir.resolve("graph_encoder.safetensors"));
         }
+        writeTokenizer(m, dir);
         Path backboneDir = m.backbone().pipeline().source();
         String backboneRef = backboneDir == null ? null : backboneDir.toAbsolutePath().toString();
         if (m.baseTrained()) {
@@ -73,16 +84,30 @@ public final class UgeCheckpoint {
         writeAtomically(dir.resolve("uge.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
     }
 
-    /** The trained base weights as a full model directory (LoRA layers unwrapped to their base names). */
+    /**
+     * The trained base weights as a model directory (LoRA layers unwrapped to their base names) with the source
+     * directory's config.json, the tokenizer with the graph tokens ({@link #writeTokenizer}) and every other file of
+     * the source directory that is not a weight file ({@link #isCopiedToBackbone}): remote code ({@code *.py} that
+     * {@code auto_map} names), special_tokens_map.json, chat templates, generation_config.json, processor settings,
+     * tokenizer.model, licence and read-me files. Subdirectories are not copied.
+     */
     private static void writeBackbone(UgeModel m, Path out) throws IOException {
         Files.createDirectories(out);
         Path src = m.backbone().pipeline().source();
-        for (String f : new String[] {"config.json", "tokenizer.json", "tokenizer_config.json",
-                "preprocessor_config.json"}) {
-            if (src != null && Files.isRegularFile(src.resolve(f)) && !src.resolve(f).equals(out.resolve(f))) {
-                Files.copy(src.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        if (src != null && Files.isDirectory(src)) {
+            List<Path> files;
+            try (Stream<Path> s = Files.list(src)) {
+                files = s.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (isCopiedToBackbone(name) && !f.toAbsolutePath().normalize().equals(
+                        out.resolve(name).toAbsolutePath().normalize())) {
+                    copyAtomically(f, out.resolve(name));
+                }
             }
         }
+        writeTokenizer(m, out);
         Map<String, Tensor> weights = new LinkedHashMap<>();
         m.backbone().module().stateDict().forEach((k, t) -> {
             if (!k.contains(".lora_A.") && !k.contains(".lora_B.")) {
@@ -90,6 +115,95 @@ public final class UgeCheckpoint {
             }
         });
         SafetensorsWriter.write(out.resolve("model.safetensors"), weights, Map.of("format", "pt"));
+    }
+
+    /** Weight files and their shard indexes: {@code backbone/} holds one model.safetensors instead. */
+    private static final List<String> WEIGHT_SUFFIXES = List.of(".safetensors", ".index.json", ".bin", ".pt", ".pth",
+            ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf", ".ot", ".npz");
+
+    /**
+     * Whether a file of the source directory is copied into {@code backbone/}: not a weight file or shard index (an
+     * index would win over the single model.safetensors written there), not the tokenizer files that are written
+     * with the graph tokens, not hidden or temporary files.
+     */
+    static boolean isCopiedToBackbone(String name) {
+        if (name.startsWith(".") || name.contains(".tmp") || name.equals("tokenizer.json")
+                || name.equals("tokenizer_config.json")) {
+            return false;
+        }
+        for (String suffix : WEIGHT_SUFFIXES) {
+            if (name.endsWith(suffix)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The backbone's tokenizer as it is in memory, with the graph tokens, in Hugging Face's files:
+     * {@code tokenizer.json} is the backbone's with every added token it lacks appended to {@code added_tokens} at its
+     * id, in id order (the graph tokens: special, not normalised, no stripping, not single-word), so that reading it
+     * back, here or in the {@code tokenizers} library, gives every token the same id; {@code tokenizer_config.json}
+     * (where the backbone has one) gets the graph tokens in {@code added_tokens_decoder}; special_tokens_map.json is
+     * copied. Loading such a tokenizer and adding the graph tokens again finds them at the same ids.
+     */
+    static void writeTokenizer(UgeModel m, Path out) throws IOException {
+        Tokenizer tokenizer = m.backbone().pipeline().tokenizer();
+        Path source = tokenizer.source();
+        if (source == null || !Files.isRegularFile(source)) {
+            throw new IOException("the backbone's tokenizer.json (" + source + ") is gone; cannot write the model's "
+                    + "tokenizer");
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode root = (ObjectNode) json.readTree(source.toFile());
+        ArrayNode added = root.has("added_tokens") && root.get("added_tokens").isArray()
+                ? (ArrayNode) root.get("added_tokens") : root.putArray("added_tokens");
+        Set<String> present = new HashSet<>();
+        added.forEach(t -> present.add(t.path("content").asText()));
+        new TreeMap<>(tokenizer.addedTokens()).forEach((id, token) -> {
+            if (!present.contains(token.content())) {
+                ObjectNode entry = added.addObject();
+                entry.put("id", id);
+                addedTokenFields(entry, token);
+            }
+        });
+        writeAtomically(out.resolve("tokenizer.json"), json.writeValueAsString(root));
+
+        Path config = source.resolveSibling("tokenizer_config.json");
+        if (Files.isRegularFile(config)) {
+            ObjectNode c = (ObjectNode) json.readTree(config.toFile());
+            ObjectNode decoder = c.has("added_tokens_decoder") && c.get("added_tokens_decoder").isObject()
+                    ? (ObjectNode) c.get("added_tokens_decoder") : c.putObject("added_tokens_decoder");
+            long[] ids = m.newTokens().ids();
+            for (int i = 0; i < ids.length; i++) {
+                ObjectNode entry = json.createObjectNode();
+                addedTokenFields(entry, tokenizer.addedTokens().get((int) ids[i]));
+                decoder.set(Long.toString(ids[i]), entry);
+            }
+            writeAtomically(out.resolve("tokenizer_config.json"), json.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(c));
+        }
+        Path map = source.resolveSibling("special_tokens_map.json");
+        if (Files.isRegularFile(map) && !map.toAbsolutePath().normalize().equals(
+                out.resolve("special_tokens_map.json").toAbsolutePath().normalize())) {
+            copyAtomically(map, out.resolve("special_tokens_map.json"));
+        }
+    }
+
+    /** An added token's fields as tokenizer.json and added_tokens_decoder write them. */
+    private static void addedTokenFields(ObjectNode entry, AddedToken token) {
+        entry.put("content", token.content());
+        entry.put("single_word", token.singleWord());
+        entry.put("lstrip", token.lstrip());
+        entry.put("rstrip", token.rstrip());
+        entry.put("normalized", token.normalized());
+        entry.put("special", token.special());
+    }
+
+    private static void copyAtomically(Path from, Path to) throws IOException {
+        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
+        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     static void writeAtomically(Path file, String content) throws IOException {
