@@ -43,23 +43,26 @@ import org.urbangraph.vlm.embed.EncodedInput;
 import org.urbangraph.vlm.image.Images;
 
 /**
- * UGE on the LLaVA-NeXT (Mistral) and Phi-3-V backbones, as on Qwen2-VL: the family's chat layout with graph spans,
+ * UGE on the LLaVA-NeXT (Mistral), Phi-3-V and Qwen2.5-VL backbones, as on Qwen2-VL: the family's chat layout with graph spans,
  * the family's LoRA targets, stage-1 training lowers the loss, stage 2 injects each sample's own graph and sends
  * gradients into the graph encoder, and a saved model embeds bit for bit as the one in memory. Tiny random backbones
  * with real tokenizers ({@link FamilyBackbones}; Phi-3-V's may be Mistral's vocabulary with Phi-3-V's added tokens,
- * see there) and the tiny Monaco build of {@link TinyWorld}.
+ * see there; Qwen2.5-VL's is the real Qwen2 tokenizer) and the tiny Monaco build of {@link TinyWorld}.
  */
 class UgeFamiliesTest {
 
     enum Family {
-        LLAVA_NEXT(FamilyBackbones::llavaNext, 64), PHI3_V(FamilyBackbones::phi3V, 32);
+        LLAVA_NEXT(FamilyBackbones::llavaNext, 64, "llava_next"), PHI3_V(FamilyBackbones::phi3V, 32, "phi3_v"),
+        QWEN2_5_VL(FamilyBackbones::qwen25VL, 128, "qwen2_5_vl");
 
         final Supplier<Path> dir;
         final int hidden;
+        final String modelType;
 
-        Family(Supplier<Path> dir, int hidden) {
+        Family(Supplier<Path> dir, int hidden, String modelType) {
             this.dir = dir;
             this.hidden = hidden;
+            this.modelType = modelType;
         }
     }
 
@@ -126,7 +129,7 @@ class UgeFamiliesTest {
         UgeModel trained = stageOne(f);
         Path dir = out(f).resolve("s1").resolve("model");
         JsonNode info = new ObjectMapper().readTree(dir.resolve("uge.json").toFile());
-        assertEquals(f == Family.LLAVA_NEXT ? "llava_next" : "phi3_v", info.get("backbone_family").asText());
+        assertEquals(f.modelType, info.get("backbone_family").asText());
         UgeModel loaded = UgeCheckpoint.load(dir, null);
         UgeSample s = stage2Rows().get(0);
         List<UgeInput> inputs = List.of(new UgeInput("<image>" + INSTRUCTION, s.images(), List.of()),
@@ -147,7 +150,8 @@ class UgeFamiliesTest {
         UgeModel m = stageOne(f);
         Set<String> want = new TreeSet<>();
         for (int layer = 0; layer < 2; layer++) {
-            if (f == Family.LLAVA_NEXT) {
+            if (f == Family.LLAVA_NEXT || f == Family.QWEN2_5_VL) {
+                // Qwen2.5-VL's vision blocks have fused qkv projections: only the decoder has these names
                 want.add("model.language_model.layers." + layer + ".self_attn.q_proj");
                 want.add("model.language_model.layers." + layer + ".self_attn.v_proj");
             } else {
