@@ -34,10 +34,11 @@ import org.urbangraph.ugdata.dataset.UgeSample;
 
 /**
  * {@code ug train} (stage 1, then stage 2), {@code ug embed --adapter --graph} and {@code ug bench --adapter} on tiny
- * LLaVA-NeXT (Mistral), Phi-3-V and Qwen2.5-VL model directories ({@link FamilyBackbones}): the family comes from the directory's
- * config.json, both stages train (finite losses, each stage's log), the saved model and the run's last checkpoint
- * embed the same bits, the command's embeddings are the library's, UGBench runs the stage-2 model in the image and
- * image+graph modes with the capped question counts, and a backbone of another family is refused by name.
+ * LLaVA-NeXT (Mistral), Phi-3-V and Qwen2.5-VL model directories ({@link FamilyBackbones}): the family comes from the
+ * directory's config.json, both stages train (finite losses, adapter and graph-token rows moved), the saved model and
+ * the run's last checkpoint embed the same bits, the command's embeddings are the library's, UGBench runs the stage-2
+ * model in the image and image+graph modes with the capped question counts, and a backbone of another family is
+ * refused by name.
  */
 class TrainFamiliesCommandTest {
 

@@ -28,6 +28,7 @@ import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
 import org.urbangraph.tensor.nn.Parameter;
 import org.urbangraph.testkit.Approx;
+import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.uge.model.UgeCheckpoint;
 import org.urbangraph.uge.model.UgeInput;
 import org.urbangraph.uge.model.UgeModel;
@@ -43,11 +44,12 @@ import org.urbangraph.vlm.embed.EncodedInput;
 import org.urbangraph.vlm.image.Images;
 
 /**
- * UGE on the LLaVA-NeXT (Mistral), Phi-3-V and Qwen2.5-VL backbones, as on Qwen2-VL: the family's chat layout with graph spans,
- * the family's LoRA targets, stage-1 training lowers the loss, stage 2 injects each sample's own graph and sends
- * gradients into the graph encoder, and a saved model embeds bit for bit as the one in memory. Tiny random backbones
- * with real tokenizers ({@link FamilyBackbones}; Phi-3-V's may be Mistral's vocabulary with Phi-3-V's added tokens,
- * see there; Qwen2.5-VL's is the real Qwen2 tokenizer) and the tiny Monaco build of {@link TinyWorld}.
+ * UGE on the LLaVA-NeXT (Mistral), Phi-3-V and Qwen2.5-VL backbones, as on Qwen2-VL: the family's chat layout with
+ * graph spans, the family's LoRA targets, stage-1 training lowers the loss, stage 2 injects each sample's own graph and
+ * sends gradients into the graph encoder, each input of a mixed batch embeds as it does alone, and a saved model
+ * embeds bit for bit as the one in memory. Tiny random backbones with real tokenizers ({@link FamilyBackbones};
+ * Phi-3-V's may be Mistral's vocabulary with Phi-3-V's added tokens, see there; Qwen2.5-VL's is the real Qwen2
+ * tokenizer) and the tiny Monaco build of {@link TinyWorld}.
  */
 class UgeFamiliesTest {
 
@@ -246,6 +248,34 @@ class UgeFamiliesTest {
             double moved = Approx.maxAbsDiff(row(x, 1, h), row(y, 1, h));
             assertTrue(moved > 1e-4, f + ": sample 1 moved with its graph by " + moved);
             assertArrayEquals(x, loaded.embed(before).toFloatArray(), f + ": stage 2 after save and load");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Family.class)
+    void eachInputOfAMixedBatchEmbedsAsItDoesAlone(Family f) throws Exception {
+        stageOne(f);
+        UgeModel m = UgeModels.stage2(out(f).resolve("s1").resolve("model"), null, 2);
+        m.train(false);
+        Path a = Fixtures.golden("llava_next_mistral", "image_a_gradient_100x80.png");
+        Path b = Fixtures.golden("llava_next_mistral", "image_b_checker_300x200.png");
+        List<UgeSample> rows = stage2Rows();
+        Path graph0 = rows.get(0).graphs().get(0);
+        Path graph1 = rows.stream().map(r -> r.graphs().get(0)).filter(g -> !g.equals(graph0)).findFirst()
+                .orElseThrow();
+        // graphs of different sizes, images of different shapes, a text alone, two images: rows of unequal lengths
+        List<UgeInput> inputs = List.of(
+                new UgeInput("<graph><image>Where?", List.of(a), List.of(graph0)),
+                new UgeInput("<graph><image>Where is this photo from, roughly?", List.of(b), List.of(graph1)),
+                UgeInput.text("A quiet street."),
+                new UgeInput("<image><image>two", List.of(a, b), List.of()));
+        try (NoGrad g = NoGrad.enter()) {
+            float[] batch = m.embed(inputs).toFloatArray();
+            for (int i = 0; i < inputs.size(); i++) {
+                float[] alone = m.embed(List.of(inputs.get(i))).toFloatArray();
+                Approx.assertClose(f + ": input " + i + " alone vs in the batch", alone, row(batch, i, f.hidden),
+                        1e-5, 0);
+            }
         }
     }
 
