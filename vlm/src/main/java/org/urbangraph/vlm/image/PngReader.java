@@ -69,10 +69,13 @@ final class PngReader {
         int[] row = new int[w * r.getNumBands()];
         switch (colorType) {
             case "Grayscale", "GrayAlpha" -> {
+                // the stored depth, not IHDR's: with tRNS the JDK reader has already widened 1-, 2- and 4-bit
+                // gray to 8-bit gray + alpha
+                int depth = r.getSampleModel().getSampleSize(0);
                 for (int y = 0; y < h; y++) {
                     r.getSamples(0, y, w, 1, 0, row);
                     for (int x = 0; x < w; x++) {
-                        int v = grayTo8(row[x], bitDepth, colorType.equals("Grayscale"));
+                        int v = grayTo8(row[x], depth, colorType.equals("Grayscale"));
                         int o = (y * w + x) * 3;
                         out[o] = out[o + 1] = out[o + 2] = (byte) v;
                     }
@@ -114,7 +117,10 @@ final class PngReader {
         return new RgbImage(w, h, out);
     }
 
-    /** Pillow's gray modes: "1", "L;2", "L;4", "L", and 16-bit via a 32-bit integer image that clips to 255. */
+    /**
+     * Pillow's gray modes: "1", "L;2", "L;4", "L", and 16-bit via a 32-bit integer image that clips to 255.
+     * {@code bitDepth} is the depth of the decoded sample, which a {@code tRNS} chunk makes 8 for 1, 2 and 4 bits.
+     */
     private static int grayTo8(int v, int bitDepth, boolean plainGray) {
         return switch (bitDepth) {
             case 1 -> v != 0 ? 255 : 0;
