@@ -6,12 +6,12 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Iterator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
-import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.stream.ImageInputStream;
-import org.w3c.dom.Node;
 
 /**
  * PNG to RGB, as Pillow's {@code Image.open(f).convert("RGB")} does it. The JDK's PNG reader does the parsing and
@@ -27,11 +27,31 @@ import org.w3c.dom.Node;
  *   <li>alpha channels and {@code tRNS} are dropped, not composited; {@code gAMA}, {@code iCCP} and {@code sRGB} are
  *       ignored. An APNG gives its default image.</li>
  * </ul>
+ *
+ * <p>As in Pillow, a file that ends after its image data, without the IEND chunk, is read; one cut short inside
+ * the image data is an error.
  */
 final class PngReader {
     private PngReader() {}
 
+    /** IHDR colour types. */
+    private static final int GRAY = 0;
+    private static final int RGB = 2;
+    private static final int PALETTE = 3;
+    private static final int GRAY_ALPHA = 4;
+    private static final int RGB_ALPHA = 6;
+
+    /** An empty IEND chunk: its length, type and CRC. */
+    private static final byte[] IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
+
     static RgbImage decode(byte[] data, String source) {
+        Layout layout = Layout.read(data, source);
+        if (!layout.hasIend() && layout.truncatedChunk() == null) {
+            // Pillow stops after the image data and never looks for IEND; the JDK reader wants it (it reads a
+            // palette image's chunks through to IEND), so a file that ends cleanly after a chunk gets one
+            data = Arrays.copyOf(data, data.length + IEND.length);
+            System.arraycopy(IEND, 0, data, data.length - IEND.length, IEND.length);
+        }
         ImageReader reader = null;
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("png");
@@ -39,19 +59,17 @@ final class PngReader {
                 throw new ImageFormatException(source, "this Java runtime has no PNG reader");
             }
             reader = readers.next();
-            reader.setInput(in, true, false);
-            IIOMetadata meta = reader.getImageMetadata(0);
-            Node ihdr = child(meta.getAsTree("javax_imageio_png_1.0"), "IHDR");
-            if (ihdr == null) {
-                throw new ImageFormatException(source, "PNG without an IHDR chunk");
-            }
-            int bitDepth = Integer.parseInt(attr(ihdr, "bitDepth"));
-            String colorType = attr(ihdr, "colorType");
+            // metadata ignored: the reader then goes from IHDR straight to the image data (still applying tRNS)
+            reader.setInput(in, true, true);
             BufferedImage img = reader.read(0);
-            return toRgb(img, colorType, bitDepth, source);
+            return toRgb(img, layout.colorType(), source);
         } catch (IOException | RuntimeException e) {
             if (e instanceof ImageFormatException ife) {
                 throw ife;
+            }
+            if (layout.truncatedChunk() != null) {
+                throw new ImageFormatException(source, "truncated PNG: the file ends inside its "
+                        + layout.truncatedChunk() + " chunk (" + e.getMessage() + ")", e);
             }
             throw new ImageFormatException(source, "damaged or unreadable PNG: " + e.getMessage(), e);
         } finally {
@@ -61,28 +79,66 @@ final class PngReader {
         }
     }
 
-    private static RgbImage toRgb(BufferedImage img, String colorType, int bitDepth, String source) {
+    /**
+     * What a walk over the file's chunks finds, before any decoding: IHDR's fields (IHDR must be the first chunk),
+     * whether there is an IEND chunk, and the type of the chunk the file ends inside, if it is cut short (null when
+     * it ends at a chunk boundary).
+     */
+    record Layout(long width, long height, int colorType, boolean hasIend, String truncatedChunk) {
+
+        static Layout read(byte[] d, String source) {
+            if (d.length < 8 + 8 + 13 || int32(d, 8) != 13 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D'
+                    || d[15] != 'R') {
+                throw new ImageFormatException(source, "damaged PNG: no IHDR chunk after the signature");
+            }
+            long width = int32(d, 16) & 0xFFFFFFFFL;
+            long height = int32(d, 20) & 0xFFFFFFFFL;
+            int colorType = d[25] & 0xFF;
+            int at = 8;
+            while (at < d.length) {
+                if (at + 8 > d.length) {
+                    return new Layout(width, height, colorType, false, "(unnamed)");
+                }
+                long length = int32(d, at) & 0xFFFFFFFFL;
+                String type = new String(d, at + 4, 4, StandardCharsets.ISO_8859_1);
+                if (type.equals("IEND")) {
+                    return new Layout(width, height, colorType, true, null);
+                }
+                if (at + 12 + length > d.length) {
+                    return new Layout(width, height, colorType, false, type);
+                }
+                at += (int) (12 + length);
+            }
+            return new Layout(width, height, colorType, false, null);
+        }
+    }
+
+    private static int int32(byte[] d, int at) {
+        return ((d[at] & 0xFF) << 24) | ((d[at + 1] & 0xFF) << 16) | ((d[at + 2] & 0xFF) << 8) | (d[at + 3] & 0xFF);
+    }
+
+    private static RgbImage toRgb(BufferedImage img, int colorType, String source) {
         int w = img.getWidth();
         int h = img.getHeight();
         Raster r = img.getRaster();
         byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
         int[] row = new int[w * r.getNumBands()];
         switch (colorType) {
-            case "Grayscale", "GrayAlpha" -> {
+            case GRAY, GRAY_ALPHA -> {
                 // the stored depth, not IHDR's: with tRNS the JDK reader has already widened 1-, 2- and 4-bit
                 // gray to 8-bit gray + alpha
                 int depth = r.getSampleModel().getSampleSize(0);
                 for (int y = 0; y < h; y++) {
                     r.getSamples(0, y, w, 1, 0, row);
                     for (int x = 0; x < w; x++) {
-                        int v = grayTo8(row[x], depth, colorType.equals("Grayscale"));
+                        int v = grayTo8(row[x], depth, colorType == GRAY);
                         int o = (y * w + x) * 3;
                         out[o] = out[o + 1] = out[o + 2] = (byte) v;
                     }
                 }
             }
-            case "RGB", "RGBAlpha" -> {
-                int shift = bitDepth == 16 ? 8 : 0;
+            case RGB, RGB_ALPHA -> {
+                int shift = r.getSampleModel().getSampleSize(0) == 16 ? 8 : 0;
                 for (int c = 0; c < 3; c++) {
                     for (int y = 0; y < h; y++) {
                         r.getSamples(0, y, w, 1, c, row);
@@ -92,7 +148,7 @@ final class PngReader {
                     }
                 }
             }
-            case "Palette" -> {
+            case PALETTE -> {
                 ColorModel cm = img.getColorModel();
                 if (!(cm instanceof IndexColorModel icm)) {
                     throw new ImageFormatException(source, "palette PNG decoded without a palette");
@@ -111,8 +167,8 @@ final class PngReader {
                     }
                 }
             }
-            default -> throw new ImageFormatException(source, "PNG colour type '" + colorType + "' is not one of "
-                    + "Grayscale, GrayAlpha, RGB, RGBAlpha, Palette");
+            default -> throw new ImageFormatException(source, "PNG colour type " + colorType + " is not one of "
+                    + "0, 2, 3, 4, 6");
         }
         return new RgbImage(w, h, out);
     }
@@ -131,22 +187,5 @@ final class PngReader {
             case 16 -> plainGray ? Math.min(v, 255) : v >> 8;
             default -> throw new IllegalStateException("PNG gray bit depth " + bitDepth);
         };
-    }
-
-    private static Node child(Node parent, String name) {
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) {
-            if (n.getNodeName().equals(name)) {
-                return n;
-            }
-        }
-        return null;
-    }
-
-    private static String attr(Node n, String name) {
-        Node a = n.getAttributes().getNamedItem(name);
-        if (a == null) {
-            throw new IllegalStateException("IHDR metadata without " + name);
-        }
-        return a.getNodeValue();
     }
 }

@@ -79,6 +79,24 @@ class ImageErrorsTest {
     @Test
     void damagedPng() throws Exception {
         byte[] d = Files.readAllBytes(Fixtures.path("images", "png", "rgb8.png"));
-        assertFails(Arrays.copyOf(d, d.length / 2), "damaged or unreadable PNG");
+        assertFails(Arrays.copyOf(d, d.length / 2), "truncated PNG: the file ends inside its IDAT chunk");
+        byte[] badData = d.clone();
+        int idat = indexOf(badData, "IDAT");
+        badData[idat + 6] ^= (byte) 0xFF; // inside the compressed data
+        assertFails(badData, "damaged or unreadable PNG");
+    }
+
+    private static int indexOf(byte[] d, String s) {
+        byte[] b = s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        outer:
+        for (int i = 0; i + b.length <= d.length; i++) {
+            for (int j = 0; j < b.length; j++) {
+                if (d[i + j] != b[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("no " + s);
     }
 }

@@ -1,7 +1,9 @@
 package org.urbangraph.vlm.image;
 
 import static org.urbangraph.vlm.image.EdgeFixtures.assertDecodesAsPillow;
+import static org.urbangraph.vlm.image.EdgeFixtures.assertRefused;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -16,5 +18,21 @@ class PngEdgeCasesTest {
     @ValueSource(strings = {"gray1_trns.png", "gray2_trns.png", "gray4_trns.png"})
     void lowBitGrayWithTransparency(String name) {
         assertDecodesAsPillow(name);
+    }
+
+    /**
+     * Pillow stops after the image data and never asks for IEND: a file without it reads (one IDAT or several, a
+     * palette image too, and one cut inside the CRC that follows complete image data).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"no_iend.png", "no_iend_two_idat.png", "palette_no_iend.png", "cut_in_idat_crc.png"})
+    void missingIend(String name) {
+        assertDecodesAsPillow(name);
+    }
+
+    /** A file cut short inside its image data is refused, as Pillow refuses it ("image file is truncated"). */
+    @Test
+    void cutInsideTheImageData() {
+        assertRefused("cut_in_idat.png", "truncated PNG: the file ends inside its IDAT chunk");
     }
 }
