@@ -53,7 +53,9 @@ class ImageErrorsTest {
     void truncatedJpegs() throws Exception {
         byte[] d = jpeg();
         assertFails(Arrays.copyOf(d, d.length / 2), "truncated JPEG: the file ends inside the compressed data");
-        assertFails(Arrays.copyOf(d, d.length - 2), "truncated JPEG: the file ends before the EOI marker");
+        // a sequential file complete but for EOI is read (JpegMissingEoiTest); a progressive one is not
+        byte[] p = Files.readAllBytes(Fixtures.path("images", "jpeg", "prog_s420.jpg"));
+        assertFails(Arrays.copyOf(p, p.length - 2), "truncated JPEG: the file ends before the EOI marker");
         assertFails(Arrays.copyOf(d, 40), "truncated JPEG");
     }
 

@@ -17,6 +17,14 @@ import org.urbangraph.vlm.image.RgbImage;
  * its first frame, as Pillow does. Not supported, each with a clear error: arithmetic coding, lossless and
  * hierarchical JPEG, 12-bit samples, and 2-component images (Pillow also refuses the last two).
  * EXIF orientation is not applied (Pillow does not either).
+ *
+ * <p>A file must end with its EOI marker, with one exception: a sequential file whose single scan holds every
+ * component and was decoded to its last block from the file's data is complete without it, and is read. Pillow
+ * reads such a file when at least a few bytes follow the scan (libjpeg-turbo's input buffering wants them; the
+ * number depends on the file, 1 to 6 in the files checked) and refuses it otherwise, so this accepts slightly more
+ * than Pillow; wherever Pillow reads such a file the pixels are the same. A progressive file, or a sequential one
+ * with a scan per component, is refused without EOI, as in Pillow (libjpeg needs all its scans, up to EOI, before
+ * it outputs a row), and so is a file whose data ends before the last block.
  */
 public final class JpegDecoder {
 
@@ -41,6 +49,8 @@ public final class JpegDecoder {
     private int mcusPerRow;
     private int mcuRows;
     private int scans;
+    /** The first scan was sequential, held every component and decoded every block from the file's data. */
+    private boolean firstScanIsWholeImage;
 
     private JpegDecoder(byte[] data, String source) {
         this.data = data;
@@ -63,8 +73,12 @@ public final class JpegDecoder {
         while (true) {
             int marker = reader.nextMarker();
             if (marker < 0) {
+                if (scans == 1 && firstScanIsWholeImage) {
+                    return finish(); // a sequential file complete but for its EOI marker: see the class comment
+                }
                 throw error("truncated JPEG: the file ends before the EOI marker"
-                        + (comps == null ? " and before any frame header" : ""));
+                        + (comps == null ? " and before any frame header" : "")
+                        + (progressive ? " (a progressive file needs all its scans)" : ""));
             }
             int pos = reader.position();
             switch (marker) {
@@ -330,8 +344,11 @@ public final class JpegDecoder {
             }
         }
         EntropyReader in = new EntropyReader(data, pos + len, source);
-        new ScanDecoder(sc, dc, ac, ss, se, ah, al, progressive, restartInterval, mcusPerRow, mcuRows, maxH, maxV,
-                in, source).decode();
+        boolean complete = new ScanDecoder(sc, dc, ac, ss, se, ah, al, progressive, restartInterval, mcusPerRow,
+                mcuRows, maxH, maxV, in, source).decode();
+        if (scans == 0) {
+            firstScanIsWholeImage = !progressive && ns == comps.length && complete;
+        }
         scans++;
         return in.position();
     }

@@ -60,7 +60,12 @@ final class ScanDecoder {
         this.lastDc = new int[comps.length];
     }
 
-    void decode() {
+    /**
+     * Decodes every MCU of the scan. Returns false if the data of some blocks was missing (a marker cut the scan
+     * short and libjpeg's zero fill stood in), true if every block was decoded from the file's data.
+     */
+    boolean decode() {
+        boolean complete = true;
         int total;
         int perRow;
         boolean single = comps.length == 1;
@@ -83,6 +88,7 @@ final class ScanDecoder {
                 untilRestart--;
             }
             if (in.insufficientData) {
+                complete = false;
                 continue; // libjpeg leaves the rest of the segment's blocks as they are
             }
             int mcuRow = mcu / perRow;
@@ -103,7 +109,9 @@ final class ScanDecoder {
                 }
             }
         }
+        complete &= !in.insufficientData;
         in.discardBits();
+        return complete;
     }
 
     /** libjpeg's process_restart plus jpeg_resync_to_restart (the default resynchroniser). */
