@@ -23,7 +23,8 @@ import javax.imageio.stream.ImageInputStream;
  *       a 32-bit integer image and converting that to RGB clips, so a typical 16-bit gray PNG comes out
  *       nearly white: this is what the reference model sees, so we keep it);</li>
  *   <li>RGB, RGBA, gray+alpha 16-bit: the high byte of each sample (Pillow's {@code ;16B} unpackers);</li>
- *   <li>palette: the PLTE colour of each index;</li>
+ *   <li>palette: the PLTE colour of each index; an index past the PLTE entries is grey (i, i, i), from the grey
+ *       ramp Pillow's palettes start as;</li>
  *   <li>alpha channels and {@code tRNS} are dropped, not composited; {@code gAMA}, {@code iCCP} and {@code sRGB} are
  *       ignored. An APNG gives its default image.</li>
  * </ul>
@@ -62,7 +63,7 @@ final class PngReader {
             // metadata ignored: the reader then goes from IHDR straight to the image data (still applying tRNS)
             reader.setInput(in, true, true);
             BufferedImage img = reader.read(0);
-            return toRgb(img, layout.colorType(), source);
+            return toRgb(img, layout, source);
         } catch (IOException | RuntimeException e) {
             if (e instanceof ImageFormatException ife) {
                 throw ife;
@@ -81,10 +82,11 @@ final class PngReader {
 
     /**
      * What a walk over the file's chunks finds, before any decoding: IHDR's fields (IHDR must be the first chunk),
-     * whether there is an IEND chunk, and the type of the chunk the file ends inside, if it is cut short (null when
-     * it ends at a chunk boundary).
+     * the number of entries of the first PLTE chunk (0 without one), whether there is an IEND chunk, and the type of
+     * the chunk the file ends inside, if it is cut short (null when it ends at a chunk boundary).
      */
-    record Layout(long width, long height, int colorType, boolean hasIend, String truncatedChunk) {
+    record Layout(long width, long height, int colorType, int paletteEntries, boolean hasIend,
+                  String truncatedChunk) {
 
         static Layout read(byte[] d, String source) {
             if (d.length < 8 + 8 + 13 || int32(d, 8) != 13 || d[12] != 'I' || d[13] != 'H' || d[14] != 'D'
@@ -94,22 +96,26 @@ final class PngReader {
             long width = int32(d, 16) & 0xFFFFFFFFL;
             long height = int32(d, 20) & 0xFFFFFFFFL;
             int colorType = d[25] & 0xFF;
+            int paletteEntries = 0;
             int at = 8;
             while (at < d.length) {
                 if (at + 8 > d.length) {
-                    return new Layout(width, height, colorType, false, "(unnamed)");
+                    return new Layout(width, height, colorType, paletteEntries, false, "(unnamed)");
                 }
                 long length = int32(d, at) & 0xFFFFFFFFL;
                 String type = new String(d, at + 4, 4, StandardCharsets.ISO_8859_1);
                 if (type.equals("IEND")) {
-                    return new Layout(width, height, colorType, true, null);
+                    return new Layout(width, height, colorType, paletteEntries, true, null);
                 }
                 if (at + 12 + length > d.length) {
-                    return new Layout(width, height, colorType, false, type);
+                    return new Layout(width, height, colorType, paletteEntries, false, type);
+                }
+                if (type.equals("PLTE") && paletteEntries == 0) {
+                    paletteEntries = (int) Math.min(length / 3, 256);
                 }
                 at += (int) (12 + length);
             }
-            return new Layout(width, height, colorType, false, null);
+            return new Layout(width, height, colorType, paletteEntries, false, null);
         }
     }
 
@@ -117,7 +123,8 @@ final class PngReader {
         return ((d[at] & 0xFF) << 24) | ((d[at + 1] & 0xFF) << 16) | ((d[at + 2] & 0xFF) << 8) | (d[at + 3] & 0xFF);
     }
 
-    private static RgbImage toRgb(BufferedImage img, int colorType, String source) {
+    private static RgbImage toRgb(BufferedImage img, Layout layout, String source) {
+        int colorType = layout.colorType();
         int w = img.getWidth();
         int h = img.getHeight();
         Raster r = img.getRaster();
@@ -153,7 +160,9 @@ final class PngReader {
                 if (!(cm instanceof IndexColorModel icm)) {
                     throw new ImageFormatException(source, "palette PNG decoded without a palette");
                 }
-                int n = icm.getMapSize();
+                // The JDK pads a short palette to 2, 4, 16 or 256 entries with black (or repeats an entry);
+                // Pillow's palette starts as a grey ramp, so an index past the PLTE entries is grey (i, i, i)
+                int n = Math.min(layout.paletteEntries(), icm.getMapSize());
                 for (int y = 0; y < h; y++) {
                     r.getSamples(0, y, w, 1, 0, row);
                     for (int x = 0; x < w; x++) {
@@ -163,6 +172,8 @@ final class PngReader {
                             out[o] = (byte) icm.getRed(i);
                             out[o + 1] = (byte) icm.getGreen(i);
                             out[o + 2] = (byte) icm.getBlue(i);
+                        } else {
+                            out[o] = out[o + 1] = out[o + 2] = (byte) i;
                         }
                     }
                 }

@@ -35,4 +35,14 @@ class PngEdgeCasesTest {
     void cutInsideTheImageData() {
         assertRefused("cut_in_idat.png", "truncated PNG: the file ends inside its IDAT chunk");
     }
+
+    /**
+     * Indices past the PLTE entries: Pillow's palette starts as a grey ramp, so index i is (i, i, i); the JDK pads
+     * the palette with black. 1-, 2- (with tRNS), 4- and 8-bit palettes.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"palette1_short.png", "palette2_short.png", "palette4_short.png", "palette8_short.png"})
+    void indicesPastThePalette(String name) {
+        assertDecodesAsPillow(name);
+    }
 }
