@@ -30,7 +30,8 @@ import javax.imageio.stream.ImageInputStream;
  * </ul>
  *
  * <p>As in Pillow, a file that ends after its image data, without the IEND chunk, is read; one cut short inside
- * the image data is an error.
+ * the image data is an error, and so is an image over Pillow's decompression-bomb limit
+ * ({@link DecompressionBombLimit}, checked from IHDR before anything is decoded).
  */
 final class PngReader {
     private PngReader() {}
@@ -47,6 +48,7 @@ final class PngReader {
 
     static RgbImage decode(byte[] data, String source) {
         Layout layout = Layout.read(data, source);
+        DecompressionBombLimit.check(layout.width(), layout.height(), source);
         if (!layout.hasIend() && layout.truncatedChunk() == null) {
             // Pillow stops after the image data and never looks for IEND; the JDK reader wants it (it reads a
             // palette image's chunks through to IEND), so a file that ends cleanly after a chunk gets one

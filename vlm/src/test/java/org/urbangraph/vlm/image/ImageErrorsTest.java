@@ -79,6 +79,17 @@ class ImageErrorsTest {
     }
 
     @Test
+    void jpegOverTheDecompressionBombLimit() throws Exception {
+        byte[] d = jpeg();
+        int s = sof(d);
+        for (int i = 4; i < 8; i++) {
+            d[s + i] = (byte) 0xFF; // height and width 65535
+        }
+        assertFails(d, "image of 65535x65535 pixels (4294836225) is over Pillow's decompression-bomb limit of "
+                + "178956970 pixels");
+    }
+
+    @Test
     void damagedPng() throws Exception {
         byte[] d = Files.readAllBytes(Fixtures.path("images", "png", "rgb8.png"));
         assertFails(Arrays.copyOf(d, d.length / 2), "truncated PNG: the file ends inside its IDAT chunk");

@@ -1,5 +1,6 @@
 package org.urbangraph.vlm.image.jpeg;
 
+import org.urbangraph.vlm.image.DecompressionBombLimit;
 import org.urbangraph.vlm.image.ImageFormatException;
 import org.urbangraph.vlm.image.RgbImage;
 
@@ -27,9 +28,6 @@ import org.urbangraph.vlm.image.RgbImage;
  * it outputs a row), and so is a file whose data ends before the last block.
  */
 public final class JpegDecoder {
-
-    /** Pillow's decompression-bomb limit (2 x Image.MAX_IMAGE_PIXELS): above it Pillow raises an error. */
-    static final long MAX_PIXELS = 2L * 89_478_485;
 
     private final byte[] data;
     private final String source;
@@ -232,10 +230,7 @@ public final class JpegDecoder {
         if (len < 8 + 3 * n) {
             throw error("bad SOF segment: length " + len + " for " + n + " components");
         }
-        if ((long) width * height > MAX_PIXELS) {
-            throw error("image of " + width + "x" + height + " pixels is over Pillow's decompression-bomb limit of "
-                    + MAX_PIXELS + " pixels");
-        }
+        DecompressionBombLimit.check(width, height, source);
         progressive = isProgressive;
         comps = new Component[n];
         for (int i = 0; i < n; i++) {
