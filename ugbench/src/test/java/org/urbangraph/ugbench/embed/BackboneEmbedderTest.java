@@ -2,14 +2,17 @@ package org.urbangraph.ugbench.embed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,6 +82,17 @@ class BackboneEmbedderTest {
             assertEquals(1.0, Vectors.dot(got[1], got[1]), 1e-5);
         }
         assertEquals("llava_next", BackboneEmbedder.idPrefix(EmbeddingPipelines.load(llava).family()));
+    }
+
+    /** An image the processor refuses (Qwen2-VL: aspect ratio over 200) is named by its file. */
+    @Test
+    void aRefusedImageNamesItsFile() throws Exception {
+        Path thin = tmp.resolve("thin_5000x3.png");
+        ImageIO.write(new BufferedImage(5000, 3, BufferedImage.TYPE_INT_RGB), "png", thin.toFile());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> embedder.embed(List.of(EmbedInput.image(IMAGE, "Where?"), EmbedInput.image(thin, "Where?"))));
+        assertTrue(e.getMessage().startsWith(thin + ": absolute aspect ratio must be smaller than 200"),
+                e.getMessage());
     }
 
     @Test
