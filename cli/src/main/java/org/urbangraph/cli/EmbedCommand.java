@@ -75,6 +75,14 @@ public final class EmbedCommand implements Callable<Integer> {
                     + "first --image); needs a stage-2 --adapter. Repeatable.")
     List<Path> graphs = new ArrayList<>();
 
+    @Option(names = "--exif-transpose",
+            description = "Turn each --image upright by its EXIF orientation first, as PIL.ImageOps.exif_transpose "
+                    + "does (transformers' load_image, and so its pipelines, do this). Off by default: the reference "
+                    + "route, Image.open(f).convert(\"RGB\") handed to the processor, keeps the stored orientation. "
+                    + "Orientations 5 to 8 swap width and height, and so change the image's token count. Plain "
+                    + "backbones only (not with --adapter).")
+    boolean exifTranspose;
+
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "json",
             description = "Output format: json (one object per line, default).")
     String format;
@@ -111,6 +119,10 @@ public final class EmbedCommand implements Callable<Integer> {
                     + "plain backbone has no graph encoder");
         }
         if (adapter != null) {
+            if (exifTranspose) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--exif-transpose is for plain "
+                        + "backbones; a UGE model reads its images as stored, as it was trained");
+            }
             if (!prompts.isEmpty()) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--prompt is for plain backbones; with "
                         + "--adapter give --image, --graph, --text and --instruction");
@@ -119,7 +131,7 @@ public final class EmbedCommand implements Callable<Integer> {
         }
         List<RgbImage> decoded = new ArrayList<>();
         for (Path p : images) {
-            decoded.add(Images.read(p));
+            decoded.add(Images.read(p, exifTranspose));
         }
         EmbeddingPipeline pipe = EmbeddingPipelines.load(model);
         for (int i = 0; i < decoded.size(); i++) {

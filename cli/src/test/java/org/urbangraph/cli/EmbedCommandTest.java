@@ -34,6 +34,7 @@ import org.urbangraph.vlm.VlmLoader;
 import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.Qwen2VLPipeline;
 import org.urbangraph.vlm.image.Images;
+import org.urbangraph.vlm.image.RgbImage;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLConfig;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLForConditionalGeneration;
 
@@ -241,6 +242,35 @@ class EmbedCommandTest {
         String err = out.get(out.size() - 1).asText();
         assertTrue(err.contains(thin + ": absolute aspect ratio must be smaller than 200"), err);
         assertEquals(1, out.size(), "nothing printed");
+    }
+
+    /**
+     * --exif-transpose turns the image upright before the processor: the JPEG with orientation 6 then embeds as a
+     * lossless PNG of Pillow's exif_transpose pixels does, and differently from the image as stored.
+     */
+    @Test
+    void exifTransposeTurnsTheImageUpright(@TempDir Path dir) throws Exception {
+        Path rotated = Fixtures.path("images", "edge", "exif6.jpg");
+        RgbImage upright = Images.read(rotated, true);
+        assertEquals("6x13", upright.width() + "x" + upright.height());
+        BufferedImage png = new BufferedImage(upright.width(), upright.height(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < upright.height(); y++) {
+            for (int x = 0; x < upright.width(); x++) {
+                png.setRGB(x, y, upright.get(x, y, 0) << 16 | upright.get(x, y, 1) << 8 | upright.get(x, y, 2));
+            }
+        }
+        Path uprightPng = dir.resolve("upright.png");
+        ImageIO.write(png, "png", uprightPng.toFile());
+        float[] transposed = vector(run(0, "embed", "--model", model.toString(), "--exif-transpose", "--image",
+                rotated.toString()).get(0));
+        float[] asStored = vector(run(0, "embed", "--model", model.toString(), "--image", rotated.toString()).get(0));
+        float[] reference = vector(run(0, "embed", "--model", model.toString(), "--image", uprightPng.toString())
+                .get(0));
+        Approx.assertClose("--exif-transpose = the upright PNG", reference, transposed, 1e-6, 0);
+        assertTrue(Approx.maxAbsDiff(asStored, transposed) > 1e-4, "as stored differs");
+        String err = run(2, "embed", "--model", model.toString(), "--adapter", dir.toString(), "--exif-transpose",
+                "--image", rotated.toString()).get(0).asText();
+        assertTrue(err.contains("--exif-transpose is for plain backbones"), err);
     }
 
     @Test

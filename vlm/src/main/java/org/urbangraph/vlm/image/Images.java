@@ -17,13 +17,26 @@ import org.urbangraph.vlm.image.jpeg.JpegDecoder;
  *       defaults (see {@link JpegDecoder}); grayscale, CMYK and YCCK converted as Pillow converts.</li>
  * </ul>
  *
- * <p>EXIF orientation is deliberately <em>not</em> applied: Pillow does not apply it on open, and neither do the
- * reference processors, so a rotated phone photo reaches the model exactly as stored.
+ * <p>EXIF orientation is <em>not</em> applied by default. The reference route is {@code Image.open(f).convert("RGB")}
+ * handed to the Hugging Face processor, and neither step rotates: a phone photo stored sideways with an orientation
+ * tag reaches the model as stored. Other Python routes do rotate: transformers' {@code load_image} (and so the
+ * pipelines, and the fast processors when given a path or URL) calls {@code PIL.ImageOps.exif_transpose} first.
+ * {@link #read(Path, boolean)} with {@code exifTranspose} follows those routes ({@link ExifOrientation}); orientations
+ * 5 to 8 swap width and height, and so change the resize, the patch grid and the number of image tokens.
  */
 public final class Images {
     private Images() {}
 
+    /** The file's pixels as stored, as Pillow's {@code Image.open(f).convert("RGB")} gives them. */
     public static RgbImage read(Path file) {
+        return read(file, false);
+    }
+
+    /**
+     * The file's pixels; with {@code exifTranspose}, turned upright by its EXIF orientation as
+     * {@code ImageOps.exif_transpose(Image.open(f)).convert("RGB")} gives them.
+     */
+    public static RgbImage read(Path file, boolean exifTranspose) {
         byte[] data;
         try {
             data = Files.readAllBytes(file);
@@ -32,11 +45,21 @@ public final class Images {
         } catch (IOException e) {
             throw new ImageFormatException(file.toString(), "cannot read: " + e.getMessage(), e);
         }
-        return decode(data, file.toString());
+        return decode(data, file.toString(), exifTranspose);
     }
 
     /** Decodes an encoded image; {@code source} names it in error messages (a file name or a URL). */
     public static RgbImage decode(byte[] data, String source) {
+        return decode(data, source, false);
+    }
+
+    /** Decodes an encoded image and, with {@code exifTranspose}, applies its EXIF orientation. */
+    public static RgbImage decode(byte[] data, String source, boolean exifTranspose) {
+        RgbImage img = decodeAsStored(data, source);
+        return exifTranspose ? ExifOrientation.apply(img, ExifOrientation.read(data, sniff(data))) : img;
+    }
+
+    private static RgbImage decodeAsStored(byte[] data, String source) {
         return switch (sniff(data)) {
             case PNG -> PngReader.decode(data, source);
             case JPEG -> JpegDecoder.decode(data, source);

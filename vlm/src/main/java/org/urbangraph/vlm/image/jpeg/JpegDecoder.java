@@ -17,7 +17,7 @@ import org.urbangraph.vlm.image.RgbImage;
  * YCbCr or RGB by JFIF / Adobe markers and component ids as libjpeg guesses, CMYK and YCCK). An MPO file gives
  * its first frame, as Pillow does. Not supported, each with a clear error: arithmetic coding, lossless and
  * hierarchical JPEG, 12-bit samples, and 2-component images (Pillow also refuses the last two).
- * EXIF orientation is not applied (Pillow does not either).
+ * EXIF orientation is not applied here (Pillow does not either on open; see {@code Images.read(Path, boolean)}).
  *
  * <p>A file must end with its EOI marker, with one exception: a sequential file whose single scan holds every
  * component and was decoded to its last block from the file's data is complete without it, and is read. Pillow
