@@ -1,7 +1,6 @@
 package org.urbangraph.ugdata.dataset;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -43,24 +42,11 @@ public final class BundledCities {
             throw new NoSuchFileException(p.toString(), null, "no cities/ folder in the data folder given by -D"
                     + PROPERTY + " or UG_DATA");
         }
-        List<Path> starts = new ArrayList<>();
-        starts.add(Path.of("").toAbsolutePath());
-        try {
-            starts.add(Path.of(BundledCities.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
-        } catch (URISyntaxException | SecurityException | NullPointerException ignored) {
-            // no code location: the working directory alone is searched
-        }
-        for (Path start : starts) {
-            for (Path d = start; d != null; d = d.getParent()) {
-                Path candidate = d.resolve("fixtures").resolve("data");
-                tried.add(candidate);
-                if (Files.isDirectory(candidate.resolve("cities"))) {
-                    return candidate;
-                }
-            }
-        }
-        throw new NoSuchFileException("fixtures/data", null, "bundled city extracts not found (looked in "
-                + tried.size() + " places from " + starts.getFirst() + "); run from the repository, or set -D" + PROPERTY);
+        List<Path> starts = BundledFiles.searchStarts();
+        return BundledFiles.find(starts, Path.of("fixtures", "data"), d -> Files.isDirectory(d.resolve("cities")), tried)
+                .orElseThrow(() -> new NoSuchFileException("fixtures/data", null, "bundled city extracts not found "
+                        + "(looked in " + tried.size() + " places from " + starts.getFirst() + "); run from the "
+                        + "repository, or set -D" + PROPERTY));
     }
 
     /** The extract of a bundled city, which must exist. */
