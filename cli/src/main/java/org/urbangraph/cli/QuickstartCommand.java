@@ -92,8 +92,8 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of everything (default 0).")
     long seed;
 
-    @Option(names = "--tokenizer", defaultValue = "fixtures/tokenizer/qwen2", paramLabel = "DIR",
-            description = "Folder holding the Qwen2 tokenizer.json (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "Folder holding the Qwen2 tokenizer.json "
+            + "(default: the bundled " + BundledTokenizer.DEFAULT + ", found from the working directory or the jar).")
     Path tokenizer;
 
     /** Refuses a numeric option out of its range before anything is built. */
@@ -122,6 +122,11 @@ public final class QuickstartCommand implements Callable<Integer> {
         PrintWriter log = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
         long t0 = System.nanoTime();
+        // the inputs of every step, before the first: a missing one would otherwise stop the run minutes in
+        Path tokenizerDir = BundledTokenizer.resolve(tokenizer);
+        for (BundledCities.City c : BundledCities.DEFAULT) {
+            BundledCities.extract(c);
+        }
         Files.createDirectories(out);
 
         log.println("== 1/5 UGData: bundled OpenStreetMap cities (Map data (c) OpenStreetMap contributors, ODbL)");
@@ -159,7 +164,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         if (Files.exists(fresh)) {
             deleteTree(fresh);
         }
-        TinyBackbone.create(fresh, tokenizer, seed);
+        TinyBackbone.create(fresh, tokenizerDir, seed);
         if (sameFiles(fresh, backbone)) {
             deleteTree(fresh);
         } else {

@@ -53,8 +53,9 @@ public final class TrainCommand implements Callable<Integer> {
             + "(its base weights then train too).")
     boolean tiny;
 
-    @Option(names = "--tokenizer", paramLabel = "DIR", defaultValue = "fixtures/tokenizer/qwen2",
-            description = "With --tiny: the folder holding the Qwen2 tokenizer.json (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "With --tiny: the folder holding the Qwen2 "
+            + "tokenizer.json (default: the bundled " + BundledTokenizer.DEFAULT + ", found from the working directory "
+            + "or the jar).")
     Path tokenizer;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory.")
@@ -246,7 +247,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (tiny) {
             backbone = out.resolve("tiny-backbone");
             if (!Files.isRegularFile(backbone.resolve("model.safetensors"))) {
-                TinyBackbone.create(backbone, tokenizer, seed);
+                TinyBackbone.create(backbone, BundledTokenizer.resolve(tokenizer), seed);
             }
             trainBase = true;
             err.println("ug train: the tiny backbone is untrained, so its base weights train too (not only LoRA, the "
