@@ -35,7 +35,8 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
  *   graph_encoder.safetensors    stage 2: the graph encoder (its configuration in the metadata)
  *   tokenizer.json               the backbone's tokenizer with the graph tokens added at their ids, and its
  *   tokenizer_config.json        tokenizer_config.json (where the backbone has one) and special_tokens_map.json
- *   backbone/                    only when the base weights trained: config, tokenizer (with the graph tokens) and
+ *   backbone/                    only when the base weights trained: config, tokenizer (with the graph tokens whose
+ *                                ids are rows of the embedding table) and
  *                                the other non-weight files of the source directory, and model.safetensors
  * </pre>
  * Files are written to temporary names and renamed; {@link #writeModel} into an existing directory replaces it
@@ -64,7 +65,7 @@ public final class UgeCheckpoint {
         if (m.graphEncoder() != null) {
             m.graphEncoder().save(dir.resolve("graph_encoder.safetensors"));
         }
-        writeTokenizer(m, dir);
+        writeTokenizer(m, dir, Integer.MAX_VALUE);
         Path backboneDir = m.backbone().pipeline().source();
         String backboneRef = backboneDir == null ? null : backboneDir.toAbsolutePath().toString();
         if (m.baseTrained()) {
@@ -86,7 +87,9 @@ public final class UgeCheckpoint {
 
     /**
      * The trained base weights as a model directory (LoRA layers unwrapped to their base names) with the source
-     * directory's config.json, the tokenizer with the graph tokens ({@link #writeTokenizer}) and every other file of
+     * directory's config.json, the tokenizer with those added tokens whose ids are rows of the embedding table
+     * ({@link #writeTokenizer}: the graph tokens where the table has spare rows for them, none where it has not, so
+     * that the directory loads as a model of its family) and every other file of
      * the source directory that is not a weight file ({@link #isCopiedToBackbone}): remote code ({@code *.py} that
      * {@code auto_map} names), special_tokens_map.json, chat templates, generation_config.json, processor settings,
      * tokenizer.model, licence and read-me files. Subdirectories are not copied.
@@ -107,7 +110,7 @@ public final class UgeCheckpoint {
                 }
             }
         }
-        writeTokenizer(m, out);
+        writeTokenizer(m, out, m.model().tokenEmbeddings().weight().tensor().size(0));
         Map<String, Tensor> weights = new LinkedHashMap<>();
         m.backbone().module().stateDict().forEach((k, t) -> {
             if (!k.contains(".lora_A.") && !k.contains(".lora_B.")) {
@@ -146,8 +149,12 @@ public final class UgeCheckpoint {
      * back, here or in the {@code tokenizers} library, gives every token the same id; {@code tokenizer_config.json}
      * (where the backbone has one) gets the graph tokens in {@code added_tokens_decoder}; special_tokens_map.json is
      * copied. Loading such a tokenizer and adding the graph tokens again finds them at the same ids.
+     *
+     * <p>Added tokens with an id of {@code rows} or more are left out of both files: {@code backbone/} passes its
+     * embedding table's row count, as a pipeline refuses a tokenizer larger than its table. Without spare rows the
+     * graph tokens are then absent there, and loading adds them at the same next free ids.
      */
-    static void writeTokenizer(UgeModel m, Path out) throws IOException {
+    static void writeTokenizer(UgeModel m, Path out, int rows) throws IOException {
         Tokenizer tokenizer = m.backbone().pipeline().tokenizer();
         Path source = tokenizer.source();
         if (source == null || !Files.isRegularFile(source)) {
@@ -161,7 +168,7 @@ public final class UgeCheckpoint {
         Set<String> present = new HashSet<>();
         added.forEach(t -> present.add(t.path("content").asText()));
         new TreeMap<>(tokenizer.addedTokens()).forEach((id, token) -> {
-            if (!present.contains(token.content())) {
+            if (id < rows && !present.contains(token.content())) {
                 ObjectNode entry = added.addObject();
                 entry.put("id", id);
                 addedTokenFields(entry, token);
@@ -176,6 +183,9 @@ public final class UgeCheckpoint {
                     ? (ObjectNode) c.get("added_tokens_decoder") : c.putObject("added_tokens_decoder");
             long[] ids = m.newTokens().ids();
             for (int i = 0; i < ids.length; i++) {
+                if (ids[i] >= rows) {
+                    continue;
+                }
                 ObjectNode entry = json.createObjectNode();
                 addedTokenFields(entry, tokenizer.addedTokens().get((int) ids[i]));
                 decoder.set(Long.toString(ids[i]), entry);

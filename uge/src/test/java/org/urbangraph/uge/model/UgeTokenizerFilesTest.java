@@ -25,6 +25,8 @@ import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.uge.FamilyBackbones;
 import org.urbangraph.uge.TinyWorld;
+import org.urbangraph.vlm.embed.EmbeddingPipeline;
+import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
@@ -208,6 +210,50 @@ class UgeTokenizerFilesTest {
                     .resolve(f)), "stage 2: " + f);
         }
         assertArrayEquals(ids, UgeCheckpoint.load(s2, null).newTokens().ids());
+    }
+
+    /**
+     * A trained base saved from a table with spare rows keeps the graph tokens in backbone/'s tokenizer; from a table
+     * without them (ids past the table) it leaves them out, since a pipeline refuses a tokenizer larger than its table.
+     * Either way backbone/ loads as a model of its family, the model directory keeps the graph tokens, and the model
+     * reloads and embeds as the one in memory.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Backbone.class, names = {"LLAVA_NEXT", "LLAVA_NEXT_WITHOUT_SPARE_ROWS"})
+    void aTrainedBaseReloadsWithOrWithoutSpareRows(Backbone b) throws Exception {
+        UgeModel m = UgeModels.stage1(b.dir.get(), true, 4, 24);
+        Path dir = tmp.resolve("model");
+        m.save(dir);
+        long[] ids = m.newTokens().ids();
+        int rows = m.model().tokenEmbeddings().weight().tensor().size(0);
+        boolean spare = b == Backbone.LLAVA_NEXT;
+        assertEquals(spare, ids[2] < rows, "the graph tokens fall on spare rows only where the table has them");
+        assertGraphTokens(dir, ids);
+
+        Path backbone = dir.resolve("backbone");
+        EmbeddingPipeline pipeline = EmbeddingPipelines.load(backbone);
+        assertTrue(pipeline.tokenizer().size() <= rows, "backbone/'s tokenizer fits its table");
+        if (spare) {
+            assertGraphTokens(backbone, ids);
+        } else {
+            Tokenizer source = Tokenizer.load(b.dir.get());
+            assertEquals(source.size(), pipeline.tokenizer().size(), "backbone/ has the source's tokens");
+            assertEquals(source.addedTokens(), pipeline.tokenizer().addedTokens());
+            assertFalse(read(backbone.resolve("tokenizer.json")).toString().contains("graph_start"));
+            assertFalse(read(backbone.resolve("tokenizer_config.json")).toString().contains("graph_start"));
+        }
+
+        UgeModel loaded = UgeCheckpoint.load(dir, null);
+        assertArrayEquals(ids, loaded.newTokens().ids());
+        List<UgeInput> inputs = List.of(UgeInput.text(TEXT), UgeInput.text("A quiet street near the harbour."),
+                new UgeInput("<image>Where was this photo taken?",
+                        List.of(Fixtures.golden("llava_next_mistral", "image_a_gradient_100x80.png")), List.of()));
+        m.train(false);
+        try (NoGrad g = NoGrad.enter()) {
+            assertArrayEquals(m.embed(inputs).toFloatArray(), loaded.embed(inputs).toFloatArray());
+        }
+        // and again through a stage 2 that starts from it
+        assertArrayEquals(ids, UgeModels.stage2(dir, null, 5).newTokens().ids());
     }
 
     @Test
