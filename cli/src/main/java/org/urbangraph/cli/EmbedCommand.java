@@ -13,7 +13,6 @@ import org.urbangraph.vlm.embed.EmbeddingBatches;
 import org.urbangraph.vlm.embed.EmbeddingPipeline;
 import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.EncodedInput;
-import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -129,17 +128,10 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             return embedWithUge();
         }
+        EmbeddingPipeline pipe = EmbeddingPipelines.load(model);
         List<RgbImage> decoded = new ArrayList<>();
         for (Path p : images) {
-            decoded.add(Images.read(p, exifTranspose));
-        }
-        EmbeddingPipeline pipe = EmbeddingPipelines.load(model);
-        for (int i = 0; i < decoded.size(); i++) {
-            try {
-                pipe.checkImage(decoded.get(i));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(images.get(i) + ": " + e.getMessage(), e);
-            }
+            decoded.add(pipe.readImage(p, exifTranspose));
         }
         List<EncodedInput> inputs = new ArrayList<>();
         List<String> described = new ArrayList<>();

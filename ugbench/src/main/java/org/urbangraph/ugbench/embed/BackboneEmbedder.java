@@ -14,7 +14,6 @@ import org.urbangraph.vlm.VlmLoader;
 import org.urbangraph.vlm.embed.EmbeddingPipeline;
 import org.urbangraph.vlm.embed.EmbeddingPipelines;
 import org.urbangraph.vlm.embed.EncodedInput;
-import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
 
 /**
@@ -72,24 +71,10 @@ public final class BackboneEmbedder implements Embedder {
     public float[][] embed(List<EmbedInput> inputs) {
         List<EncodedInput> encoded = new ArrayList<>(inputs.size());
         for (EmbedInput in : inputs) {
-            List<RgbImage> images = in.image() == null ? List.of() : List.of(read(in.image()));
+            List<RgbImage> images = in.image() == null ? List.of() : List.of(pipeline.readImage(in.image(), false));
             encoded.add(pipeline.encodeQuery(images, prompt(in)));
         }
         return pipeline.embed(encoded);
-    }
-
-    /**
-     * Decodes the image and checks that the family's processor can take it, so that a refusal (Qwen2-VL: an aspect
-     * ratio over 200) names the file, as {@code ug embed} does.
-     */
-    private RgbImage read(Path file) {
-        RgbImage image = Images.read(file);
-        try {
-            pipeline.checkImage(image);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
-        return image;
     }
 
     /** The text after the image tags: the instruction, then the text, on separate lines. */

@@ -5,9 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.function.Function;
-import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
 
 /**
@@ -18,17 +16,17 @@ import org.urbangraph.vlm.image.RgbImage;
 final class ImageCache<P> {
 
     private final Function<List<RgbImage>, P> processor;
-    private final Consumer<RgbImage> check;
+    private final Function<Path, RgbImage> reader;
     private final Map<Path, P> cache;
 
     /**
      * @param processor the family's image processor
-     * @param check     the pipeline's check that the processor can take an image ({@code checkImage}), run on each
-     *                  image before the processor so that a refusal names that image's file
+     * @param reader    decodes one file and checks that the processor can take it, a refusal naming that file
+     *                  (the pipeline's {@code readImage})
      */
-    ImageCache(Function<List<RgbImage>, P> processor, Consumer<RgbImage> check, int capacity) {
+    ImageCache(Function<List<RgbImage>, P> processor, Function<Path, RgbImage> reader, int capacity) {
         this.processor = processor;
-        this.check = check;
+        this.reader = reader;
         this.cache = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<Path, P> eldest) {
@@ -40,24 +38,13 @@ final class ImageCache<P> {
     synchronized P preprocess(List<Path> files) {
         if (files.size() == 1) {
             return cache.computeIfAbsent(files.get(0).toAbsolutePath().normalize(),
-                    f -> apply(List.of(read(files.get(0))), files.get(0).toString()));
+                    f -> apply(List.of(reader.apply(files.get(0))), files.get(0).toString()));
         }
         List<RgbImage> imgs = new ArrayList<>();
         for (Path f : files) {
-            imgs.add(read(f));
+            imgs.add(reader.apply(f));
         }
         return apply(imgs, files.toString());
-    }
-
-    /** Decodes one image and checks it, a refusal naming the file. */
-    private RgbImage read(Path file) {
-        RgbImage image = Images.read(file);
-        try {
-            check.accept(image);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
-        }
-        return image;
     }
 
     /** Any other refusal of the processor names the files it was given. */

@@ -33,7 +33,7 @@ abstract class PromptBackbone<P> implements UgeBackbone {
     PromptBackbone(UserTurnPipeline pipeline, Function<List<RgbImage>, P> preprocess,
                    BiFunction<String, P, EncodedInput> encodePrompt) {
         this.pipeline = pipeline;
-        this.images = new ImageCache<>(preprocess, pipeline::checkImage, 1024);
+        this.images = new ImageCache<>(preprocess, f -> pipeline.readImage(f, false), 1024);
         this.encodePrompt = encodePrompt;
     }
 

@@ -21,7 +21,7 @@ final class Qwen2VLBackbone implements UgeBackbone {
 
     Qwen2VLBackbone(Qwen2VLPipeline pipeline) {
         this.pipeline = pipeline;
-        this.images = new ImageCache<>(pipeline.processor()::preprocess, pipeline::checkImage, 1024);
+        this.images = new ImageCache<>(pipeline.processor()::preprocess, f -> pipeline.readImage(f, false), 1024);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.List;
 import org.urbangraph.vlm.MultimodalBatch;
 import org.urbangraph.vlm.VisionLanguageModel;
 import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
 import org.urbangraph.vlm.tokenizer.Tokenizer;
 
@@ -49,6 +50,23 @@ public interface EmbeddingPipeline {
      * @throws IllegalArgumentException if it cannot
      */
     default void checkImage(RgbImage image) {
+    }
+
+    /**
+     * Decodes an image file ({@link Images#read(Path, boolean)}, turned upright by its EXIF orientation first when
+     * {@code exifTranspose}) and checks it ({@link #checkImage}); a refusal names the file.
+     *
+     * @throws org.urbangraph.vlm.image.ImageFormatException if the file cannot be read or decoded
+     * @throws IllegalArgumentException if the family's processor cannot take the image
+     */
+    default RgbImage readImage(Path file, boolean exifTranspose) {
+        RgbImage image = Images.read(file, exifTranspose);
+        try {
+            checkImage(image);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+        return image;
     }
 
     /**
