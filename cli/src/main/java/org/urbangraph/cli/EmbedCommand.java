@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.urbangraph.vlm.embed.EmbeddingBatches;
@@ -38,13 +39,23 @@ import picocli.CommandLine.Spec;
 public final class EmbedCommand implements Callable<Integer> {
 
     /**
-     * Inputs per forward pass, for plain backbones and UGE models alike: memory grows with the batch, not with the
-     * number of inputs (a LLaVA-NeXT image alone is 1,300 to 2,900 tokens).
+     * Inputs per forward pass, for plain backbones and UGE models alike: each batch decodes and encodes its own
+     * inputs, so memory grows with the batch, not with the number of inputs (a LLaVA-NeXT image alone is 1,300 to
+     * 2,900 tokens).
      */
     static final int BATCH_SIZE = 8;
 
     @Spec
     CommandSpec spec;
+
+    /** Loads a plain backbone's pipeline. */
+    @FunctionalInterface
+    interface PipelineLoader {
+        EmbeddingPipeline load(Path dir) throws IOException;
+    }
+
+    /** How a plain backbone is loaded; tests wrap the pipeline to watch what it is asked to do. */
+    PipelineLoader loader = EmbeddingPipelines::load;
 
     @Option(names = "--model", required = true, paramLabel = "DIR",
             description = "A Hugging Face model directory (config.json, safetensors, tokenizer.json).")
@@ -128,55 +139,48 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             return embedWithUge();
         }
-        EmbeddingPipeline pipe = EmbeddingPipelines.load(model);
-        List<RgbImage> decoded = new ArrayList<>();
+        EmbeddingPipeline pipe = loader.load(model);
+        // every file is decoded and checked before any work, so that a bad one fails first and is named; the pixels
+        // are dropped again, and each batch decodes its own images
         for (Path p : images) {
-            decoded.add(pipe.readImage(p, exifTranspose));
+            pipe.readImage(p, exifTranspose);
         }
-        List<EncodedInput> inputs = new ArrayList<>();
-        List<String> described = new ArrayList<>();
+        int count;
+        int[] firstImage; // per prompt: its first --image; it takes the images up to the next prompt's first
         if (!prompts.isEmpty()) {
-            int[] placeholders = new int[prompts.size()];
-            int total = 0;
-            for (int i = 0; i < placeholders.length; i++) {
+            firstImage = new int[prompts.size() + 1];
+            for (int i = 0; i < prompts.size(); i++) {
                 try {
-                    placeholders[i] = pipe.imagePlaceholders(prompts.get(i));
+                    firstImage[i + 1] = firstImage[i] + pipe.imagePlaceholders(prompts.get(i));
                 } catch (IllegalArgumentException e) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--prompt " + (i + 1) + ": "
                             + e.getMessage());
                 }
-                total += placeholders[i];
             }
-            if (total != decoded.size()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), decoded.size() + " --image files but the "
+            int total = firstImage[prompts.size()];
+            if (total != images.size()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), images.size() + " --image files but the "
                         + "prompts hold " + total + " image placeholders (" + pipe.imagePlaceholder() + " for "
                         + pipe.family().modelType() + "); each placeholder takes the next --image");
             }
-            int next = 0;
-            for (int i = 0; i < placeholders.length; i++) {
-                try {
-                    inputs.add(pipe.encodePrompt(prompts.get(i), decoded.subList(next, next + placeholders[i])));
-                } catch (IllegalArgumentException e) {
-                    throw new CommandLine.ParameterException(spec.commandLine(), "--prompt " + (i + 1) + ": "
-                            + e.getMessage());
-                }
-                described.add(null);
-                next += placeholders[i];
-            }
+            count = prompts.size();
         } else {
-            for (int i = 0; i < decoded.size(); i++) {
-                inputs.add(pipe.encodeQuery(List.of(decoded.get(i)), instruction));
-                described.add("image");
-            }
-            for (String t : texts) {
-                inputs.add(pipe.encodeQuery(List.of(), instruction == null ? t : instruction + "\n" + t));
-                described.add("text");
-            }
+            firstImage = null;
+            count = images.size() + texts.size();
         }
-        float[][] emb = pipe.embed(inputs, BATCH_SIZE);
+        int[] tokens = new int[count];
+        float[][] emb = EmbeddingBatches.inBatches(count, BATCH_SIZE, pipe.model().hiddenSize(), (from, to) -> {
+            List<EncodedInput> batch = new ArrayList<>(to - from);
+            for (int i = from; i < to; i++) {
+                EncodedInput in = encode(pipe, i, firstImage);
+                tokens[i] = in.ids().length;
+                batch.add(in);
+            }
+            return pipe.model().embed(pipe.batch(batch), null).toFloatArray();
+        });
         for (int i = 0; i < emb.length; i++) {
-            String what = described.get(i) == null ? "--prompt " + (i + 1)
-                    : described.get(i).equals("image") ? "--image " + images.get(i)
+            String what = !prompts.isEmpty() ? "--prompt " + (i + 1)
+                    : i < images.size() ? "--image " + images.get(i)
                     : "--text \"" + texts.get(i - images.size()) + "\"";
             requireFinite(emb[i], i, what);
         }
@@ -188,21 +192,20 @@ public final class EmbedCommand implements Callable<Integer> {
             try (JsonGenerator g = new JsonFactory().createGenerator(w)) {
                 g.writeStartObject();
                 g.writeNumberField("input", i);
-                if (described.get(i) == null) {
+                if (!prompts.isEmpty()) {
                     int batch = EmbeddingBatches.batchOf(i, BATCH_SIZE);
                     int first = batch * BATCH_SIZE;
-                    int end = Math.min(inputs.size(), first + BATCH_SIZE);
+                    int end = Math.min(count, first + BATCH_SIZE);
                     g.writeStringField("prompt", prompts.get(i));
                     g.writeObjectFieldStart("batch");
                     g.writeNumberField("index", batch);
                     g.writeNumberField("rows", end - first);
                     g.writeNumberField("row", i - first);
-                    g.writeNumberField("padded_length", inputs.subList(first, end).stream()
-                            .mapToInt(in -> in.ids().length).max().orElse(0));
-                    g.writeNumberField("tokens", inputs.get(i).ids().length);
+                    g.writeNumberField("padded_length", Arrays.stream(tokens, first, end).max().orElse(0));
+                    g.writeNumberField("tokens", tokens[i]);
                     g.writeStringField("padding", "left");
                     g.writeEndObject();
-                } else if (described.get(i).equals("image")) {
+                } else if (i < images.size()) {
                     g.writeStringField("image", images.get(imageAt++).toString());
                     if (instruction != null) {
                         g.writeStringField("instruction", instruction);
@@ -225,6 +228,30 @@ public final class EmbedCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Input {@code i}, its images decoded now: prompt i with the images from {@code firstImage[i]} up to
+     * {@code firstImage[i + 1]} (prompt mode), else the i-th --image, then the texts.
+     */
+    private EncodedInput encode(EmbeddingPipeline pipe, int i, int[] firstImage) {
+        if (firstImage != null) {
+            List<RgbImage> decoded = new ArrayList<>();
+            for (Path p : images.subList(firstImage[i], firstImage[i + 1])) {
+                decoded.add(pipe.readImage(p, exifTranspose));
+            }
+            try {
+                return pipe.encodePrompt(prompts.get(i), decoded);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--prompt " + (i + 1) + ": "
+                        + e.getMessage());
+            }
+        }
+        if (i < images.size()) {
+            return pipe.encodeQuery(List.of(pipe.readImage(images.get(i), exifTranspose)), instruction);
+        }
+        String t = texts.get(i - images.size());
+        return pipe.encodeQuery(List.of(), instruction == null ? t : instruction + "\n" + t);
     }
 
     /** Each --image (with its --graph, if any) and each --text through a UGE model. */

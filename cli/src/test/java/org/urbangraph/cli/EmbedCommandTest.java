@@ -30,13 +30,18 @@ import org.urbangraph.tensor.nn.Init;
 import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.testkit.Approx;
 import org.urbangraph.testkit.Fixtures;
+import org.urbangraph.vlm.MultimodalBatch;
+import org.urbangraph.vlm.VisionLanguageModel;
 import org.urbangraph.vlm.VlmLoader;
+import org.urbangraph.vlm.embed.EmbeddingPipeline;
 import org.urbangraph.vlm.embed.EmbeddingPipelines;
+import org.urbangraph.vlm.embed.EncodedInput;
 import org.urbangraph.vlm.embed.Qwen2VLPipeline;
 import org.urbangraph.vlm.image.Images;
 import org.urbangraph.vlm.image.RgbImage;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLConfig;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLForConditionalGeneration;
+import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
  * {@code ug embed} on a tiny random Qwen2-VL with the real Qwen2 tokenizer (so its vocabulary is the real one):
@@ -76,9 +81,17 @@ class EmbedCommandTest {
     }
 
     static List<JsonNode> run(int expectedCode, String... args) throws Exception {
+        return run(null, expectedCode, args);
+    }
+
+    /** As {@link #run(int, String...)}, loading plain backbones with {@code loader} (null: the command's own). */
+    static List<JsonNode> run(EmbedCommand.PipelineLoader loader, int expectedCode, String... args) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();
+        if (loader != null) {
+            ((EmbedCommand) cl.getSubcommands().get("embed").getCommand()).loader = loader;
+        }
         cl.setOut(new PrintWriter(out));
         cl.setErr(new PrintWriter(err));
         int code = cl.execute(args);
@@ -231,6 +244,95 @@ class EmbedCommandTest {
             assertTrue(err.contains("--prompt 1: image placeholder " + pads + " is a bare <|image_pad|>")
                     && err.contains("<|vision_start|><|image_pad|><|vision_end|>"), err);
         }
+    }
+
+    /**
+     * A pipeline that counts the inputs encoded and, at each batch, records how many were encoded by then: inputs are
+     * encoded (and their images decoded into pixels) batch by batch, not all before the first batch.
+     */
+    static final class CountingPipeline implements EmbeddingPipeline {
+        final EmbeddingPipeline inner;
+        int encoded;
+        final List<Integer> encodedAtBatch = new ArrayList<>();
+        final List<Integer> batchRows = new ArrayList<>();
+
+        CountingPipeline(EmbeddingPipeline inner) {
+            this.inner = inner;
+        }
+
+        @Override public VlmLoader.Family family() { return inner.family(); }
+        @Override public Path source() { return inner.source(); }
+        @Override public VisionLanguageModel model() { return inner.model(); }
+        @Override public Tokenizer tokenizer() { return inner.tokenizer(); }
+        @Override public long padId() { return inner.padId(); }
+        @Override public void checkImage(RgbImage image) { inner.checkImage(image); }
+        @Override public int imagePlaceholders(String prompt) { return inner.imagePlaceholders(prompt); }
+        @Override public String imagePlaceholder() { return inner.imagePlaceholder(); }
+
+        @Override
+        public EncodedInput encodeQuery(List<RgbImage> images, String text) {
+            encoded++;
+            return inner.encodeQuery(images, text);
+        }
+
+        @Override
+        public EncodedInput encodePrompt(String prompt, List<RgbImage> images) {
+            encoded++;
+            return inner.encodePrompt(prompt, images);
+        }
+
+        @Override
+        public MultimodalBatch batch(List<EncodedInput> inputs) {
+            encodedAtBatch.add(encoded);
+            batchRows.add(inputs.size());
+            return inner.batch(inputs);
+        }
+    }
+
+    /** Eleven inputs are two batches, each encoded (its images decoded) just before it runs, not all up front. */
+    @Test
+    void inputsAreEncodedBatchByBatch() throws Exception {
+        List<String> args = new ArrayList<>(List.of("embed", "--model", model.toString(), "--instruction", "Where?"));
+        for (int i = 0; i < 9; i++) {
+            args.addAll(List.of("--image", (i % 2 == 0 ? imageA : imageB).toString()));
+        }
+        args.addAll(List.of("--text", "A harbour.", "--text", "A park."));
+        List<CountingPipeline> made = new ArrayList<>();
+        List<JsonNode> out = run(dir -> {
+            CountingPipeline c = new CountingPipeline(EmbeddingPipelines.load(dir));
+            made.add(c);
+            return c;
+        }, 0, args.toArray(String[]::new));
+        CountingPipeline c = made.get(0);
+        assertEquals(List.of(8, 3), c.batchRows);
+        assertEquals(List.of(8, 11), c.encodedAtBatch, "the second batch's inputs were encoded after the first ran");
+        // the numbers are those of the command without the wrapper
+        List<JsonNode> plain = run(0, args.toArray(String[]::new));
+        assertEquals(11, out.size());
+        for (int i = 0; i < 11; i++) {
+            assertEquals(plain.get(i).toString(), out.get(i).toString(), "input " + i);
+        }
+    }
+
+    /** A file that cannot be decoded fails the command before any batch runs, however many inputs come first. */
+    @Test
+    void aBadFileFailsBeforeAnyBatch(@TempDir Path dir) throws Exception {
+        Path broken = dir.resolve("broken.png");
+        Files.write(broken, new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        List<String> args = new ArrayList<>(List.of("embed", "--model", model.toString()));
+        for (int i = 0; i < 9; i++) {
+            args.addAll(List.of("--image", imageA.toString()));
+        }
+        args.addAll(List.of("--image", broken.toString()));
+        List<CountingPipeline> made = new ArrayList<>();
+        List<JsonNode> out = run(d -> {
+            CountingPipeline c = new CountingPipeline(EmbeddingPipelines.load(d));
+            made.add(c);
+            return c;
+        }, 1, args.toArray(String[]::new));
+        assertTrue(out.get(out.size() - 1).asText().contains(broken.toString()), out.toString());
+        assertEquals(List.of(), made.get(0).batchRows, "no batch ran");
+        assertEquals(0, made.get(0).encoded, "nothing was encoded");
     }
 
     @Test
