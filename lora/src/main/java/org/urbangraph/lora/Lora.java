@@ -3,13 +3,13 @@ package org.urbangraph.lora;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.AtomicFile;
 import org.urbangraph.tensor.io.CheckpointLayout;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.tensor.io.SafetensorsWriter;
@@ -117,10 +117,7 @@ public final class Lora {
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         parameters().forEach((k, p) -> tensors.put(k, p.tensor()));
         SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
-        Path tmp = dir.resolve("adapter_config.json.tmp");
-        Files.writeString(tmp, config.toJson());
-        Files.move(tmp, dir.resolve("adapter_config.json"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.writeString(dir.resolve("adapter_config.json"), config.toJson(), false);
     }
 
     /**

@@ -8,19 +8,12 @@ import java.io.OutputStream;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.urbangraph.kernels.DType;
 import org.urbangraph.tensor.NoGrad;
 import org.urbangraph.tensor.Tensor;
@@ -29,9 +22,9 @@ import org.urbangraph.tensor.Tensor;
  * Writes safetensors files laid out exactly as the reference implementation lays them out, so a file read and
  * written again is byte-identical: tensors ordered by dtype (widest first, in the reference's dtype order) then
  * name, a compact JSON header with {@code __metadata__} first, padded with spaces to a multiple of 8 bytes.
- * The file is written to a temporary sibling of its own ({@code NAME.tmp-PID-N}) and renamed into place, so an
- * existing file is never half-written, two threads writing one path do not meet, and a failure of any kind leaves
- * no temporary file behind.
+ * The file is written through {@link AtomicFile} (a temporary sibling of its own, {@code NAME.tmp-PID-N}, flushed to
+ * the disk and renamed into place), so an existing file is never half-written, two threads writing one path do not
+ * meet, and a failure of any kind leaves no temporary file behind.
  */
 public final class SafetensorsWriter {
     private SafetensorsWriter() {}
@@ -61,15 +54,11 @@ public final class SafetensorsWriter {
         order.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -RANK.indexOf(e.getValue().dtype()))
                 .thenComparing(Map.Entry::getKey));
         byte[] header = header(order, metadata);
-        Path tmp = null;
-        boolean moved = false;
         try {
             if (file.toAbsolutePath().getParent() != null) {
                 Files.createDirectories(file.toAbsolutePath().getParent());
             }
-            tmp = createTemporary(file);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
-                 OutputStream out = Channels.newOutputStream(ch)) {
+            AtomicFile.write(file, out -> {
                 ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
                 out.write(len.array());
                 out.write(header);
@@ -81,47 +70,9 @@ public final class SafetensorsWriter {
                 for (Map.Entry<String, Tensor> e : order) {
                     writeData(e.getValue(), out, buf);
                 }
-                out.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-            moved = true;
+            }, true);
         } catch (IOException e) {
             throw new SafetensorsException(file, "cannot write: " + e.getMessage(), e);
-        } finally {
-            // whatever failed (an I/O error, a tensor with no data, an interrupted thread), no half-written file stays
-            if (tmp != null && !moved) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original error matters more
-                }
-            }
-        }
-    }
-
-    /** Numbers the temporary files of this process, so that threads writing one path never share one. */
-    private static final AtomicLong TEMPORARIES = new AtomicLong();
-
-    /**
-     * Creates the temporary sibling {@code NAME.tmp-PID-N}, new and empty: the process id and a counter of this
-     * process make it unique, and it is created exclusively so that not even a file left by an earlier process of
-     * the same id is reused.
-     */
-    private static Path createTemporary(Path file) throws IOException {
-        String base = file.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-";
-        while (true) {
-            Path tmp = file.resolveSibling(base + TEMPORARIES.incrementAndGet());
-            try {
-                Files.createFile(tmp);
-                return tmp;
-            } catch (FileAlreadyExistsException e) {
-                // left by an earlier process of the same id: take the next number
-            }
         }
     }
 

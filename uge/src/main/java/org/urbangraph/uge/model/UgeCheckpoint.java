@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +17,7 @@ import java.util.stream.Stream;
 import org.urbangraph.graph.GraphEncoder;
 import org.urbangraph.lora.Lora;
 import org.urbangraph.tensor.Tensor;
+import org.urbangraph.tensor.io.AtomicFile;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.tensor.io.SafetensorsWriter;
 import org.urbangraph.tensor.nn.Module;
@@ -39,8 +39,8 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
  *                                ids are rows of the embedding table) and
  *                                the other non-weight files of the source directory, and model.safetensors
  * </pre>
- * Files are written to temporary names and renamed; {@link #writeModel} into an existing directory replaces it
- * file by file.
+ * Files are written through temporary siblings of their own and renamed ({@link AtomicFile}); {@link #writeModel}
+ * into an existing directory replaces it file by file.
  */
 public final class UgeCheckpoint {
     private UgeCheckpoint() {}
@@ -82,7 +82,8 @@ public final class UgeCheckpoint {
         root.put("max_graph_nodes", m.graphs().maxNodes());
         ArrayNode tokens = root.putArray("graph_tokens");
         UgeModel.GRAPH_TOKENS.forEach(tokens::add);
-        writeAtomically(dir.resolve("uge.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root));
+        AtomicFile.writeString(dir.resolve("uge.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root),
+                false);
     }
 
     /**
@@ -106,7 +107,7 @@ public final class UgeCheckpoint {
                 String name = f.getFileName().toString();
                 if (isCopiedToBackbone(name) && !f.toAbsolutePath().normalize().equals(
                         out.resolve(name).toAbsolutePath().normalize())) {
-                    copyAtomically(f, out.resolve(name));
+                    AtomicFile.copy(f, out.resolve(name), false);
                 }
             }
         }
@@ -174,7 +175,7 @@ public final class UgeCheckpoint {
                 addedTokenFields(entry, token);
             }
         });
-        writeAtomically(out.resolve("tokenizer.json"), json.writeValueAsString(root));
+        AtomicFile.writeString(out.resolve("tokenizer.json"), json.writeValueAsString(root), false);
 
         Path config = source.resolveSibling("tokenizer_config.json");
         if (Files.isRegularFile(config)) {
@@ -190,13 +191,13 @@ public final class UgeCheckpoint {
                 addedTokenFields(entry, tokenizer.addedTokens().get((int) ids[i]));
                 decoder.set(Long.toString(ids[i]), entry);
             }
-            writeAtomically(out.resolve("tokenizer_config.json"), json.writerWithDefaultPrettyPrinter()
-                    .writeValueAsString(c));
+            AtomicFile.writeString(out.resolve("tokenizer_config.json"), json.writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(c), false);
         }
         Path map = source.resolveSibling("special_tokens_map.json");
         if (Files.isRegularFile(map) && !map.toAbsolutePath().normalize().equals(
                 out.resolve("special_tokens_map.json").toAbsolutePath().normalize())) {
-            copyAtomically(map, out.resolve("special_tokens_map.json"));
+            AtomicFile.copy(map, out.resolve("special_tokens_map.json"), false);
         }
     }
 
@@ -208,18 +209,6 @@ public final class UgeCheckpoint {
         entry.put("rstrip", token.rstrip());
         entry.put("normalized", token.normalized());
         entry.put("special", token.special());
-    }
-
-    private static void copyAtomically(Path from, Path to) throws IOException {
-        Path tmp = to.resolveSibling(to.getFileName() + ".tmp");
-        Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-        Files.move(tmp, to, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static void writeAtomically(Path file, String content) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, content);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**

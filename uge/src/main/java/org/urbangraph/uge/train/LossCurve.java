@@ -7,6 +7,7 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import org.urbangraph.tensor.io.AtomicFile;
 
 /** The training loss by step as a PNG (XChart), with a moving average over 5 % of the run. */
 final class LossCurve {
@@ -37,9 +38,6 @@ final class LossCurve {
         chart.getStyler().setLegendVisible(true);
         chart.addSeries("loss", x, y).setMarker(SeriesMarkers.NONE);
         chart.addSeries("moving average (" + w + " steps)", x, avg).setMarker(SeriesMarkers.NONE);
-        Path tmp = png.resolveSibling(png.getFileName() + ".tmp");
-        BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-        java.nio.file.Files.move(tmp.resolveSibling(tmp.getFileName() + ".png"), png,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG), false);
     }
 }

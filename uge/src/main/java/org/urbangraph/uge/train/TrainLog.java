@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.urbangraph.tensor.io.AtomicFile;
 
 /** {@code train_log.jsonl}: one JSON object per step (step, epoch, loss, learning rates, gradient norm, throughput). */
 final class TrainLog {
@@ -51,10 +52,11 @@ final class TrainLog {
                 keep.add(line);
             }
         }
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, keep);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        StringBuilder text = new StringBuilder();
+        for (String line : keep) {
+            text.append(line).append(System.lineSeparator());
+        }
+        AtomicFile.writeString(file, text.toString(), false);
     }
 
     /** (step, loss) pairs in order. */
