@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.urbangraph.ugdata.geo.LocalFrame;
+import org.urbangraph.ugdata.osm.OsmFeatures;
 import org.urbangraph.ugdata.osm.OsmWay;
 
 /**
@@ -24,16 +25,6 @@ final class StreetMerger {
     /** One merged street: its name, member ways in file order, and chained polylines (tunnel or not). */
     record Street(String name, List<OsmWay> ways, List<long[]> nodeIds, List<double[]> lons, List<double[]> lats,
             List<Boolean> tunnel) {}
-
-    /**
-     * A way underground or under a roof ({@code tunnel=*} but a building passage, {@code covered=yes},
-     * {@code location=underground}): part of the street graph, but no place for a street view or a photo.
-     */
-    static boolean isTunnel(OsmWay w) {
-        String t = w.tag("tunnel");
-        return (t != null && !t.equals("no") && !t.equals("building_passage")) || "yes".equals(w.tag("covered"))
-                || "underground".equals(w.tag("location"));
-    }
 
     private StreetMerger() {}
 
@@ -104,7 +95,7 @@ final class StreetMerger {
             ids.add(w.nodeIds());
             lo.add(w.lons());
             la.add(w.lats());
-            tunnel.add(isTunnel(w));
+            tunnel.add(OsmFeatures.isUnderground(w.tags()));
         }
         boolean joined = true;
         while (joined) {

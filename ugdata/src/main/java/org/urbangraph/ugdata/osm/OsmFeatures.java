@@ -82,6 +82,17 @@ public final class OsmFeatures {
         };
     }
 
+    /**
+     * A way underground or under a roof: {@code tunnel=*} (but not {@code no} or a {@code building_passage}, which is
+     * open to the street at both ends), {@code covered=yes} or {@code location=underground}. Such a street is part of
+     * the street graph but no place for a street view or a photo, and the renderer draws no road for it.
+     */
+    public static boolean isUnderground(Map<String, String> tags) {
+        String tunnel = tags.get("tunnel");
+        return (tunnel != null && !tunnel.equals("no") && !tunnel.equals("building_passage"))
+                || "yes".equals(tags.get("covered")) || "underground".equals(tags.get("location"));
+    }
+
     public static boolean isBuilding(Map<String, String> tags) {
         String b = tags.get("building");
         return b != null && !b.equals("no");

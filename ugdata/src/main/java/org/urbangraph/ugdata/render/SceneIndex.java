@@ -53,7 +53,7 @@ public final class SceneIndex {
                     h = defaultHeight(type, w.id());
                 }
                 insert(buildings, w.lons(), w.lats(), new Building(w.id(), open(w.lons()), open(w.lats()), h, type));
-            } else if (t.containsKey("highway") && !"yes".equals(t.get("area")) && !underground(t)) {
+            } else if (t.containsKey("highway") && !"yes".equals(t.get("area")) && !OsmFeatures.isUnderground(t)) {
                 String hw = t.get("highway");
                 double width = roadWidth(hw, t.get("lanes"), t.get("width"));
                 if (width > 0) {
@@ -102,12 +102,6 @@ public final class SceneIndex {
         for (STRtree t : List.of(buildings, roads, grounds, waterways, trees, signs)) {
             t.build();
         }
-    }
-
-    private static boolean underground(Map<String, String> t) {
-        String tunnel = t.get("tunnel");
-        return (tunnel != null && !tunnel.equals("no") && !tunnel.equals("building_passage"))
-                || "yes".equals(t.get("covered")) || "underground".equals(t.get("location"));
     }
 
     /** Everything within {@code radiusM} of a point (by bounding box). */
