@@ -331,6 +331,10 @@ public final class Layout {
         return cat(parts.stream().map(p -> unsqueeze(p, d)).toList(), d);
     }
 
+    /**
+     * Views of {@code t} along {@code dim} of {@code size} each (the last one shorter), as {@code torch.split}. An
+     * empty dimension gives one empty part, as in torch (ATen's {@code max(..., 1)} splits), whatever the size.
+     */
     public static Tensor[] split(Tensor t, int size, int dim) {
         int d = Shapes.dim(dim, t.rank());
         int n = t.shape()[d];
@@ -339,7 +343,7 @@ public final class Layout {
                     + " into parts of size " + size + ": the size must be positive");
         }
         if (n == 0) {
-            return new Tensor[0];
+            return new Tensor[] {t};
         }
         int count = (n + size - 1) / size;
         Tensor[] out = new Tensor[count];
@@ -349,6 +353,7 @@ public final class Layout {
         return out;
     }
 
+    /** {@code chunks} parts as {@code torch.chunk}: {@link #split} by {@code ceil(n / chunks)}; one when n is 0. */
     public static Tensor[] chunk(Tensor t, int chunks, int dim) {
         if (chunks < 1) {
             throw new IllegalArgumentException("chunk of " + Arrays.toString(t.shape()) + " into " + chunks

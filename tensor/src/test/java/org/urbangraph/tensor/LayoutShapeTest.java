@@ -39,8 +39,20 @@ class LayoutShapeTest {
         refused(() -> t.chunk(0, 0), "chunk", "[5, 2]", "0");
         assertEquals(3, t.split(2, 0).length);
         assertEquals(3, t.chunk(3, 0).length);
-        assertEquals(0, Tensor.ones(0, 2).split(0, 0).length);
-        assertEquals(0, Tensor.ones(0, 2).chunk(2, 0).length);
+    }
+
+    /** As torch: {@code torch.ones(0, 2).split(0)}, {@code .split(3)} and {@code .chunk(2)} are one [0, 2] tensor. */
+    @Test
+    void anEmptyDimensionSplitsIntoOneEmptyPart() {
+        Tensor empty = Tensor.ones(0, 2);
+        for (Tensor[] parts : List.of(empty.split(0, 0), empty.split(3, 0), empty.chunk(2, 0), empty.chunk(1, -2))) {
+            assertEquals(1, parts.length);
+            assertArrayEquals(new int[] {0, 2}, parts[0].shape());
+        }
+        // along a dimension that is not empty, the empty one is kept in every part
+        Tensor[] parts = Tensor.ones(0, 5).split(2, 1);
+        assertEquals(3, parts.length);
+        assertArrayEquals(new int[] {0, 1}, parts[2].shape());
     }
 
     @Test
