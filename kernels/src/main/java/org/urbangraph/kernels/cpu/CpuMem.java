@@ -46,6 +46,16 @@ final class CpuMem {
         return s.heapBase().orElse(null) instanceof short[] a ? a : null;
     }
 
+    /** The long[] behind a heap segment (I64 and U64 storage), or null. */
+    static long[] longs(MemorySegment s) {
+        return s.heapBase().orElse(null) instanceof long[] a ? a : null;
+    }
+
+    /** The int[] behind a heap segment (I32 and U32 storage), or null. */
+    static int[] ints(MemorySegment s) {
+        return s.heapBase().orElse(null) instanceof int[] a ? a : null;
+    }
+
     static MemorySegment seg(View v) {
         return ((HostBuffer) v.buffer()).segment();
     }
@@ -75,6 +85,76 @@ final class CpuMem {
             case I32 -> s.get(I32, i * 4);
             default -> HostAccess.getLong(s, t, i);
         };
+    }
+
+    /**
+     * dst[off .. off+n) = integer elements base, base+stride, ... of s, exactly (as {@link HostAccess#getLong}), the
+     * dtype chosen once per run: I64 and I32 runs read their heap array directly where there is one.
+     */
+    static void loadLong(MemorySegment s, DType t, long base, long stride, int n, long[] dst, int off) {
+        switch (t) {
+            case I64, U64 -> {
+                long[] arr = s.address() % 8 == 0 ? longs(s) : null;
+                if (arr != null && stride == 1) {
+                    System.arraycopy(arr, Math.toIntExact(s.address() / 8 + base), dst, off, n);
+                } else if (arr != null) {
+                    long first = s.address() / 8 + base;
+                    for (int i = 0; i < n; i++) {
+                        dst[off + i] = arr[(int) (first + i * stride)];
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        dst[off + i] = s.get(I64, (base + i * stride) * 8);
+                    }
+                }
+            }
+            case I32, U32 -> {
+                int[] arr = s.address() % 4 == 0 ? ints(s) : null;
+                boolean unsigned = t == DType.U32;
+                if (arr != null) {
+                    long first = s.address() / 4 + base;
+                    for (int i = 0; i < n; i++) {
+                        int v = arr[(int) (first + i * stride)];
+                        dst[off + i] = unsigned ? Integer.toUnsignedLong(v) : v;
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        int v = s.get(I32, (base + i * stride) * 4);
+                        dst[off + i] = unsigned ? Integer.toUnsignedLong(v) : v;
+                    }
+                }
+            }
+            case I16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = s.get(I16, (base + i * stride) * 2);
+                }
+            }
+            case U16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = Short.toUnsignedInt(s.get(I16, (base + i * stride) * 2));
+                }
+            }
+            case I8 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = s.get(ValueLayout.JAVA_BYTE, base + i * stride);
+                }
+            }
+            case U8 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, base + i * stride));
+                }
+            }
+            case BOOL -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = s.get(ValueLayout.JAVA_BYTE, base + i * stride) != 0 ? 1 : 0;
+                }
+            }
+            default -> {
+                for (int i = 0; i < n; i++) {
+                    dst[off + i] = HostAccess.getLong(s, t, base + i * stride);
+                }
+            }
+        }
     }
 
     /** dst[off .. off+n) = widened elements base, base+stride, ... of s. */

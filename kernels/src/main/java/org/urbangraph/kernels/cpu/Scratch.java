@@ -18,6 +18,7 @@ final class Scratch {
     private static final int SLOTS = 8;
 
     private static final ThreadLocal<float[][]> ARRAYS = ThreadLocal.withInitial(() -> new float[SLOTS][]);
+    private static final ThreadLocal<long[][]> LONGS = ThreadLocal.withInitial(() -> new long[SLOTS][]);
 
     /** A scratch array of at least {@code size} elements (contents undefined). */
     static float[] get(int slot, int size) {
@@ -25,6 +26,17 @@ final class Scratch {
         float[] a = all[slot];
         if (a == null || a.length < size) {
             a = new float[Math.max(size, a == null ? 0 : a.length * 2)];
+            all[slot] = a;
+        }
+        return a;
+    }
+
+    /** A long scratch array of at least {@code size} elements (contents undefined), for exact integer kernels. */
+    static long[] getLong(int slot, int size) {
+        long[][] all = LONGS.get();
+        long[] a = all[slot];
+        if (a == null || a.length < size) {
+            a = new long[Math.max(size, a == null ? 0 : a.length * 2)];
             all[slot] = a;
         }
         return a;
