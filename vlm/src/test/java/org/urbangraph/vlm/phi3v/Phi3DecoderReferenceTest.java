@@ -2,6 +2,7 @@ package org.urbangraph.vlm.phi3v;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,10 +21,14 @@ import org.urbangraph.vlm.MultimodalBatch;
  * here from modeling_phi3_v.py: the fused qkv_proj split (q, k, v rows), grouped-query attention (kv head j serves
  * q heads j*g..j*g+g-1), rotary on half-split dimensions with inv_freq_i = 1 / (ext_i * theta^(2i/d)), the su /
  * longrope / yarn magnitude on cos and sin, the factor switch when a sequence is longer than
- * original_max_position_embeddings, the fused gate_up_proj (gate first) with SiLU, RMSNorm. Left padding is masked;
- * padded query rows are not compared. The switch is made per row from the row's real tokens (what max(position) + 1
- * is for the row alone), not from the batch's largest position as the reference code does: with 3 pads in row 1,
- * lengths 17 and 18 give one row on each side of the 16-token limit.
+ * original_max_position_embeddings, the fused gate_up_proj (gate first) with SiLU, RMSNorm. Left padding is masked
+ * (3 pads in row 1); padded query rows are not compared.
+ *
+ * <p>The reference code switches factors for the whole batch, on its largest position (max(position_ids) + 1, the
+ * padded length); the decoder switches per row, on the row's real tokens, so that a row embeds as it does alone. The
+ * two agree when every row is on one side of the 16-token limit, and only such cases are compared with the reference
+ * ({@link #decoderMatchesThePlainReference}); rows on either side of it check the per-row rule on its own
+ * ({@link #eachRowTakesTheFactorsOfItsOwnLength}).
  */
 class Phi3DecoderReferenceTest {
 
@@ -33,9 +38,35 @@ class Phi3DecoderReferenceTest {
     static final double[] SHORT = {1.0, 1.5, 2.0, 3.0};
     static final double[] LONG = {2.0, 3.0, 5.0, 8.0};
 
+    /** original_max_position_embeddings of the tiny config, and the pads at the start of row 1. */
+    static final int LIMIT = 16;
+    static final int PADS = 3;
+
+    /**
+     * The reference code's whole-batch switch, on the padded length, in cases where each row's own length is on the
+     * same side of the limit as the padded length (so the decoder's per-row switch picks the same factors).
+     */
     @ParameterizedTest(name = "{0}, length {1}")
-    @CsvSource({"su,10", "su,18", "su,20", "longrope,20", "yarn,17", "none,20", "longrope_factor,12"})
+    @CsvSource({"su,10", "su,20", "longrope,20", "yarn,12", "yarn,20", "none,20", "longrope_factor,12"})
     void decoderMatchesThePlainReference(String scaling, int length) {
+        assertEquals(length > LIMIT, length - PADS > LIMIT, "every row is on one side of the limit");
+        assertMatches(scaling, length, new int[] {length, length});
+    }
+
+    /**
+     * The decoder's own rule, which the reference code does not have: with lengths 18 (row 0) and 15 (row 1, after
+     * its pads), or 17 and 14, row 0 takes the long factors and row 1 the short ones, as each would alone; the
+     * reference's whole-batch switch would give both rows the long factors.
+     */
+    @ParameterizedTest(name = "{0}, length {1}")
+    @CsvSource({"su,18", "yarn,17"})
+    void eachRowTakesTheFactorsOfItsOwnLength(String scaling, int length) {
+        assertTrue(length > LIMIT && length - PADS <= LIMIT, "the rows are on either side of the limit");
+        assertMatches(scaling, length, new int[] {length, length - PADS});
+    }
+
+    /** The decoder against the plain implementation, row r's rotary factors chosen by {@code switchLength[r]}. */
+    void assertMatches(String scaling, int length, int[] switchLength) {
         String json = Phi3VTiny.CONFIG;
         double magnitude;
         double[][] ext = new double[2][];
@@ -59,8 +90,7 @@ class Phi3DecoderReferenceTest {
             }
         }
         for (int r = 0; r < 2; r++) {
-            int real = r == 1 ? length - 3 : length;
-            ext[r] = scaling.equals("none") ? new double[] {1, 1, 1, 1} : real > 16 ? LONG : SHORT;
+            ext[r] = scaling.equals("none") ? new double[] {1, 1, 1, 1} : switchLength[r] > LIMIT ? LONG : SHORT;
         }
         Phi3VForCausalLM model = Phi3VTiny.random(tmp, json, 11);
         assertEquals(scaling.equals("none"), model.config().text().ropeScaling() == null);
@@ -70,7 +100,7 @@ class Phi3DecoderReferenceTest {
         for (int r = 0; r < 2; r++) {
             for (int i = 0; i < length; i++) {
                 ids[r][i] = rnd.nextInt(64);
-                mask[r][i] = r == 1 && i < 3 ? 0 : 1;
+                mask[r][i] = r == 1 && i < PADS ? 0 : 1;
             }
         }
         MultimodalBatch b = MultimodalBatch.textOnly(ids, mask);
