@@ -22,7 +22,7 @@ import org.urbangraph.vlm.config.ConfigException;
  *
  * @param temperature       0 for greedy decoding, otherwise a finite temperature above 0 (sampling)
  * @param topK              0 for no top-k filter (transformers' {@code top_k} 0 or null), otherwise the k kept
- * @param topP              in (0, 1]
+ * @param topP              in [0, 1] (0 keeps only the most likely token, as in transformers)
  * @param repetitionPenalty finite, above 0; 1 leaves the logits alone
  */
 public record GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
@@ -46,8 +46,8 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         if (topK < 0) {
             throw new IllegalArgumentException("topK must be 0 (no top-k filter) or positive, got " + topK);
         }
-        if (!(topP > 0 && topP <= 1)) {
-            throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+        if (!(topP >= 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in [0, 1], got " + topP);
         }
         if (!(Double.isFinite(repetitionPenalty) && repetitionPenalty > 0)) {
             throw new IllegalArgumentException("repetitionPenalty must be finite and above 0, got "
@@ -171,8 +171,8 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         if (topK < 0) {
             throw new ConfigException(file, "top_k", "must be 0 (no top-k filter) or positive, got " + topK);
         }
-        if (!(topP > 0 && topP <= 1)) {
-            throw new ConfigException(file, "top_p", "must be in (0, 1], got " + topP);
+        if (!(topP >= 0 && topP <= 1)) {
+            throw new ConfigException(file, "top_p", "must be in [0, 1], got " + topP);
         }
         return new GenerationOptions(maxNew, temperature, topK, topP, 0, stop, penalty);
     }

@@ -30,7 +30,7 @@ class GenerationOptionsTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sample(t, 0, 1), "" + t);
             assertTrue(e.getMessage().contains("temperature") && e.getMessage().contains("" + t), e.getMessage());
         }
-        for (double p : new double[] {Double.NaN, Double.POSITIVE_INFINITY, 0, -0.1, 1.0000001}) {
+        for (double p : new double[] {Double.NaN, Double.POSITIVE_INFINITY, -0.1, 1.0000001}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sample(1, 0, p), "" + p);
             assertTrue(e.getMessage().contains("topP"), e.getMessage());
         }
@@ -44,6 +44,10 @@ class GenerationOptionsTest {
         assertFalse(sample(0, 0, 1).sampling());
         assertTrue(sample(1e-3, 0, 1).sampling());
         assertEquals(1.0, sample(2, 0, 1).topP());
+        // top_p 0 is valid in transformers (its warper keeps at least one token): only the most likely is drawn
+        float[] logits = {0.5f, 2.0f, 1.9f, -1f};
+        double[] f = frequencies(logits, sample(1, 0, 0), 200);
+        assertArrayEquals(new double[] {0, 1, 0, 0}, f, 1e-9);
     }
 
     /** Relative frequencies of {@code n} draws. */
