@@ -107,26 +107,14 @@ class OptimizerTest {
 
     @Test
     void savedStateResumesBitForBit(@TempDir Path dir) throws Exception {
-        Linear a = new Linear(5, 3, true, new Rng(1));
-        Linear b = new Linear(5, 3, true, new Rng(1));
-        AdamW oa = new AdamW(List.of(new ParamGroup("g", a.namedParameters(), 1e-2, 0.1)));
-        AdamW ob = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
-        Tensor x = Tensor.randn(3, 4, 5);
-        for (int step = 0; step < 3; step++) {
-            trainStep(a, oa, x);
-            trainStep(b, ob, x);
-        }
-        ob.save(dir);
-        AdamW resumed = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        TwinRuns t = new TwinRuns();
+        t.stepBoth(3);
+        t.ob.save(dir);
+        AdamW resumed = t.optimizerOfB();
         resumed.load(dir);
         assertEquals(3, resumed.stepsOf("weight"));
-        for (int step = 0; step < 2; step++) {
-            trainStep(a, oa, x);
-            trainStep(b, resumed, x);
-        }
-        assertArrayEquals(a.weight().tensor().toFloatArray(), b.weight().tensor().toFloatArray());
-        assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
-        SGD other = new SGD(List.of(new ParamGroup("g", b.namedParameters(), 1, 0)), 0, 0, false);
+        t.continueAndCompare(resumed);
+        SGD other = new SGD(List.of(new ParamGroup("g", t.b.namedParameters(), 1, 0)), 0, 0, false);
         assertThrows(java.io.IOException.class, () -> other.load(dir));
     }
 
@@ -198,51 +186,31 @@ class OptimizerTest {
      */
     @Test
     void momentsAndStepCountsAreSavedAsOneFile(@TempDir Path tmp) throws Exception {
-        Linear a = new Linear(5, 3, true, new Rng(1));
-        Linear b = new Linear(5, 3, true, new Rng(1));
-        AdamW oa = new AdamW(List.of(new ParamGroup("g", a.namedParameters(), 1e-2, 0.1)));
-        AdamW ob = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
-        Tensor x = Tensor.randn(3, 4, 5);
+        TwinRuns t = new TwinRuns();
         Path dir = tmp.resolve("trainer");
-        for (int step = 0; step < 5; step++) {
-            trainStep(a, oa, x);
-            trainStep(b, ob, x);
-            if (step == 2) {
-                ob.save(dir);
-            }
-        }
+        t.stepBoth(3);
+        t.ob.save(dir);
+        t.stepBoth(2);
         Path later = tmp.resolve("later");
-        ob.save(later);
+        t.ob.save(later);
         try (var files = Files.list(later)) {
             assertEquals(List.of("optimizer.safetensors"), files.map(p -> p.getFileName().toString()).toList());
         }
         // what the file system holds when the save of step 5 stops right after its rename
         Files.copy(later.resolve("optimizer.safetensors"), dir.resolve("optimizer.safetensors"),
                 StandardCopyOption.REPLACE_EXISTING);
-        AdamW resumed = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        AdamW resumed = t.optimizerOfB();
         resumed.load(dir);
         assertEquals(5, resumed.stepsOf("weight"));
-        for (int step = 0; step < 2; step++) {
-            trainStep(a, oa, x);
-            trainStep(b, resumed, x);
-        }
-        assertArrayEquals(a.weight().tensor().toFloatArray(), b.weight().tensor().toFloatArray());
-        assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
+        t.continueAndCompare(resumed);
     }
 
     /** Checkpoints written before the step counts moved into optimizer.safetensors kept them in optimizer.json. */
     @Test
     void stateSavedAsTwoFilesStillResumesBitForBit(@TempDir Path dir) throws Exception {
-        Linear a = new Linear(5, 3, true, new Rng(1));
-        Linear b = new Linear(5, 3, true, new Rng(1));
-        AdamW oa = new AdamW(List.of(new ParamGroup("g", a.namedParameters(), 1e-2, 0.1)));
-        AdamW ob = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
-        Tensor x = Tensor.randn(3, 4, 5);
-        for (int step = 0; step < 3; step++) {
-            trainStep(a, oa, x);
-            trainStep(b, ob, x);
-        }
-        ob.save(dir);
+        TwinRuns t = new TwinRuns();
+        t.stepBoth(3);
+        t.ob.save(dir);
         // rewrite it in the earlier layout: the tensors alone, the scalars beside them
         SafetensorsFile f = SafetensorsFile.open(dir.resolve("optimizer.safetensors"));
         SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), f.tensors(), Map.of("format", "urbangraph-optimizer"));
@@ -252,19 +220,14 @@ class OptimizerTest {
                   "steps" : { "weight" : 3, "bias" : 3 },
                   "lr" : { "g" : 0.01 }
                 }""");
-        AdamW resumed = new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        AdamW resumed = t.optimizerOfB();
         resumed.load(dir);
         assertEquals(3, resumed.stepsOf("bias"));
-        for (int step = 0; step < 2; step++) {
-            trainStep(a, oa, x);
-            trainStep(b, resumed, x);
-        }
-        assertArrayEquals(a.weight().tensor().toFloatArray(), b.weight().tensor().toFloatArray());
-        assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
+        t.continueAndCompare(resumed);
         // saving again writes the one-file layout and removes the old scalars
         resumed.save(dir);
         assertTrue(Files.notExists(dir.resolve("optimizer.json")));
-        SGD other = new SGD(List.of(new ParamGroup("g", b.namedParameters(), 1, 0)), 0, 0, false);
+        SGD other = new SGD(List.of(new ParamGroup("g", t.b.namedParameters(), 1, 0)), 0, 0, false);
         assertThrows(java.io.IOException.class, () -> other.load(dir));
         // tensors with the scalars in neither place
         SafetensorsWriter.write(dir.resolve("optimizer.safetensors"), Map.of(), Map.of("format", "urbangraph-optimizer"));
@@ -272,6 +235,38 @@ class OptimizerTest {
         assertEquals(dir.resolve("optimizer.safetensors") + ": no optimizer state (neither the metadata entry"
                 + " 'optimizer' nor optimizer.json beside it)", e.getMessage());
         assertEquals(5, resumed.stepsOf("bias"));
+    }
+
+    /**
+     * Two identical Linear(5, 3) layers with AdamW on one fixed input: run a goes on uninterrupted, run b is saved and
+     * resumed, and after two more steps of each their weights must be the same bits.
+     */
+    private static final class TwinRuns {
+        final Linear a = new Linear(5, 3, true, new Rng(1));
+        final Linear b = new Linear(5, 3, true, new Rng(1));
+        final AdamW oa = new AdamW(List.of(new ParamGroup("g", a.namedParameters(), 1e-2, 0.1)));
+        final AdamW ob = optimizerOfB();
+        final Tensor x = Tensor.randn(3, 4, 5);
+
+        AdamW optimizerOfB() {
+            return new AdamW(List.of(new ParamGroup("g", b.namedParameters(), 1e-2, 0.1)));
+        }
+
+        void stepBoth(int steps) {
+            for (int step = 0; step < steps; step++) {
+                trainStep(a, oa, x);
+                trainStep(b, ob, x);
+            }
+        }
+
+        void continueAndCompare(AdamW resumed) {
+            for (int step = 0; step < 2; step++) {
+                trainStep(a, oa, x);
+                trainStep(b, resumed, x);
+            }
+            assertArrayEquals(a.weight().tensor().toFloatArray(), b.weight().tensor().toFloatArray());
+            assertArrayEquals(a.bias().tensor().toFloatArray(), b.bias().tensor().toFloatArray());
+        }
     }
 
     private static void trainStep(Linear l, Optimizer opt, Tensor x) {
