@@ -53,10 +53,16 @@ public final class OpenClBackend implements Backend {
         return create(System.getProperty(DeviceSelection.PROPERTY));
     }
 
-    /** A backend on the device that {@code deviceSpec} names ({@code P:D}, a type, or part of a name; null: default). */
+    /**
+     * A backend on the device that {@code deviceSpec} names ({@code P:D}, a type, or part of a name; null: default). The
+     * first one in a process logs a warning if the platform's libraries replaced the JVM's SIGSEGV handler
+     * ({@link SignalChaining}).
+     */
     public static OpenClBackend create(String deviceSpec) {
         List<DeviceSelection.Candidate> all = DeviceSelection.listDevices();
-        return new OpenClBackend(new ClRuntime(DeviceSelection.choose(all, deviceSpec)));
+        OpenClBackend backend = new OpenClBackend(new ClRuntime(DeviceSelection.choose(all, deviceSpec)));
+        SignalChaining.warnIfReplaced();
+        return backend;
     }
 
     /** Null when an OpenCL platform with a device exists, else the reason there is none (tests skip with it). */
