@@ -14,11 +14,30 @@ sealed interface Normalizer {
 
     String normalize(String text);
 
-    /** Unicode normalisation (NFC for Qwen2). */
+    /**
+     * Unicode normalisation (NFC for Qwen2), with the Unicode 9.0 data that Hugging Face {@code tokenizers} normalises
+     * with: a code point assigned after 9.0 is passed through as a starter that decomposes and composes with nothing
+     * ({@link Unicode9}), where the JDK's newer tables would reorder, compose or decompose it (e, U+0C3C, U+0301
+     * stays as it is in the reference; the JDK composes the e with the acute accent across the newer mark U+0C3C).
+     */
     record Unicode(Form form) implements Normalizer {
         @Override
         public String normalize(String text) {
-            return java.text.Normalizer.normalize(text, form);
+            int i = Unicode9.firstNewer(text, 0);
+            if (i < 0) {
+                return java.text.Normalizer.normalize(text, form);
+            }
+            // Such a code point blocks reordering and composition across it, so the stretches between them
+            // normalise on their own.
+            StringBuilder out = new StringBuilder(text.length() + 16);
+            int start = 0;
+            while (i >= 0) {
+                int next = i + Character.charCount(text.codePointAt(i));
+                out.append(java.text.Normalizer.normalize(text.substring(start, i), form)).append(text, i, next);
+                start = next;
+                i = Unicode9.firstNewer(text, next);
+            }
+            return out.append(java.text.Normalizer.normalize(text.substring(start), form)).toString();
         }
     }
 

@@ -44,6 +44,33 @@ class Qwen2TokenizerTest {
         assertEquals(198, tokenizer.tokenToId("\u010a"));
     }
 
+    /**
+     * NFC with Unicode 9.0 data, as Hugging Face tokenizers 0.23.2 normalises (ids recorded from it): a mark newer than
+     * 9.0 is neither reordered nor crossed by a composition, and compositions added later (Unicode 13, 16) are not made.
+     */
+    @Test
+    void nfcUsesUnicodeNineData() {
+        assertArrayEquals(new int[] {157, 104, 223, 136, 96}, tokenizer.encode("\u1ac1\u0323"));
+        assertArrayEquals(new int[] {156, 95, 246, 136, 96}, tokenizer.encode("\u0898\u0323"));
+        assertArrayEquals(new int[] {64, 157, 104, 223, 136, 96}, tokenizer.encode("a\u1ac1\u0323"));
+        assertArrayEquals(new int[] {68, 31305, 120, 53839}, tokenizer.encode("e\u0c3c\u0301"));
+        assertArrayEquals(new int[] {64, 33739, 119, 53839}, tokenizer.encode("a\u0d3b\u0301"));
+        assertArrayEquals(new int[] {128240, 97, 113, 128240, 97, 108},
+                tokenizer.encode(new StringBuilder().appendCodePoint(0x11935).appendCodePoint(0x11930).toString()));
+        assertArrayEquals(new int[] {125427, 113, 96, 125427, 113, 100},
+                tokenizer.encode(new StringBuilder().appendCodePoint(0x16d63).appendCodePoint(0x16d67).toString()));
+        assertArrayEquals(new int[] {125427, 226, 252, 125427, 226, 252},
+                tokenizer.encode(new StringBuilder().appendCodePoint(0x1611e).appendCodePoint(0x1611e).toString()));
+        assertArrayEquals(new int[] {128240, 237, 224, 128240, 236, 116},
+                tokenizer.encode(new StringBuilder().appendCodePoint(0x113c2).appendCodePoint(0x113b8).toString()));
+        assertArrayEquals(new int[] {123934, 245, 240, 136, 229},
+                tokenizer.encode(new StringBuilder().appendCodePoint(0x105d2).append("\u0307").toString()));
+        // older text still normalises: e + combining acute composes to U+00E9, between newer marks too
+        assertArrayEquals(tokenizer.encode("\u00e9\u1ac1\u00e9"), tokenizer.encode("e\u0301\u1ac1e\u0301"));
+        assertTrue(Unicode9.assigned('e') && Unicode9.assigned(0x0301) && !Unicode9.assigned(0x1ac1)
+                && !Unicode9.assigned(0x11935) && Unicode9.assigned(0x10FFFD));
+    }
+
     @Test
     void configGivesEosAndPad() {
         assertEquals(151645, tokenizer.eosTokenId().orElseThrow());
