@@ -98,22 +98,36 @@ public final class GraphInput {
     }
 
     /**
-     * This graph with every edge also sent the other way (self-loops once): for datasets whose undirected edges
-     * should carry messages both ways. Reverse edges follow the originals, in their order; an edge whose reverse is
-     * already listed with the same relation is not doubled.
+     * This graph as a simple graph whose edges carry messages both ways: one edge per ordered pair of nodes that
+     * some edge joins, in either direction (self-loops once). For datasets whose edges are undirected relations,
+     * such as UGData's, where one pair of nodes may be listed twice (two streets sharing a stretch give two
+     * {@code on_same_street} edges) and the reference's networkx {@code Graph} holds one edge per pair. The encoder
+     * does not read relations and computes edge features from the positions, so a repeated pair would only be an
+     * identical second message (double attention weight, counted twice in the self-loop's mean edge feature).
+     *
+     * <p>Order: the edges as given, without the repeats of a (source, target) already listed (the first keeps its
+     * relation), then the reverse of each edge whose reverse is not listed, in the same order, with that edge's
+     * relation.
      */
     public GraphInput bidirectional() {
-        Set<List<Object>> present = new HashSet<>();
+        Set<Long> present = new HashSet<>();
+        List<GraphEdge> kept = new ArrayList<>(edges.size());
         for (GraphEdge e : edges) {
-            present.add(List.of(e.source(), e.target(), e.relation()));
+            if (present.add(pair(e.source(), e.target()))) {
+                kept.add(e);
+            }
         }
-        List<GraphEdge> all = new ArrayList<>(edges);
-        for (GraphEdge e : edges) {
-            if (!e.isSelfLoop() && present.add(List.of(e.target(), e.source(), e.relation()))) {
+        List<GraphEdge> all = new ArrayList<>(kept);
+        for (GraphEdge e : kept) {
+            if (present.add(pair(e.target(), e.source()))) {
                 all.add(new GraphEdge(e.target(), e.source(), e.relation()));
             }
         }
         return new GraphInput(name, nodes, all);
+    }
+
+    private static long pair(int source, int target) {
+        return ((long) source << 32) | (target & 0xffffffffL);
     }
 
     public String name() {

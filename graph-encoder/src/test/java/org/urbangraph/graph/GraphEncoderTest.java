@@ -225,6 +225,30 @@ class GraphEncoderTest {
     }
 
     @Test
+    void aRepeatedEdgeMadeBidirectionalEncodesAsTheSimpleGraph() {
+        List<GraphNode> nodes = List.of(
+                GraphNode.of("1", "image", new int[] {1, 2}, 9.5179, 47.1132),
+                GraphNode.of("2", "street", new int[] {3}, 9.5190, 47.1140),
+                GraphNode.of("3", "street", new int[] {4, 5}, 9.5160, 47.1120));
+        GraphInput repeated = GraphInput.of("repeated", nodes, List.of(new GraphEdge(0, 1, "near"),
+                new GraphEdge(1, 2, "on_same_street"), new GraphEdge(1, 2, "on_same_street"),
+                new GraphEdge(2, 0, "near"))).bidirectional();
+        GraphInput simple = GraphInput.of("simple", nodes, List.of(new GraphEdge(0, 1, "near"),
+                new GraphEdge(1, 2, "on_same_street"), new GraphEdge(2, 0, "near"))).bidirectional();
+        GraphEncoder enc = new GraphEncoder(small(), 4);
+        enc.eval();
+        Tensor table = table();
+        Trace trace = Trace.recording();
+        try (NoGrad ng = NoGrad.enter()) {
+            float[] a = enc.forward(GraphBatch.of(repeated), table, trace).nodes().toFloatArray();
+            float[] b = enc.forward(GraphBatch.of(simple), table).nodes().toFloatArray();
+            Approx.assertClose("output", b, a, 1e-6, 0);
+        }
+        assertEquals(6, repeated.numEdges());
+        assertEquals(9 * 2, trace.get("conv0.alpha").toFloatArray().length, "6 edges and 3 loops, 2 heads");
+    }
+
+    @Test
     void saveWritesWeightsAndConfigurationAtomicallyAndLoadRestoresTheSameModel(@TempDir Path dir) throws Exception {
         GraphEncoderConfig config = small().withConv(ConvType.GATV2).withGeometry(GeometryPrecision.FLOAT32_REFERENCE);
         GraphEncoder enc = new GraphEncoder(config, 6);

@@ -84,6 +84,23 @@ class GraphInputTest {
     }
 
     @Test
+    void bidirectionalKeepsOneEdgePerOrderedPairWhateverTheRelations() {
+        // Two streets sharing a stretch give the pair (0, 1) twice; (1, 2) is listed both ways under two relations;
+        // (0, 2) twice under two relations; the self-loop twice.
+        GraphInput g = GraphInput.of("g", List.of(node("a", 0, 0), node("b", 0, 1), node("c", 1, 1)), List.of(
+                new GraphEdge(0, 1, "on_same_street"), new GraphEdge(0, 1, "on_same_street"),
+                new GraphEdge(1, 2, "near"), new GraphEdge(2, 1, "road"), new GraphEdge(0, 2, "near"),
+                new GraphEdge(0, 2, "road"), new GraphEdge(2, 2, "loop"), new GraphEdge(2, 2, "loop")));
+        GraphInput both = g.bidirectional();
+        assertEquals(List.of(new GraphEdge(0, 1, "on_same_street"), new GraphEdge(1, 2, "near"),
+                new GraphEdge(2, 1, "road"), new GraphEdge(0, 2, "near"), new GraphEdge(2, 2, "loop"),
+                new GraphEdge(1, 0, "on_same_street"), new GraphEdge(2, 0, "near")), both.edges());
+        assertEquals(7, both.numEdges(), "3 pairs both ways and one loop");
+        assertEquals(8, g.numEdges(), "of() keeps the list as given");
+        assertEquals(both.edges(), both.bidirectional().edges(), "applying it twice changes nothing");
+    }
+
+    @Test
     void nodeTextIsCutTo128TokensAsTheReferenceTokenizerTruncates() {
         int[] ids = new int[300];
         for (int i = 0; i < ids.length; i++) {
