@@ -142,6 +142,39 @@ public final class Tokenizer {
     }
 
     public int[] encode(String text, boolean addSpecialTokens) {
+        int[] out = encodeText(text);
+        if (truncation != null) {
+            out = truncate(out, truncation.maxLength(), addSpecialTokens, truncation.left());
+        }
+        return addSpecialTokens && postProcessor != null ? postProcessor.process(out) : out;
+    }
+
+    /**
+     * Ids of {@code text} cut to at most {@code maxLength} ids, special tokens included, as the Hugging Face call
+     * {@code tokenizer(text, add_special_tokens=addSpecialTokens, truncation=True, max_length=maxLength)}: the
+     * text's own ids are cut (at the end, or at the start when the config's {@code truncation_side} is
+     * {@code "left"}) so that they and the special tokens the post-processor adds fit, and the special tokens are
+     * kept. This limit replaces any truncation the {@code tokenizer.json} declares, as a call-time one does there.
+     */
+    public int[] encode(String text, boolean addSpecialTokens, int maxLength) {
+        if (maxLength < 0) {
+            throw new IllegalArgumentException("maxLength must be >= 0, got " + maxLength);
+        }
+        int[] out = truncate(encodeText(text), maxLength, addSpecialTokens, "left".equals(config.truncationSide()));
+        return addSpecialTokens && postProcessor != null ? postProcessor.process(out) : out;
+    }
+
+    /** Cuts the text's ids so that they fit {@code maxLength} together with the special tokens to be added. */
+    private int[] truncate(int[] ids, int maxLength, boolean addSpecialTokens, boolean left) {
+        int room = Math.max(0, maxLength - (addSpecialTokens ? postProcessorAddedTokens : 0));
+        if (ids.length <= room) {
+            return ids;
+        }
+        return left ? Arrays.copyOfRange(ids, ids.length - room, ids.length) : Arrays.copyOf(ids, room);
+    }
+
+    /** The ids of the text alone: added tokens cut out, the rest normalised, pre-tokenised and encoded by BPE. */
+    private int[] encodeText(String text) {
         AddedVocabulary vocabulary = added;
         IntList ids = new IntList(Math.max(16, text.length() / 3));
         List<PreTokenizer.Piece> pieces = new ArrayList<>();
@@ -168,15 +201,7 @@ public final class Tokenizer {
                 }
             }
         }
-        int[] out = ids.toArray();
-        if (truncation != null) {
-            int room = Math.max(0, truncation.maxLength() - (addSpecialTokens ? postProcessorAddedTokens : 0));
-            if (out.length > room) {
-                out = truncation.left() ? Arrays.copyOfRange(out, out.length - room, out.length)
-                        : Arrays.copyOf(out, room);
-            }
-        }
-        return addSpecialTokens && postProcessor != null ? postProcessor.process(out) : out;
+        return ids.toArray();
     }
 
     /** The text of {@code ids}, special tokens included ({@code skip_special_tokens=False}). */

@@ -22,11 +22,13 @@ import java.util.Optional;
  * @param addBosToken null when the file does not say
  * @param addEosToken null when the file does not say
  * @param modelMaxLength the longest input the model takes; {@link Long#MAX_VALUE} when the file gives none
+ * @param truncationSide which end a call-time truncation cuts ({@code "right"} unless the file says
+ *                       {@code "left"}), as the Hugging Face tokenizer's {@code truncation_side}
  */
 public record TokenizerConfig(Path source, String tokenizerClass, String bosToken, String eosToken,
         String unkToken, String padToken, List<String> additionalSpecialTokens, Boolean addBosToken,
         Boolean addEosToken, boolean cleanUpTokenizationSpaces, long modelMaxLength, String paddingSide,
-        Optional<String> chatTemplate, Map<Integer, AddedToken> addedTokensDecoder) {
+        String truncationSide, Optional<String> chatTemplate, Map<Integer, AddedToken> addedTokensDecoder) {
 
     public TokenizerConfig {
         additionalSpecialTokens = List.copyOf(additionalSpecialTokens);
@@ -36,7 +38,7 @@ public record TokenizerConfig(Path source, String tokenizerClass, String bosToke
     /** What a model without {@code tokenizer_config.json} gets. */
     public static TokenizerConfig none() {
         return new TokenizerConfig(null, null, null, null, null, null, List.of(), null, null, false, Long.MAX_VALUE,
-                "right", Optional.empty(), Map.of());
+                "right", "right", Optional.empty(), Map.of());
     }
 
     public static TokenizerConfig read(Path file) throws IOException {
@@ -79,7 +81,8 @@ public record TokenizerConfig(Path source, String tokenizerClass, String bosToke
                 tokenName(file, "pad_token", root.get("pad_token")),
                 additional, bool(root, "add_bos_token"), bool(root, "add_eos_token"),
                 root.path("clean_up_tokenization_spaces").asBoolean(false), max,
-                root.path("padding_side").asText("right"), chatTemplate(root.get("chat_template")), decoder);
+                root.path("padding_side").asText("right"), root.path("truncation_side").asText("right"),
+                chatTemplate(root.get("chat_template")), decoder);
     }
 
     private static String text(JsonNode root, String key) {

@@ -115,6 +115,24 @@ class TokenizerLoadingTest {
     }
 
     @Test
+    void aCallTimeMaxLengthCountsTheBosAndReplacesTheFilesTruncation() throws IOException {
+        // "ab a b" is ▁a b ▁a ▁ b: 5 ids, 6 with the BOS
+        Tokenizer t = Tokenizer.load(tiny());
+        assertArrayEquals(new int[] {1, 6, 5, 6, 3, 5}, t.encode("ab a b", true, 8));
+        assertArrayEquals(new int[] {1, 6, 5, 6}, t.encode("ab a b", true, 4), "the BOS is kept, the text cut");
+        assertArrayEquals(new int[] {6, 5, 6, 3}, t.encode("ab a b", false, 4));
+        assertArrayEquals(new int[] {1}, t.encode("ab a b", true, 1));
+        // a call-time limit replaces the file's (max_length 3 here)
+        Tokenizer file = Tokenizer.load(write("""
+                {"direction": "Right", "max_length": 3, "strategy": "LongestFirst", "stride": 0}""",
+                "null", "BPE", "\"\u2581 a\"", null));
+        assertArrayEquals(new int[] {1, 6, 5, 6, 3}, file.encode("ab a b", true, 5));
+        Tokenizer left = Tokenizer.load(write("null", "null", "BPE", "\"\u2581 a\"", """
+                {"truncation_side": "left"}"""));
+        assertArrayEquals(new int[] {1, 6, 3, 5}, left.encode("ab a b", true, 4));
+    }
+
+    @Test
     void unsupportedModelNamesFileAndComponent() throws IOException {
         Path d = write("null", "null", "WordPiece", "", null);
         TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(d));
