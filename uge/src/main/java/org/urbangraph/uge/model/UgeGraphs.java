@@ -17,9 +17,11 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
 /**
  * UGData subgraph files as graph-encoder inputs: each node's text tokenised by the backbone's tokenizer (no special
  * tokens, at most 128 tokens, as the authors' node encoder truncates), its (lon, lat), and the file's typed edges in
- * both directions. The authors hand PyG one direction per networkx edge, so messages only flow one way; UGData's
- * edges point from images to what they see, which would leave the image node deaf, so UGE sends messages both ways.
- * Graphs are read and tokenised once and kept (a dataset revisits the same subgraphs every epoch).
+ * both directions, one edge per ordered pair of nodes ({@link GraphInput#bidirectional()}: a file may list a pair
+ * twice, e.g. two streets sharing a stretch, where the authors' networkx graph holds one edge). The authors hand PyG
+ * one direction per networkx edge, so messages only flow one way; UGData's edges point from images to what they see,
+ * which would leave the image node deaf, so UGE sends messages both ways. Graphs are read and tokenised once and kept
+ * (a dataset revisits the same subgraphs every epoch).
  */
 public final class UgeGraphs {
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.graph.GraphEdge;
 import org.urbangraph.graph.GraphInput;
 import org.urbangraph.graph.GraphNode;
 import org.urbangraph.testkit.Fixtures;
@@ -21,8 +22,61 @@ import org.urbangraph.uge.TinyWorld;
 import org.urbangraph.ugdata.graph.GraphFile;
 import org.urbangraph.vlm.tokenizer.Tokenizer;
 
-/** The node cap keeps the image node and its nearest neighbours, whatever order a graph file lists its nodes in. */
+/**
+ * Graph files as encoder inputs: one edge per ordered pair both ways, and the node cap that keeps the image node and
+ * its nearest neighbours, whatever order a graph file lists its nodes in.
+ */
 class UgeGraphsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A UGData-style node-link file: nodes as (id, type, text, lon, lat), edges as (source, target, relation, via). */
+    private static Path graphFile(Path file, int centre, Object[][] nodes, Object[][] edges) throws Exception {
+        ObjectNode root = JSON.createObjectNode();
+        root.putObject("graph").put("city", "liechtenstein");
+        root.put("center_node", centre);
+        ArrayNode ns = root.putArray("nodes");
+        for (Object[] n : nodes) {
+            ObjectNode o = ns.addObject();
+            o.put("id", (Integer) n[0]);
+            o.put("key", n[1] + "/" + n[0]);
+            o.put("type", (String) n[1]);
+            o.put("node_text", (String) n[2]);
+            o.putArray("coords").add((Double) n[3]).add((Double) n[4]);
+        }
+        ArrayNode es = root.putArray("edges");
+        for (Object[] e : edges) {
+            ObjectNode o = es.addObject();
+            o.put("source", (Integer) e[0]);
+            o.put("target", (Integer) e[1]);
+            o.put("relation", (String) e[2]);
+            o.put("length_m", 100.0);
+            o.put("bearing_deg", 177.2);
+            o.put("via", (String) e[3]);
+        }
+        JSON.writeValue(file.toFile(), root);
+        return file;
+    }
+
+    private static final Object[][] NODES = {
+            {10, "image", "Name: street-view image, ID: image/10, City: Liechtenstein", 9.5179, 47.1132},
+            {11, "crossing", "Name: Aeulestrasse / Staedtle, City: Liechtenstein", 9.5201, 47.1386},
+            {12, "crossing", "Name: Aeulestrasse / Heiligkreuz, City: Liechtenstein", 9.5212, 47.1361},
+            {13, "poi", "Name: Rheinpark Stadion, Category: stadium, City: Liechtenstein", 9.5093, 47.1409}};
+
+    @Test
+    void aPairListedTwiceGivesOneEdgeEachWay(@TempDir Path dir) throws Exception {
+        // Two streets sharing a stretch: the file lists 11 -> 12 once per street, as UGData writes it.
+        Path file = graphFile(dir.resolve("shared-stretch.json"), 10, NODES, new Object[][] {
+                {11, 12, "on_same_street", "street/94"}, {11, 12, "on_same_street", "street/120"},
+                {10, 11, "nearest", null}, {13, 10, "near", null}, {10, 13, "near", null}});
+        Tokenizer tok = Tokenizer.load(Fixtures.path("tokenizer", "qwen2"));
+        GraphInput g = new UgeGraphs(tok, 0).load(file);
+        assertEquals(List.of(new GraphEdge(1, 2, "on_same_street"), new GraphEdge(0, 1, "nearest"),
+                new GraphEdge(3, 0, "near"), new GraphEdge(0, 3, "near"), new GraphEdge(2, 1, "on_same_street"),
+                new GraphEdge(1, 0, "nearest")), g.edges());
+        assertEquals(6, g.numEdges(), "3 pairs, both ways, each once");
+    }
 
     @Test
     void theCapKeepsTheCentreFirstEvenWhenTheFileListsItLast(@TempDir Path dir) throws Exception {
