@@ -7,11 +7,11 @@ import java.util.Objects;
  * One node of a spatial graph as the encoder sees it: an id and a type (for messages and for the caller), the token
  * ids of the node's text in the backbone's vocabulary, and its position.
  *
- * <p>The text is tokenised by the caller with the backbone's tokenizer (no BOS, as the reference's node tokenizer
- * call adds none). Only the first {@link #MAX_TOKENS} ids are kept, as the reference tokenizes with
- * {@code truncation=True, max_length=128}. An empty text is allowed and gives a zero text feature, as the
- * reference's clamped mean does. {@code coords} may be null here so that a missing position can be reported with
- * the graph's name: {@link GraphInput} rejects such a node.
+ * <p>The text is tokenised by the caller with the backbone's tokenizer as the reference's node encoder calls it:
+ * {@code tokenizer(text.strip(), truncation=True, max_length=128)}, with the tokenizer's own special tokens (Mistral's
+ * BOS; none for Qwen2) counted in the 128. Only the first {@link #MAX_TOKENS} ids are kept here. An empty text is
+ * allowed and gives a zero text feature, as the reference's clamped mean does. {@code coords} may be null here so
+ * that a missing position can be reported with the graph's name: {@link GraphInput} rejects such a node.
  */
 public record GraphNode(String id, String type, int[] tokenIds, LonLat coords) {
 

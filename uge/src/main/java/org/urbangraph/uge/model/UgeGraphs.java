@@ -15,13 +15,15 @@ import org.urbangraph.ugdata.graph.GraphFile;
 import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
- * UGData subgraph files as graph-encoder inputs: each node's text tokenised by the backbone's tokenizer (no special
- * tokens, at most 128 tokens, as the authors' node encoder truncates), its (lon, lat), and the file's typed edges in
- * both directions, one edge per ordered pair of nodes ({@link GraphInput#bidirectional()}: a file may list a pair
- * twice, e.g. two streets sharing a stretch, where the authors' networkx graph holds one edge). The authors hand PyG
- * one direction per networkx edge, so messages only flow one way; UGData's edges point from images to what they see,
- * which would leave the image node deaf, so UGE sends messages both ways. Graphs are read and tokenised once and kept
- * (a dataset revisits the same subgraphs every epoch).
+ * UGData subgraph files as graph-encoder inputs: each node's text tokenised by the backbone's tokenizer as the
+ * authors' node encoder tokenises it ({@code tokenizer(node_text.strip(), truncation=True, max_length=128)}: the
+ * tokenizer's own special tokens, such as Mistral's BOS, included and counted in the 128; none for Qwen2), its
+ * (lon, lat), and the file's typed edges in both directions, one edge per ordered pair of nodes (see
+ * {@link GraphInput#bidirectional()}: a file may list a pair twice, e.g. two streets sharing a stretch, where the
+ * authors' networkx graph holds one edge). The authors hand PyG one direction per networkx edge, so messages only
+ * flow one way; UGData's edges point from images to what they see, which would leave the image node deaf, so UGE
+ * sends messages both ways. Graphs are read and tokenised once and kept (a dataset revisits the same subgraphs every
+ * epoch).
  */
 public final class UgeGraphs {
 
@@ -62,13 +64,11 @@ public final class UgeGraphs {
         List<GraphNode> nodes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             GraphFile.Node node = order.get(i);
-            int[] ids = tokenizer.encode(node.text(), false);
-            if (ids.length > MAX_NODE_TOKENS) {
-                ids = java.util.Arrays.copyOf(ids, MAX_NODE_TOKENS);
-            }
-            if (ids.length == 0) {
+            String text = strip(node.text());
+            if (text.isEmpty()) {
                 throw new IllegalArgumentException(file + ": node " + node.id() + " (" + node.key() + ") has no text");
             }
+            int[] ids = tokenizer.encode(text, true, MAX_NODE_TOKENS);
             position.put(node.id(), i);
             nodes.add(new GraphNode(Integer.toString(node.id()), node.type().name().toLowerCase(java.util.Locale.ROOT),
                     ids, new LonLat(node.lon(), node.lat())));
@@ -82,6 +82,27 @@ public final class UgeGraphs {
             }
         }
         return GraphInput.of(file.getFileName().toString(), nodes, edges).bidirectional();
+    }
+
+    /** {@code text} without leading and trailing whitespace as Python's {@code str.strip()} sees it. */
+    static String strip(String text) {
+        int start = 0;
+        int end = text.length();
+        while (start < end && isPythonSpace(text.charAt(start))) {
+            start++;
+        }
+        while (end > start && isPythonSpace(text.charAt(end - 1))) {
+            end--;
+        }
+        return text.substring(start, end);
+    }
+
+    /**
+     * Python's {@code str.isspace()}: Java's whitespace plus the no-break spaces (U+00A0, U+2007, U+202F) and NEL
+     * (U+0085). Every such character is in the BMP.
+     */
+    private static boolean isPythonSpace(char c) {
+        return Character.isWhitespace(c) || c == '\u0085' || c == '\u00a0' || c == '\u2007' || c == '\u202f';
     }
 
     /**

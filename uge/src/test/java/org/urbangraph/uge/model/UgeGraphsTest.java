@@ -1,6 +1,8 @@
 package org.urbangraph.uge.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
@@ -23,8 +26,9 @@ import org.urbangraph.ugdata.graph.GraphFile;
 import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
- * Graph files as encoder inputs: one edge per ordered pair both ways, and the node cap that keeps the image node and
- * its nearest neighbours, whatever order a graph file lists its nodes in.
+ * Graph files as encoder inputs: node texts tokenised as the reference tokenises them, one edge per ordered pair both
+ * ways, and the node cap that keeps the image node and its nearest neighbours, whatever order a graph file lists its
+ * nodes in.
  */
 class UgeGraphsTest {
 
@@ -76,6 +80,54 @@ class UgeGraphsTest {
                 new GraphEdge(3, 0, "near"), new GraphEdge(0, 3, "near"), new GraphEdge(2, 1, "on_same_street"),
                 new GraphEdge(1, 0, "nearest")), g.edges());
         assertEquals(6, g.numEdges(), "3 pairs, both ways, each once");
+    }
+
+    @Test
+    void nodeTextsGetTheTokenizersSpecialTokensAndTheCapCountsThem(@TempDir Path dir) throws Exception {
+        StringBuilder longText = new StringBuilder("Name: Landstrasse, Category: street, Shops:");
+        for (int i = 0; i < 100; i++) {
+            longText.append(" shop ").append(i).append(',');
+        }
+        String padded = " \u00a0Name: Rheinpark Stadion, Category: stadium, City: Liechtenstein \n\t";
+        Object[][] nodes = {NODES[0], {11, "street", longText.toString(), 9.5201, 47.1386},
+                {13, "poi", padded, 9.5093, 47.1409}};
+        Path file = graphFile(dir.resolve("texts.json"), 10, nodes, new Object[][] {{11, 10, "nearest", null}});
+        String stripped = "Name: Rheinpark Stadion, Category: stadium, City: Liechtenstein";
+
+        // Mistral (add_bos_token): every node starts with the BOS, and the BOS counts towards the 128
+        Tokenizer mistral = Tokenizer.load(Fixtures.path("tokenizer", "mistral"));
+        int bos = mistral.bosTokenId().orElseThrow();
+        assertEquals(1, bos);
+        GraphInput m = new UgeGraphs(mistral, 0).load(file);
+        for (GraphNode n : m.nodes()) {
+            assertEquals(bos, n.tokenIds()[0], "node " + n.id() + " starts with the BOS");
+        }
+        int[] longIds = mistral.encode(longText.toString(), false);
+        assertTrue(longIds.length > 200, "the long text has " + longIds.length + " tokens");
+        int[] cut = m.nodes().get(1).tokenIds();
+        assertEquals(128, cut.length);
+        assertArrayEquals(Arrays.copyOf(longIds, 127), Arrays.copyOfRange(cut, 1, 128), "the BOS and 127 text ids");
+        int[] stadium = mistral.encode(stripped, false);
+        assertArrayEquals(stadium, Arrays.copyOfRange(m.nodes().get(2).tokenIds(), 1, stadium.length + 1));
+        assertEquals(stadium.length + 1, m.nodes().get(2).tokenIds().length, "the text is stripped first");
+        assertFalse(Arrays.equals(stadium, Arrays.copyOfRange(mistral.encode(padded, true), 1,
+                mistral.encode(padded, true).length)), "stripping changes the Mistral ids");
+
+        // Qwen2 adds no special tokens: the ids are the text's own, the first 128 of a long text
+        Tokenizer qwen = Tokenizer.load(Fixtures.path("tokenizer", "qwen2"));
+        GraphInput q = new UgeGraphs(qwen, 0).load(file);
+        assertArrayEquals(qwen.encode(NODES[0][2].toString(), false), q.nodes().get(0).tokenIds());
+        assertArrayEquals(Arrays.copyOf(qwen.encode(longText.toString(), false), 128), q.nodes().get(1).tokenIds());
+        assertArrayEquals(qwen.encode(stripped, false), q.nodes().get(2).tokenIds());
+    }
+
+    @Test
+    void textsAreStrippedOfWhatPythonCallsWhitespace() {
+        assertEquals("a b",
+                UgeGraphs.strip(" \t\n\u000b\f\r\u001c\u0085\u00a0\u1680\u2007\u2028\u202f\u3000a b\u205f "));
+        assertEquals("\u200ba\ufeff", UgeGraphs.strip(" \u200ba\ufeff "),
+                "zero-width space and BOM are not whitespace");
+        assertEquals("", UgeGraphs.strip(" \u00a0 "));
     }
 
     @Test
