@@ -56,7 +56,14 @@ public final class UgeGraphs {
         try {
             g = GraphFile.read(file);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read graph " + file + ": " + e.getMessage(), e);
+            // GraphFile's messages start with the file already
+            String message = String.valueOf(e.getMessage());
+            throw new UncheckedIOException("cannot read graph: "
+                    + (message.contains(file.toString()) ? message : file + ": " + message), e);
+        }
+        if (g.nodes().isEmpty()) {
+            throw new IllegalArgumentException(file + ": the graph has no nodes; a graph needs at least one node "
+                    + "for its <|graph_pad|> tokens");
         }
         List<GraphFile.Node> order = centreFirst(g);
         int n = maxNodes > 0 ? Math.min(maxNodes, order.size()) : order.size();

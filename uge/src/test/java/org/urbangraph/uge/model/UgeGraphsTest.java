@@ -3,11 +3,13 @@ package org.urbangraph.uge.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +29,8 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
 
 /**
  * Graph files as encoder inputs: node texts tokenised as the reference tokenises them, one edge per ordered pair both
- * ways, and the node cap that keeps the image node and its nearest neighbours, whatever order a graph file lists its
- * nodes in.
+ * ways, errors that name the file, and the node cap that keeps the image node and its nearest neighbours, whatever
+ * order a graph file lists its nodes in.
  */
 class UgeGraphsTest {
 
@@ -128,6 +130,31 @@ class UgeGraphsTest {
         assertEquals("\u200ba\ufeff", UgeGraphs.strip(" \u200ba\ufeff "),
                 "zero-width space and BOM are not whitespace");
         assertEquals("", UgeGraphs.strip(" \u00a0 "));
+    }
+
+    @Test
+    void anEmptyGraphAndABadFileAreErrorsThatNameTheFileOnce(@TempDir Path dir) throws Exception {
+        Tokenizer tok = Tokenizer.load(Fixtures.path("tokenizer", "qwen2"));
+        Path empty = dir.resolve("empty-subgraph.json");
+        Files.writeString(empty, "{\"graph\": {}, \"nodes\": [], \"edges\": []}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new UgeGraphs(tok, 0).load(empty));
+        assertEquals(empty + ": the graph has no nodes; a graph needs at least one node for its <|graph_pad|> tokens",
+                e.getMessage());
+
+        Path bad = graphFile(dir.resolve("bad.json"), 10, NODES, new Object[0][]);
+        ObjectNode root = (ObjectNode) JSON.readTree(bad.toFile());
+        ((ObjectNode) root.get("nodes").get(3)).putArray("coords").add(9.5);
+        JSON.writeValue(bad.toFile(), root);
+        UncheckedIOException u = assertThrows(UncheckedIOException.class, () -> new UgeGraphs(tok, 0).load(bad));
+        assertEquals("cannot read graph: " + bad + ": nodes[3] (id 13): 'coords' must be [lon, lat] numbers",
+                u.getMessage());
+
+        Path blank = graphFile(dir.resolve("blank.json"), 10, new Object[][] {{10, "image", " \n ", 9.5, 47.1}},
+                new Object[0][]);
+        IllegalArgumentException b = assertThrows(IllegalArgumentException.class,
+                () -> new UgeGraphs(tok, 0).load(blank));
+        assertEquals(blank + ": node 10 (image/10) has no text", b.getMessage());
     }
 
     @Test
