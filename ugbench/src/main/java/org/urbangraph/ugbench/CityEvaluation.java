@@ -131,6 +131,7 @@ final class CityEvaluation {
         List<RankOutcome> outcomes = new ArrayList<>();
         int synthetic = 0;
         int dropped = 0;
+        int droppedWrong = 0;
         for (BenchQuestion q : qs) {
             EmbedInput query = q.queries().get(mode);
             if (query == null) {
@@ -144,10 +145,12 @@ final class CityEvaluation {
             }
             synthetic += q.sample().synthetic() ? 1 : 0;
             dropped += q.droppedDuplicates();
+            droppedWrong += q.droppedWrongDuplicates();
         }
         ResultRow row = new ResultRow(task, TaskCatalog.title(task), mode.label(), city.city(),
                 city.split().label(), variant.name(), outcomes.size(),
-                Scoring.estimate(outcomes, config.bootstrap(), seed(task, mode)), synthetic, dropped, null);
+                Scoring.estimate(outcomes, config.bootstrap(), seed(task, mode)), synthetic, dropped, droppedWrong,
+                null);
         this.outcomes.put(row, List.copyOf(outcomes));
         return row;
     }
@@ -222,7 +225,7 @@ final class CityEvaluation {
         }
         Map<Metric, Estimate> est = Scoring.estimate(outcomes, config.bootstrap(), seed(probeTask, mode));
         ResultRow row = new ResultRow(probeTask, TaskCatalog.title(probeTask), mode.label(), city.city(),
-                city.split().label(), variant.name(), outcomes.size(), est, synthetic, 0,
+                city.split().label(), variant.name(), outcomes.size(), est, synthetic, 0, 0,
                 new ResultRow.Probe(train.size(), excluded, seen.size(), fit.lambda(), priorValues));
         this.outcomes.put(row, List.copyOf(outcomes));
         return row;

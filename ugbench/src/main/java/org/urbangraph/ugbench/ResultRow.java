@@ -17,10 +17,12 @@ import org.urbangraph.ugbench.metrics.Metric;
  * @param metrics Hit@1/3/5/10 and MRR with 95 % intervals and chance
  * @param syntheticQueries how many of the questions have a rendered or synthetically placed query image
  * @param droppedDuplicates candidates dropped because their input equals the truth's
+ * @param droppedWrongDuplicates wrong candidates dropped because their input equals an earlier wrong candidate's
  * @param probe the linear probe's details, for probe rows; else null
  */
 public record ResultRow(String task, String title, String mode, String city, String split, String variant, int n,
-        Map<Metric, Estimate> metrics, int syntheticQueries, int droppedDuplicates, Probe probe) {
+        Map<Metric, Estimate> metrics, int syntheticQueries, int droppedDuplicates, int droppedWrongDuplicates,
+        Probe probe) {
 
     public Estimate get(Metric m) {
         return metrics.get(m);

@@ -134,6 +134,7 @@ public final class UgBench {
             int n = 0;
             int synthetic = 0;
             int dropped = 0;
+            int droppedWrong = 0;
             for (ResultRow r : group) {
                 List<RankOutcome> o = outcomes.get(r);
                 if (o == null) {
@@ -143,11 +144,12 @@ public final class UgBench {
                 n += r.n();
                 synthetic += r.syntheticQueries();
                 dropped += r.droppedDuplicates();
+                droppedWrong += r.droppedWrongDuplicates();
             }
             long seed = config.seed() * 0x9E3779B97F4A7C15L
                     ^ (first.task() + "|all " + first.split() + "|" + first.mode()).hashCode();
             out.add(new ResultRow(first.task(), first.title(), first.mode(), null, first.split(), first.variant(), n,
-                    Scoring.pooled(cities, config.bootstrap(), seed), synthetic, dropped, null));
+                    Scoring.pooled(cities, config.bootstrap(), seed), synthetic, dropped, droppedWrong, null));
         }
         return out;
     }

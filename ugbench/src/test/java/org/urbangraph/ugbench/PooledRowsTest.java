@@ -40,7 +40,7 @@ class PooledRowsTest {
 
     private static ResultRow row(String city, String split, List<RankOutcome> o, int synthetic) {
         return new ResultRow("geolocation", "Geolocation", "image", city, split, "model", o.size(),
-                Scoring.estimate(o, CONFIG.bootstrap(), city.hashCode()), synthetic, 1, null);
+                Scoring.estimate(o, CONFIG.bootstrap(), city.hashCode()), synthetic, 1, 2, null);
     }
 
     @Test
@@ -63,6 +63,7 @@ class PooledRowsTest {
         assertEquals(50, p.n());
         assertEquals(5, p.syntheticQueries());
         assertEquals(2, p.droppedDuplicates());
+        assertEquals(4, p.droppedWrongDuplicates());
         Estimate hit1 = p.get(Metric.HIT_1);
         assertEquals(32.0 / 50, hit1.value(), 1e-12);
         // the mean of the cities' values weighted by their questions, as the report tables compute it

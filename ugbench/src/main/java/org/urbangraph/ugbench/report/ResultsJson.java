@@ -98,6 +98,7 @@ final class ResultsJson {
         }
         o.put("synthetic_queries", row.syntheticQueries());
         o.put("dropped_duplicate_candidates", row.droppedDuplicates());
+        o.put("dropped_duplicate_wrong_candidates", row.droppedWrongDuplicates());
         if (row.task().startsWith("perception_")) {
             o.put("label_source", "openstreetmap");
         }

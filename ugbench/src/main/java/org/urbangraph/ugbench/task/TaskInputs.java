@@ -3,8 +3,10 @@ package org.urbangraph.ugbench.task;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.urbangraph.ugdata.dataset.BenchSample;
 import org.urbangraph.uge.embed.EmbedInput;
 
@@ -12,7 +14,8 @@ import org.urbangraph.uge.embed.EmbedInput;
  * How a task row becomes embedder inputs. A query is embedded as its mode says: {@code image} is the query image with
  * the row's question as instruction, {@code image+graph} adds the image's subgraph, {@code text} is the query text
  * alone. A candidate is its image (with {@link #CANDIDATE_IMAGE_INSTRUCTION}; images are compared as images, so their
- * subgraphs are not used) or else its text, the way UGE embeds positives.
+ * subgraphs are not used) or else its text, the way UGE embeds positives. Candidates whose input equals the truth's are
+ * dropped, and of wrong candidates with one input only the first is kept.
  */
 public final class TaskInputs {
     private TaskInputs() {}
@@ -41,12 +44,19 @@ public final class TaskInputs {
         }
         EmbedInput truth = all.get(s.answer());
         List<EmbedInput> kept = new ArrayList<>();
+        Set<EmbedInput> wrong = new HashSet<>();
         int[] index = new int[all.size()];
         int answer = -1;
         int dropped = 0;
+        int droppedWrong = 0;
         for (int i = 0; i < all.size(); i++) {
             if (i != s.answer() && all.get(i).equals(truth)) {
                 dropped++;
+                continue;
+            }
+            // a wrong answer listed twice would cost the truth two ranks for one mistake
+            if (i != s.answer() && !wrong.add(all.get(i))) {
+                droppedWrong++;
                 continue;
             }
             if (i == s.answer()) {
@@ -59,7 +69,7 @@ public final class TaskInputs {
             throw new IllegalArgumentException(s.source() + ": every candidate is a copy of the truth; nothing to rank");
         }
         return new BenchQuestion(s, Map.copyOf(queries), List.copyOf(kept), Arrays.copyOf(index, kept.size()),
-                answer, dropped);
+                answer, dropped, droppedWrong);
     }
 
     static EmbedInput query(BenchSample s, QueryMode mode) {

@@ -204,6 +204,27 @@ class TaskValidationTest {
     }
 
     @Test
+    void aWrongCandidateListedTwiceIsKeptOnce() throws Exception {
+        TaskFiles f = monaco();
+        ObjectNode r = f.row("nearest_poi", List.of("text"), null, null, "Which place?");
+        TaskFiles.textCandidate(r, "poi/1", "Mauren Post (platform)");
+        TaskFiles.textCandidate(r, "poi/2", "Cafe A (cafe)");
+        TaskFiles.textCandidate(r, "poi/3", "Mauren Post (platform)");
+        TaskFiles.textCandidate(r, "poi/4", "Cafe A (cafe)");
+        TaskFiles.textCandidate(r, "poi/5", "Mauren Post (platform)");
+        TaskFiles.textCandidate(r, "poi/6", "Bank B (bank)");
+        r.put("answer", 1);
+        BenchQuestion q = CityBench.load(f.write(), 700, Set.of()).tasks().get("nearest_poi").getFirst();
+        assertEquals(List.of(EmbedInput.text("Mauren Post (platform)"), EmbedInput.text("Cafe A (cafe)"),
+                EmbedInput.text("Bank B (bank)")), q.candidates(), "the first copy of each wrong candidate");
+        assertEquals(1, q.answer());
+        assertEquals(List.of("poi/1", "poi/2", "poi/6"), List.of(q.candidate(0).id(), q.candidate(1).id(),
+                q.candidate(2).id()));
+        assertEquals(1, q.droppedDuplicates(), "poi/4 is a copy of the truth");
+        assertEquals(2, q.droppedWrongDuplicates(), "poi/3 and poi/5 repeat poi/1");
+    }
+
+    @Test
     void twoDatasetsOfOneCityAreAnError() throws Exception {
         TaskFiles a = new TaskFiles(tmp.resolve("a"), "monaco", "train");
         TaskFiles b = new TaskFiles(tmp.resolve("b"), "monaco", "held-out");
