@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +27,8 @@ import org.urbangraph.ugdata.supervision.PerceptionLabels;
  * Writes the UGBench task files of one city under {@code bench/}: one JSON Lines file per task, each row a
  * query (image, optional graph, optional text), its candidates and the index of the truth ({@code answer}).
  * Queries come from the benchmark images (never in the training rows); hard negatives come from the same city,
- * nearest to the truth first; at most {@code benchMaxPerTask} rows per task. The wrong images of the image tasks
+ * nearest to the truth first, each with an input of its own (no two candidates of a row share an image or, without
+ * one, a text); at most {@code benchMaxPerTask} rows per task. The wrong images of the image tasks
  * are benchmark images too: a training image among them would give itself away to a model that has seen its
  * caption, since the truth never is one. Where a city has too few benchmark images for the candidates asked for,
  * the questions keep fewer, and the shortfall is reported once per task
@@ -127,50 +129,43 @@ final class BenchTaskWriter {
     // ---- tasks ----
 
     private ObjectNode geolocation(ImageWork q, int n, SplittableRandom rnd) {
-        List<ImageWork> negatives = new ArrayList<>();
+        List<ObjectNode> all = new ArrayList<>();
         for (ImageWork o : nearestImages(q)) {
-            if (!o.place().equals(q.place())) {
-                negatives.add(o);
-            }
-            if (negatives.size() == c.benchCandidates() - 1) {
-                break;
-            }
+            all.add(candidate(o.image().id(), o.place(), null, null, o.image().node(), o.lon(), o.lat()));
         }
-        if (negatives.isEmpty()) {
+        ObjectNode truth = candidate(q.image().id(), q.place(), null, null, q.image().node(), q.lon(), q.lat());
+        // other images with the query's place description, or with one another's, are one answer
+        List<ObjectNode> cands = distinctInputs(all, truth, c.benchCandidates() - 1);
+        if (cands.isEmpty()) {
             return null;
         }
         ObjectNode row = base("geolocation", q, n, List.of("image", "image+graph"));
         query(row, q, true, true, "Where was this street view taken?", null);
-        List<ObjectNode> cands = new ArrayList<>();
-        for (ImageWork o : negatives) {
-            cands.add(candidate(o.image().id(), o.place(), null, null, o.image().node(), o.lon(), o.lat()));
-        }
-        return finish(row, cands, candidate(q.image().id(), q.place(), null, null, q.image().node(), q.lon(), q.lat()), rnd);
+        return finish(row, cands, truth, rnd);
     }
 
     private ObjectNode textToImage(ImageWork q, int n, SplittableRandom rnd) {
-        List<ImageWork> negatives = nearestImages(q).stream().limit(c.benchCandidates() - 1L).toList();
-        if (negatives.isEmpty()) {
+        ObjectNode truth = candidate(q.image().id(), null, q.image().file(), q.graphFile(), q.image().node(), q.lon(),
+                q.lat());
+        List<ObjectNode> cands = imageNegatives(q, truth);
+        if (cands.isEmpty()) {
             return null;
         }
         boolean usePath = n % 2 == 1 && !q.paths().isEmpty();
         String text = usePath ? q.paths().getFirst().text() + ". " + q.paths().getFirst().summary() : q.caption();
         ObjectNode row = base("text_to_image", q, n, List.of("text"));
         query(row, q, false, false, text, usePath ? "reasoning_path" : "caption");
-        List<ObjectNode> cands = new ArrayList<>();
-        for (ImageWork o : negatives) {
-            cands.add(candidate(o.image().id(), null, o.image().file(), o.graphFile(), o.image().node(), o.lon(), o.lat()));
-        }
-        return finish(row, cands, candidate(q.image().id(), null, q.image().file(), q.graphFile(), q.image().node(),
-                q.lon(), q.lat()), rnd);
+        return finish(row, cands, truth, rnd);
     }
 
     private ObjectNode imageToImage(ImageWork q, int n, SplittableRandom rnd) {
         if (q.image().pairFile() == null) {
             return null;
         }
-        List<ImageWork> negatives = nearestImages(q).stream().limit(c.benchCandidates() - 1L).toList();
-        if (negatives.isEmpty()) {
+        ObjectNode truth = candidate(q.image().id(), null, q.image().file(), q.graphFile(), q.image().node(), q.lon(),
+                q.lat());
+        List<ObjectNode> cands = imageNegatives(q, truth);
+        if (cands.isEmpty()) {
             return null;
         }
         ObjectNode row = base("image_to_image", q, n, List.of("image"));
@@ -178,12 +173,17 @@ final class BenchTaskWriter {
         query.put("image", q.image().pairFile());
         query.put("text", "Find the image taken at the same place as this one.");
         query.put("image_id", q.image().pairId());
-        List<ObjectNode> cands = new ArrayList<>();
-        for (ImageWork o : negatives) {
-            cands.add(candidate(o.image().id(), null, o.image().file(), o.graphFile(), o.image().node(), o.lon(), o.lat()));
+        return finish(row, cands, truth, rnd);
+    }
+
+    /** The wrong images of the image tasks: other benchmark images, nearest first, each file once. */
+    private List<ObjectNode> imageNegatives(ImageWork q, ObjectNode truth) {
+        List<ObjectNode> all = new ArrayList<>();
+        for (ImageWork o : nearestImages(q)) {
+            all.add(candidate(o.image().id(), null, o.image().file(), o.graphFile(), o.image().node(), o.lon(),
+                    o.lat()));
         }
-        return finish(row, cands, candidate(q.image().id(), null, q.image().file(), q.graphFile(), q.image().node(),
-                q.lon(), q.lat()), rnd);
+        return distinctInputs(all, truth, c.benchCandidates() - 1);
     }
 
     private ObjectNode perception(ImageWork q, int n, PerceptionLabels.LabelSet set, String task, SplittableRandom rnd) {
@@ -215,26 +215,28 @@ final class BenchTaskWriter {
     }
 
     private ObjectNode nearestPoi(ImageWork q, int n, SplittableRandom rnd) {
+        // more than the candidates asked for: places of one name and category are kept once
         List<PointIndex.Hit<SpatialNode>> pois = graph.poiIndex().within(q.lon(), q.lat(), GROUNDING_RADIUS_M,
-                c.benchCandidates());
+                c.benchCandidates() * 4 + 8);
         if (pois.size() < 2 || pois.get(1).distanceM() - pois.get(0).distanceM() < 5) {
             return null; // no POI, or no clear nearest one
         }
         ObjectNode row = base("nearest_poi", q, n, List.of("image", "image+graph"));
         query(row, q, true, true, "Which place is nearest to where this street view was taken?", null);
-        List<ObjectNode> cands = new ArrayList<>();
+        List<ObjectNode> all = new ArrayList<>();
         SpatialNode nearest = pois.getFirst().item();
         for (PointIndex.Hit<SpatialNode> h : pois.subList(1, pois.size())) {
             // a place of the truth's name (two platforms of one stop) is no wrong answer: no embedder can tell them
             // apart, and a question whose every candidate is such a copy has nothing to ask
             if (!h.item().name().equals(nearest.name())) {
-                cands.add(nodeCandidate(h.item()));
+                all.add(nodeCandidate(h.item()));
             }
         }
+        ObjectNode truth = nodeCandidate(nearest);
+        List<ObjectNode> cands = distinctInputs(all, truth, c.benchCandidates() - 1);
         if (cands.isEmpty()) {
             return null;
         }
-        ObjectNode truth = nodeCandidate(nearest);
         ObjectNode out = finish(row, cands, truth, rnd);
         out.put("truth_distance_m", Math.round(pois.getFirst().distanceM() * 10) / 10.0);
         return out;
@@ -281,11 +283,12 @@ final class BenchTaskWriter {
                 Geo.compassWords(tb));
         ObjectNode row = base("distance_direction", q, n, List.of("image", "image+graph"));
         query(row, q, true, true, text, null);
-        List<ObjectNode> cands = new ArrayList<>();
-        for (PointIndex.Hit<SpatialNode> h : negatives.subList(0, Math.min(negatives.size(), c.benchCandidates() - 1))) {
-            cands.add(nodeCandidate(h.item()));
+        List<ObjectNode> all = new ArrayList<>();
+        for (PointIndex.Hit<SpatialNode> h : negatives) {
+            all.add(nodeCandidate(h.item()));
         }
-        ObjectNode out = finish(row, cands, nodeCandidate(t), rnd);
+        ObjectNode truthCandidate = nodeCandidate(t);
+        ObjectNode out = finish(row, distinctInputs(all, truthCandidate, c.benchCandidates() - 1), truthCandidate, rnd);
         out.put("truth_distance_m", Math.round(truth.distanceM() * 10) / 10.0);
         out.put("truth_bearing_deg", Math.round(tb * 10) / 10.0);
         return out;
@@ -386,6 +389,31 @@ final class BenchTaskWriter {
 
     private static ObjectNode nodeCandidate(SpatialNode n) {
         return candidate(n.key(), n.name() + " (" + n.category().replace('_', ' ') + ")", null, null, n, n.lon(), n.lat());
+    }
+
+    /**
+     * The first {@code max} of the negatives, in their order, that each bring an input of their own. A candidate is
+     * embedded as its image, or else its text, so two wrong candidates of one image or one text ("Bus stop
+     * (platform)" for two platforms) are one wrong answer listed twice, which would cost the truth two ranks; one with
+     * the truth's input is no wrong answer at all.
+     */
+    static List<ObjectNode> distinctInputs(List<ObjectNode> negatives, ObjectNode truth, int max) {
+        Set<String> seen = new HashSet<>();
+        seen.add(input(truth));
+        List<ObjectNode> out = new ArrayList<>();
+        for (ObjectNode o : negatives) {
+            if (out.size() >= max) {
+                break;
+            }
+            if (seen.add(input(o))) {
+                out.add(o);
+            }
+        }
+        return out;
+    }
+
+    private static String input(ObjectNode cand) {
+        return cand.hasNonNull("image") ? "image " + cand.get("image").asText() : "text " + cand.path("text").asText();
     }
 
     /** Candidates are the negatives in their order with the truth inserted at a seeded position. */

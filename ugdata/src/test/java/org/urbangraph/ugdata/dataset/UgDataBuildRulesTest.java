@@ -167,11 +167,12 @@ class UgDataBuildRulesTest {
     }
 
     @Test
-    void noNearestPoiCandidateCopiesTheTruth() throws IOException {
+    void noCandidateCopiesTheTruthOrAnotherCandidate() throws IOException {
         // Berlin Tiergarten has stops with several platforms of one name ("Großer Stern (platform)")
         Path out = tmp.resolve("np");
         UgDataBuilder.build(UgDataConfig.builder(berlin(), out).render(10).seed(3).bench(700, 20).log(null).build());
-        List<BenchSample> rows = UgDataset.open(out).bench("nearest_poi");
+        UgDataset ds = UgDataset.open(out);
+        List<BenchSample> rows = ds.bench("nearest_poi");
         assertFalse(rows.isEmpty(), "nearest-POI questions");
         for (BenchSample s : rows) {
             String truth = s.truth().text();
@@ -182,6 +183,23 @@ class UgDataBuildRulesTest {
             }
             assertTrue(s.candidates().size() >= 2, s.id());
         }
+        // nor does a wrong candidate repeat another: a candidate is embedded as its image, or else its text, and one
+        // wrong answer listed twice would cost the truth two ranks
+        int wrong = 0;
+        for (String task : ds.benchTasks()) {
+            for (BenchSample s : ds.bench(task)) {
+                Map<String, Integer> seen = new HashMap<>();
+                for (int i = 0; i < s.candidates().size(); i++) {
+                    BenchSample.Candidate c = s.candidates().get(i);
+                    String input = c.image() != null ? "image " + c.image().normalize() : "text " + c.text();
+                    Integer first = seen.putIfAbsent(input, i);
+                    assertTrue(first == null, s.id() + ": candidates[" + i + "] repeats candidates[" + first + "], "
+                            + input);
+                    wrong += i == s.answer() ? 0 : 1;
+                }
+            }
+        }
+        assertTrue(wrong > 50, "wrong candidates checked: " + wrong);
     }
 
     @Test
