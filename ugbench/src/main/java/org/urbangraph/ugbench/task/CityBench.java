@@ -16,8 +16,9 @@ import org.urbangraph.ugdata.dataset.UgDataset;
 /**
  * The benchmark questions of one UGData dataset (one city), read and validated through {@link UgDataset}: every image
  * and graph a row names must exist, every row must be usable in each mode it lists, and each row must belong to this
- * city and split, and no query image may be an image of the dataset's training rows. At most {@code maxPerTask} rows per task are kept: the first ones, which is a seeded random sample
- * because the task writer shuffles the benchmark images.
+ * city and split, and no query or candidate image may be an image of the dataset's training rows. At most
+ * {@code maxPerTask} rows per task are kept: the first ones, which is a seeded random sample because the task writer
+ * shuffles the benchmark images.
  *
  * @param dir the dataset directory
  * @param dataset the opened dataset
@@ -71,12 +72,7 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
             List<BenchQuestion> qs = new ArrayList<>();
             for (BenchSample s : rows.subList(0, Math.min(rows.size(), maxPerTask))) {
                 check(s, task, ds.city(), split);
-                if (s.query().image() != null && training.containsKey(s.query().image().normalize())) {
-                    throw new IOException(s.source() + ": the query image " + ds.dir().relativize(s.query().image())
-                            + " is also a training image (" + training.get(s.query().image().normalize())
-                            + "), so this question would test a trained-on image; rebuild the dataset with"
-                            + " 'ug data build'");
-                }
+                checkNotTrained(s, ds, training);
                 try {
                     qs.add(TaskInputs.question(s));
                 } catch (IllegalArgumentException e) {
@@ -119,6 +115,28 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
             }
         }
         return out;
+    }
+
+    /**
+     * Refuses a row whose query image or any candidate image is a training image: a trained-on query image, or a
+     * candidate whose caption a trained model has seen (a {@code text_to_image} truth that is a training image asks
+     * for a trained pair back).
+     */
+    private static void checkNotTrained(BenchSample s, UgDataset ds, Map<Path, String> training) throws IOException {
+        if (s.query().image() != null && training.containsKey(s.query().image().normalize())) {
+            throw new IOException(s.source() + ": the query image " + ds.dir().relativize(s.query().image())
+                    + " is also a training image (" + training.get(s.query().image().normalize())
+                    + "), so this question would test a trained-on image; rebuild the dataset with 'ug data build'");
+        }
+        for (int i = 0; i < s.candidates().size(); i++) {
+            Path image = s.candidates().get(i).image();
+            if (image != null && training.containsKey(image.normalize())) {
+                throw new IOException(s.source() + ": candidates[" + i + "] (" + s.candidates().get(i).id()
+                        + ") is the image " + ds.dir().relativize(image) + ", also a training image ("
+                        + training.get(image.normalize()) + "), so this question would test a trained-on image;"
+                        + " rebuild the dataset with 'ug data build'");
+            }
+        }
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =

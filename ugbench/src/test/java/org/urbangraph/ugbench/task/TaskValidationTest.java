@@ -75,11 +75,10 @@ class TaskValidationTest {
         String c = f.file("images/c.png", "c");
         f.trainingRow(c, "a street by the harbour");
         ObjectNode ok = f.row("image_to_image", List.of("image"), a, null, "Same place?");
+        TaskFiles.imageCandidate(ok, "a", a);
         TaskFiles.imageCandidate(ok, "b", b);
-        TaskFiles.imageCandidate(ok, "c", c);
         ok.put("answer", 0);
-        assertEquals(1, CityBench.load(f.write(), 700, Set.of()).tasks().get("image_to_image").size(),
-                "a training image may be a candidate");
+        assertEquals(1, CityBench.load(f.write(), 700, Set.of()).tasks().get("image_to_image").size());
         ObjectNode leak = f.row("image_to_image", List.of("image"), c, null, "Same place?");
         TaskFiles.imageCandidate(leak, "a", a);
         TaskFiles.imageCandidate(leak, "b", b);
@@ -87,6 +86,41 @@ class TaskValidationTest {
         IOException e = loadFails(f.write());
         assertTrue(e.getMessage().contains("image_to_image.jsonl: line 2") && e.getMessage().contains("images/c.png")
                 && e.getMessage().contains("stage1.jsonl: line 1") && e.getMessage().contains("training image"),
+                e.getMessage());
+    }
+
+    @Test
+    void aCandidateImageThatIsAlsoATrainingImageIsRejected() throws Exception {
+        // the query is the training caption of the truth: the question would ask for a trained pair back
+        TaskFiles f = monaco();
+        String a = f.file("images/a.png", "a");
+        String b = f.file("images/b.png", "b");
+        f.trainingRow(a, "a street by the harbour");
+        ObjectNode ok = f.row("text_to_image", List.of("text"), null, null, "a quiet lane");
+        TaskFiles.imageCandidate(ok, "b", b);
+        TaskFiles.imageCandidate(ok, "c", f.file("images/c.png", "c"));
+        ok.put("answer", 0);
+        ObjectNode leak = f.row("text_to_image", List.of("text"), null, null, "a street by the harbour");
+        TaskFiles.imageCandidate(leak, "b", b);
+        TaskFiles.imageCandidate(leak, "a", a);
+        leak.put("answer", 1);
+        IOException e = loadFails(f.write());
+        assertTrue(e.getMessage().contains("text_to_image.jsonl: line 2: candidates[1] (a)")
+                && e.getMessage().contains("images/a.png") && e.getMessage().contains("stage1.jsonl: line 1")
+                && e.getMessage().contains("training image"), e.getMessage());
+
+        // a wrong candidate too: the truth never is a training image, so a trained one would give itself away
+        TaskFiles g = new TaskFiles(tmp.resolve("g"), "g", "train");
+        String x = g.file("images/x.png", "x");
+        String y = g.file("images/y.png", "y");
+        g.trainingRow(y, "a park");
+        ObjectNode wrong = g.row("image_to_image", List.of("image"), g.file("images/x2.png", "x2"), null, "Same?");
+        TaskFiles.imageCandidate(wrong, "x", x);
+        TaskFiles.imageCandidate(wrong, "y", y);
+        wrong.put("answer", 0);
+        e = loadFails(g.write());
+        assertTrue(e.getMessage().contains("image_to_image.jsonl: line 1: candidates[1] (y)")
+                && e.getMessage().contains("images/y.png") && e.getMessage().contains("training image"),
                 e.getMessage());
     }
 
