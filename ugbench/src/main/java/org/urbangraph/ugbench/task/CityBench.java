@@ -16,7 +16,8 @@ import org.urbangraph.ugdata.dataset.UgDataset;
 /**
  * The benchmark questions of one UGData dataset (one city), read and validated through {@link UgDataset}: every image
  * and graph a row names must exist, every row must be usable in each mode it lists, and each row must belong to this
- * city and split, and no query or candidate image may be an image of the dataset's training rows. At most
+ * city and split, and no query or candidate image may be an image of the dataset's training rows; the rows of a
+ * perception task must list the same classes, each in fold {@code train} or {@code test}. At most
  * {@code maxPerTask} rows per task are kept: the first ones, which is a seeded random sample because the task writer
  * shuffles the benchmark images.
  *
@@ -70,9 +71,15 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
             List<BenchSample> rows = ds.bench(task);
             available.put(task, rows.size());
             List<BenchQuestion> qs = new ArrayList<>();
+            BenchSample first = null;
             for (BenchSample s : rows.subList(0, Math.min(rows.size(), maxPerTask))) {
                 check(s, task, ds.city(), split);
                 checkNotTrained(s, ds, training);
+                first = first == null ? s : first;
+                if (TaskCatalog.isPerception(task) && !classes(s).equals(classes(first))) {
+                    throw new IOException(s.source() + ": the classes " + classes(s) + " differ from "
+                            + classes(first) + " of " + first.source() + "; a linear probe needs one label set");
+                }
                 try {
                     qs.add(TaskInputs.question(s));
                 } catch (IllegalArgumentException e) {
@@ -142,6 +149,10 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
             new com.fasterxml.jackson.databind.ObjectMapper();
 
+    private static List<String> classes(BenchSample s) {
+        return s.candidates().stream().map(BenchSample.Candidate::id).toList();
+    }
+
     private static void check(BenchSample s, String task, String city, String split) throws IOException {
         if (!task.equals(s.task())) {
             throw new IOException(s.source() + ": row of task '" + s.task() + "' in the file of task '" + task + "'");
@@ -154,6 +165,9 @@ public record CityBench(Path dir, UgDataset dataset, Map<String, List<BenchQuest
         }
         if (TaskCatalog.isPerception(task) && (s.label() == null || s.fold() == null)) {
             throw new IOException(s.source() + ": a perception row needs 'label' and 'fold'");
+        }
+        if (TaskCatalog.isPerception(task) && !s.fold().equals("train") && !s.fold().equals("test")) {
+            throw new IOException(s.source() + ": 'fold' is '" + s.fold() + "'; expected train or test");
         }
         if (TaskCatalog.isPerception(task) && !s.label().equals(s.truth().id())) {
             throw new IOException(s.source() + ": 'label' is '" + s.label() + "' but the answer is candidate '"

@@ -217,6 +217,49 @@ class TaskValidationTest {
                 e.getMessage());
     }
 
+    /** A land-use row on its own image, labelled {@code label}, listing {@code classes} in this order. */
+    private static void perception(TaskFiles f, int i, String fold, String label, String... classes)
+            throws IOException {
+        ObjectNode p = f.row("perception_land_use", List.of("image"), f.file("images/p" + i + ".png", "p" + i), null,
+                "Which description fits?");
+        for (String c : classes) {
+            TaskFiles.textCandidate(p, c, "prototype of " + c);
+        }
+        p.put("answer", List.of(classes).indexOf(label)).put("label", label).put("fold", fold)
+                .put("label_set", "land_use");
+    }
+
+    @Test
+    void perceptionRowsNeedAKnownFoldAndOneLabelSet() throws Exception {
+        TaskFiles f = monaco();
+        perception(f, 0, "train", "residential", "residential", "green");
+        perception(f, 1, "test", "green", "residential", "green");
+        CityBench c = CityBench.load(f.write(), 700, Set.of());
+        assertEquals(List.of("train", "test"), c.tasks().get("perception_land_use").stream()
+                .map(q -> q.sample().fold()).toList());
+
+        // "Train" is no fold: it would have been scored as a test row
+        TaskFiles g = new TaskFiles(tmp.resolve("g"), "g", "train");
+        perception(g, 0, "train", "residential", "residential", "green");
+        perception(g, 1, "Train", "green", "residential", "green");
+        IOException e = loadFails(g.write());
+        assertTrue(e.getMessage().contains("perception_land_use.jsonl: line 2: 'fold' is 'Train'; expected train or"
+                + " test"), e.getMessage());
+
+        // a row with another label set, or the classes in another order, is refused when the task is read, before
+        // anything is embedded
+        for (List<String> other : List.of(List.of("residential", "green", "industrial"),
+                List.of("green", "residential"))) {
+            TaskFiles h = new TaskFiles(tmp.resolve("h" + other.size()), "h", "train");
+            perception(h, 0, "train", "residential", "residential", "green");
+            perception(h, 1, "test", "green", "residential", "green");
+            perception(h, 2, "test", "green", other.toArray(String[]::new));
+            e = loadFails(h.write());
+            assertTrue(e.getMessage().contains("perception_land_use.jsonl: line 3: the classes " + other
+                    + " differ from [residential, green] of ") && e.getMessage().contains("line 1"), e.getMessage());
+        }
+    }
+
     @Test
     void copiesOfTheTruthAreDroppedAndTheCapHolds() throws Exception {
         TaskFiles f = monaco();
