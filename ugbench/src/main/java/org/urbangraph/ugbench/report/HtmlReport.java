@@ -18,6 +18,8 @@ import org.urbangraph.ugbench.ResultRow;
 import org.urbangraph.ugbench.metrics.Estimate;
 import org.urbangraph.ugbench.metrics.Metric;
 import org.urbangraph.ugdata.graph.GraphFile;
+import org.urbangraph.vlm.image.Images;
+import org.urbangraph.vlm.image.RgbImage;
 
 /**
  * {@code report.html}: one self-contained page (every chart, map and thumbnail is a data URI; no network, no files
@@ -189,7 +191,15 @@ final class HtmlReport {
             }
             h.append("<div class=\"example\" data-task=\"").append(esc(ex.task())).append("\">");
             if (ex.queryImage() != null) {
-                byte[] thumb = thumbnail(ex.queryImage());
+                byte[] thumb;
+                try {
+                    thumb = thumbnail(ex.queryImage());
+                } catch (IOException | RuntimeException e) {
+                    // a picture the report cannot show must not cost the results: leave it out and say why
+                    thumb = null;
+                    h.append("<p class=\"note\">The query image ").append(esc(ex.queryImage().toString()))
+                            .append(" is not shown: ").append(esc(e.getMessage())).append("</p>");
+                }
                 if (thumb != null) {
                     h.append("<img class=\"query\" alt=\"query image ").append(esc(ex.questionId()))
                             .append("\" src=\"").append(dataUri("image/png", thumb)).append("\">");
@@ -220,12 +230,21 @@ final class HtmlReport {
                 .findFirst().map(HtmlReport::esc).orElse("");
     }
 
-    /** A query image scaled to 220 pixels wide, as PNG; null if it cannot be read. */
+    /**
+     * A query image scaled to 220 pixels wide, as PNG, decoded by the reader the models use ({@link Images#read}: the
+     * pixels they see, and every PNG and JPEG they take).
+     *
+     * @throws org.urbangraph.vlm.image.ImageFormatException if the file cannot be read or decoded
+     */
     static byte[] thumbnail(Path image) throws IOException {
-        BufferedImage src = ImageIO.read(image.toFile());
-        if (src == null) {
-            return null;
+        RgbImage rgb = Images.read(image);
+        int[] argb = new int[rgb.width() * rgb.height()];
+        byte[] px = rgb.pixels();
+        for (int i = 0; i < argb.length; i++) {
+            argb[i] = (px[3 * i] & 0xFF) << 16 | (px[3 * i + 1] & 0xFF) << 8 | (px[3 * i + 2] & 0xFF);
         }
+        BufferedImage src = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
+        src.setRGB(0, 0, rgb.width(), rgb.height(), argb, 0, rgb.width());
         int w = Math.min(220, src.getWidth());
         int hgt = Math.max(1, (int) Math.round(src.getHeight() * (w / (double) src.getWidth())));
         BufferedImage dst = new BufferedImage(w, hgt, BufferedImage.TYPE_INT_RGB);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,18 +21,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.ugbench.BenchConfig;
 import org.urbangraph.ugbench.BenchResults;
 import org.urbangraph.ugbench.BenchVariant;
+import org.urbangraph.ugbench.QueryExample;
 import org.urbangraph.ugbench.TestCities;
 import org.urbangraph.ugbench.UgBench;
 import org.urbangraph.ugbench.cache.InputHasher;
 import org.urbangraph.ugbench.embed.OracleEmbedder;
 import org.urbangraph.ugbench.embed.RandomEmbedder;
 import org.urbangraph.ugbench.task.BenchData;
+import org.urbangraph.vlm.image.Images;
+import org.urbangraph.vlm.image.RgbImage;
 
 /**
  * The three report files of an oracle and a random variant on the test cities: the fields of {@code results.json},
@@ -135,6 +142,56 @@ class ReportFilesTest {
             images++;
         }
         assertTrue(images >= 2 * results.tasks().size() - 2, images + " images");
+    }
+
+    @Test
+    void thumbnailsAreDecodedAsTheModelsDecodeThem() throws Exception {
+        // a JPEG without Huffman tables (the standard ones implied): our decoder reads it, javax.imageio does not
+        Path jpeg = Fixtures.path("images", "jpeg", "no_huffman_tables.jpg");
+        RgbImage src = Images.read(jpeg);
+        BufferedImage thumb = ImageIO.read(new ByteArrayInputStream(HtmlReport.thumbnail(jpeg)));
+        int w = Math.min(220, src.width());
+        assertEquals(w, thumb.getWidth());
+        assertEquals(Math.round(src.height() * (w / (double) src.width())), thumb.getHeight());
+        // the same picture: the mean of each channel within 2 of the source's
+        for (int c = 0; c < 3; c++) {
+            double a = 0;
+            for (int i = c; i < src.pixels().length; i += 3) {
+                a += src.pixels()[i] & 0xFF;
+            }
+            double b = 0;
+            for (int y = 0; y < thumb.getHeight(); y++) {
+                for (int x = 0; x < thumb.getWidth(); x++) {
+                    b += thumb.getRGB(x, y) >> (16 - 8 * c) & 0xFF;
+                }
+            }
+            assertEquals(a / (src.width() * src.height()), b / (thumb.getWidth() * thumb.getHeight()), 2.0,
+                    "channel " + c);
+        }
+    }
+
+    @Test
+    void aQueryImageThatCannotBeShownIsLeftOutWithANote(@TempDir Path dir) throws Exception {
+        Path jpeg = Fixtures.path("images", "jpeg", "no_huffman_tables.jpg");
+        Path broken = Files.writeString(dir.resolve("broken.jpg"), "not an image");
+        List<QueryExample> examples = new ArrayList<>();
+        for (QueryExample ex : results.examples().subList(0, 2)) {
+            Path image = examples.isEmpty() ? jpeg : broken;
+            examples.add(new QueryExample(ex.task(), ex.mode(), ex.city(), ex.variant(), ex.questionId(), image,
+                    ex.queryText(), ex.lon(), ex.lat(), ex.headingDeg(), ex.truth(), ex.top(), ex.truthRank(),
+                    ex.datasetDir()));
+        }
+        BenchResults r = new BenchResults(results.settings(), results.cities(), results.variants(), results.rows(),
+                results.pooled(), examples, results.notes());
+        Path reports = dir.resolve("reports");
+        UgBench.writeReports(r, reports);
+        assertEquals(results.rows().size(), new ObjectMapper().readTree(reports.resolve("results.json").toFile())
+                .get("rows").size());
+        assertEquals(MarkdownReport.render(r), Files.readString(reports.resolve("results.md")));
+        String html = Files.readString(reports.resolve("report.html"));
+        assertEquals(1, count(html, "<img class=\"query\""), "the JPEG is shown, the broken file is not");
+        assertEquals(2, count(html, "<img class=\"map\""));
+        assertTrue(html.contains("<p class=\"note\">The query image " + broken + " is not shown: "), html);
     }
 
     @Test
