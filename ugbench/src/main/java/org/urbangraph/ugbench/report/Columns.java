@@ -72,6 +72,59 @@ final class Columns {
         return out;
     }
 
+    /**
+     * A line of chance values (and, for a probe task, of the class-frequency floor): those of one query mode, taken
+     * from the first line of that mode, since they depend on the questions the mode covers and not on the variant.
+     *
+     * @param mode the mode, or null when the task's modes cover the same questions and one line serves them all
+     * @param line the first line of the mode
+     */
+    record ChanceLine(String mode, Line line) {
+        /** "chance" or "chance (text)"; {@code what} in the same form for other lines of this kind. */
+        String label(String what) {
+            return mode == null ? what : what + " (" + mode + ")";
+        }
+    }
+
+    /**
+     * The chance lines of a task: one per query mode where modes cover different questions (a row can list some of
+     * the modes only, so each mode has its own chance and n), else a single one. Modes count as covering the same
+     * questions when their n, chance and class-frequency floor agree in every column.
+     */
+    static List<ChanceLine> chanceLines(List<ResultRow> rows, List<Column> cols) {
+        List<Line> firsts = new ArrayList<>();
+        for (Line l : lines(rows)) {
+            if (firsts.stream().noneMatch(f -> f.mode().equals(l.mode()))) {
+                firsts.add(l);
+            }
+        }
+        List<Object> first = signature(rows, firsts.getFirst(), cols);
+        if (firsts.stream().allMatch(l -> signature(rows, l, cols).equals(first))) {
+            return List.of(new ChanceLine(null, firsts.getFirst()));
+        }
+        return firsts.stream().map(l -> new ChanceLine(l.mode(), l)).toList();
+    }
+
+    /** What a line's questions give in each column: n, chance and the class-frequency floor. */
+    private static List<Object> signature(List<ResultRow> rows, Line line, List<Column> cols) {
+        List<Object> out = new ArrayList<>();
+        for (Column c : cols) {
+            int[] n = new int[1];
+            cell(rows, line, c, n);
+            out.add(n[0]);
+            out.add(chance(rows, line, c));
+            out.add(prior(rows, line, c));
+        }
+        return out;
+    }
+
+    /** The questions of a chance line's mode in a column. */
+    static int questions(List<ResultRow> rows, ChanceLine line, Column col) {
+        int[] n = new int[1];
+        cell(rows, line.line(), col, n);
+        return n[0];
+    }
+
     /** Chance of a column, from the rows of any one line (chance depends on the questions, not the variant). */
     static Map<Metric, Double> chance(List<ResultRow> rows, Line line, Column col) {
         return weighted(rows, line, col, r -> true, (r, m) -> r.get(m).chance());
@@ -110,6 +163,21 @@ final class Columns {
             out.put(m, sums[m.ordinal()] / total);
         }
         return out;
+    }
+
+    /**
+     * {@link #excluded(BenchResults, List, Line)} for each chance line: "Monaco 4, Andorra 1", or per mode
+     * "Monaco 4 (image), Monaco 3 (text)".
+     */
+    static String excluded(BenchResults results, List<ResultRow> rows, List<ChanceLine> lines) {
+        StringBuilder s = new StringBuilder();
+        for (ChanceLine l : lines) {
+            String e = excluded(results, rows, l.line());
+            if (!e.isEmpty()) {
+                s.append(s.isEmpty() ? "" : "; ").append(l.mode() == null ? e : e + " (" + l.mode() + ")");
+            }
+        }
+        return s.toString();
     }
 
     /** "Monaco 4, Andorra 1": test rows a probe left out (class unseen in training), per city, for one line. */

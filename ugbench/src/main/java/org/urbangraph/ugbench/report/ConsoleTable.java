@@ -35,11 +35,13 @@ public final class ConsoleTable {
                 }
                 table.add(cells);
             }
-            if (!lines.isEmpty()) {
+            List<Columns.ChanceLine> chances = lines.isEmpty() ? List.of() : Columns.chanceLines(rows, cols);
+            for (Columns.ChanceLine cl : chances) {
                 String[] cells = new String[cols.size() + 1];
-                cells[0] = "chance";
+                cells[0] = cl.label("chance");
                 for (int c = 0; c < cols.size(); c++) {
-                    cells[c + 1] = Columns.compact(Columns.chance(rows, lines.getFirst(), cols.get(c)));
+                    cells[c + 1] = Columns.compact(Columns.chance(rows, cl.line(), cols.get(c)))
+                            + (chances.size() > 1 ? " (n=" + Columns.questions(rows, cl, cols.get(c)) + ")" : "");
                 }
                 table.add(cells);
             }

@@ -15,7 +15,8 @@ import org.urbangraph.ugbench.metrics.Metric;
 
 /**
  * Bar charts of Hit@1/3/5/10 for one task and split (its cities pooled), a bar group per K and a bar per variant and
- * mode, with chance as a grey series; rendered to PNG with XChart.
+ * mode, with chance as a grey series (one per query mode where modes cover different questions); rendered to PNG with
+ * XChart.
  */
 final class HitCharts {
     private HitCharts() {}
@@ -25,6 +26,8 @@ final class HitCharts {
 
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c),
         new Color(0xd62728), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
+    /** Chance bars: one grey, or a grey per query mode where modes cover different questions. */
+    private static final Color[] GREYS = {new Color(0xb0b0b0), new Color(0x808080), new Color(0xd0d0d0)};
 
     /** The chart's PNG bytes, or null when the split has no rows for this task. */
     static byte[] png(String title, List<ResultRow> rows, Columns.Column split) throws IOException {
@@ -55,10 +58,13 @@ final class HitCharts {
         if (added == 0) {
             return null;
         }
-        Map<Metric, Double> chance = Columns.chance(rows, lines.getFirst(), split);
-        if (chance != null) {
-            chart.addSeries("chance", ks, Metric.HITS.stream().map(chance::get).toList());
-            colours.add(new Color(0xb0b0b0));
+        int greys = 0;
+        for (Columns.ChanceLine cl : Columns.chanceLines(rows, List.of(split))) {
+            Map<Metric, Double> chance = Columns.chance(rows, cl.line(), split);
+            if (chance != null) {
+                chart.addSeries(cl.label("chance"), ks, Metric.HITS.stream().map(chance::get).toList());
+                colours.add(GREYS[greys++ % GREYS.length]);
+            }
         }
         s.setSeriesColors(colours.toArray(new Color[0]));
         return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);

@@ -76,7 +76,7 @@ final class HtmlReport {
                 h.append("<p class=\"meta\">Labels derived from OpenStreetMap within 200 m of the image (the authors'"
                         + " human perception labels are not available).");
                 if (rows.stream().anyMatch(x -> x.probe() != null)) {
-                    String left = Columns.excluded(r, rows, Columns.lines(rows).getFirst());
+                    String left = Columns.excluded(r, rows, Columns.chanceLines(rows, cols));
                     h.append(" Linear probe: ridge regression on the <code>fold: train</code> rows, ridge by"
                             + " leave-one-out. <em>Class frequency</em>: ranking the classes by how often they occur in"
                             + " the training fold, on the same test rows: the floor a probe reaches with no"
@@ -153,19 +153,28 @@ final class HtmlReport {
             }
             h.append("</tr>\n");
         }
-        h.append("<tr><td class=\"chance\">chance</td>");
-        for (Columns.Column c : cols) {
-            h.append("<td class=\"num chance\">").append(esc(Columns.compact(Columns.chance(rows, lines.getFirst(), c))))
-                    .append("</td>");
-        }
-        h.append("</tr>");
-        if (rows.stream().anyMatch(x -> x.probe() != null)) {
-            h.append("\n<tr><td class=\"chance\">class frequency</td>");
+        List<Columns.ChanceLine> chances = Columns.chanceLines(rows, cols);
+        for (Columns.ChanceLine cl : chances) {
+            h.append("<tr><td class=\"chance\">").append(esc(cl.label("chance"))).append("</td>");
             for (Columns.Column c : cols) {
-                Map<Metric, Double> p = Columns.prior(rows, lines.getFirst(), c);
-                h.append("<td class=\"num chance\">").append(p == null ? "" : esc(Columns.compact(p))).append("</td>");
+                h.append("<td class=\"num chance\">").append(esc(Columns.compact(Columns.chance(rows, cl.line(), c))));
+                if (chances.size() > 1) {
+                    h.append("<br><span class=\"ci\">n=").append(Columns.questions(rows, cl, c)).append("</span>");
+                }
+                h.append("</td>");
             }
-            h.append("</tr>");
+            h.append("</tr>\n");
+        }
+        if (rows.stream().anyMatch(x -> x.probe() != null)) {
+            for (Columns.ChanceLine cl : chances) {
+                h.append("<tr><td class=\"chance\">").append(esc(cl.label("class frequency"))).append("</td>");
+                for (Columns.Column c : cols) {
+                    Map<Metric, Double> p = Columns.prior(rows, cl.line(), c);
+                    h.append("<td class=\"num chance\">").append(p == null ? "" : esc(Columns.compact(p)))
+                            .append("</td>");
+                }
+                h.append("</tr>\n");
+            }
         }
         h.append("</table>\n<p class=\"ci\">Cells: Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR.");
         if (few) {

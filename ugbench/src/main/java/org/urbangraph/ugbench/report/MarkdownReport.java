@@ -9,7 +9,8 @@ import org.urbangraph.ugbench.metrics.Metric;
 
 /**
  * {@code results.md}: one table per task, a line per variant and query mode, a column per city (training cities, then
- * held-out), each cell "Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR", and a chance line.
+ * held-out), each cell "Hit@1 / Hit@3 / Hit@5 / Hit@10 · MRR", and a chance line (one per query mode where modes cover
+ * different questions).
  */
 final class MarkdownReport {
     private MarkdownReport() {}
@@ -43,36 +44,45 @@ final class MarkdownReport {
             cols.forEach(c -> md.append(" --- |"));
             md.append('\n');
             List<Columns.Line> lines = Columns.lines(rows);
-            int[] ns = new int[cols.size()];
             for (Columns.Line line : lines) {
                 md.append("| ").append(Columns.lineLabel(line)).append(" |");
-                for (int c = 0; c < cols.size(); c++) {
-                    int[] n = new int[1];
-                    Map<Metric, Double> v = Columns.cell(rows, line, cols.get(c), n);
-                    ns[c] = Math.max(ns[c], n[0]);
+                for (Columns.Column c : cols) {
+                    Map<Metric, Double> v = Columns.cell(rows, line, c, new int[1]);
                     md.append(' ').append(Columns.compact(v)).append(" |");
                 }
                 md.append('\n');
             }
-            md.append("| *chance* |");
-            for (Columns.Column c : cols) {
-                md.append(" *").append(Columns.compact(Columns.chance(rows, lines.getFirst(), c))).append("* |");
+            List<Columns.ChanceLine> chances = Columns.chanceLines(rows, cols);
+            for (Columns.ChanceLine cl : chances) {
+                md.append("| *").append(cl.label("chance")).append("* |");
+                for (Columns.Column c : cols) {
+                    md.append(" *").append(Columns.compact(Columns.chance(rows, cl.line(), c))).append("* |");
+                }
+                md.append('\n');
             }
             boolean probe = rows.stream().anyMatch(x -> x.probe() != null);
             if (probe) {
-                md.append("\n| *class frequency* |");
-                for (Columns.Column c : cols) {
-                    Map<Metric, Double> p = Columns.prior(rows, lines.getFirst(), c);
-                    md.append(p == null ? " |" : " *" + Columns.compact(p) + "* |");
+                for (Columns.ChanceLine cl : chances) {
+                    md.append("| *").append(cl.label("class frequency")).append("* |");
+                    for (Columns.Column c : cols) {
+                        Map<Metric, Double> p = Columns.prior(rows, cl.line(), c);
+                        md.append(p == null ? " |" : " *" + Columns.compact(p) + "* |");
+                    }
+                    md.append('\n');
                 }
             }
-            md.append("\n\nQuestions: ");
+            md.append("\nQuestions: ");
             for (int c = 0; c < cols.size(); c++) {
-                md.append(c == 0 ? "" : ", ").append(cols.get(c).header()).append(" ").append(ns[c]);
+                md.append(c == 0 ? "" : chances.size() == 1 ? ", " : "; ").append(cols.get(c).header());
+                for (int k = 0; k < chances.size(); k++) {
+                    Columns.ChanceLine cl = chances.get(k);
+                    md.append(k == 0 ? " " : ", ").append(cl.mode() == null ? "" : cl.mode() + " ")
+                            .append(Columns.questions(rows, cl, cols.get(c)));
+                }
             }
             md.append(".");
             if (probe) {
-                String left = Columns.excluded(r, rows, lines.getFirst());
+                String left = Columns.excluded(r, rows, chances);
                 md.append(" Linear probe: ridge regression fitted on the `fold: train` rows (lambda by leave-one-out)."
                         + " *class frequency*: ranking the classes by how often they occur in the training fold, on the"
                         + " same test rows: the floor a probe reaches with no information from the embedding, above"
