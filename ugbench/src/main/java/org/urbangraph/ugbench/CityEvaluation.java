@@ -110,11 +110,17 @@ final class CityEvaluation {
         return config.seed() * 0x9E3779B97F4A7C15L ^ (task + "|" + city.city() + "|" + mode.label()).hashCode();
     }
 
+    /**
+     * Cosine similarities, each vector normalised in double precision: embedders may return vectors up to 1e-2 off
+     * unit norm, and a raw dot product would rank a longer vector above a closer one.
+     */
     private double[] scores(EmbedInput query, List<EmbedInput> candidates) {
         float[] qv = vector(query);
+        double qn = Vectors.norm(qv);
         double[] s = new double[candidates.size()];
         for (int i = 0; i < s.length; i++) {
-            s[i] = Vectors.dot(qv, vector(candidates.get(i)));
+            float[] cv = vector(candidates.get(i));
+            s[i] = Vectors.dot(qv, cv) / (qn * Vectors.norm(cv));
         }
         return s;
     }

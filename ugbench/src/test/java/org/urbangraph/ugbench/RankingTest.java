@@ -44,8 +44,25 @@ class RankingTest {
         };
     }
 
+    /** A vector of the given norm at the given cosine to (1, 0). */
     private static float[] unit(double cos, double norm) {
         return new float[] {(float) (norm * cos), (float) (norm * Math.sqrt(1 - cos * cos))};
+    }
+
+    @Test
+    void scoresAreCosinesOfVectorsThatAreNearlyUnit() throws Exception {
+        TaskFiles f = new TaskFiles(tmp.resolve("vaduz"), "vaduz", "held-out");
+        ObjectNode r = f.row("nearest_poi", List.of("text"), null, null, "Q");
+        TaskFiles.textCandidate(r, "t", "T");
+        TaskFiles.textCandidate(r, "w", "W");
+        r.put("answer", 0);
+        // the truth at cosine 0.95 with norm 1; the wrong one at cosine 0.945 with norm 1.009, within the accepted
+        // 1e-2 of unit norm: its dot product, 0.9535, is the larger, its cosine the smaller
+        Embedder e = byText(Map.of("Q", unit(1, 1), "T", unit(0.95, 1), "W", unit(0.945, 1.009)));
+        BenchConfig cfg = BenchConfig.builder(List.of(f.write())).bootstrap(100).mapQueries(0).build();
+        ResultRow row = UgBench.run(cfg, List.of(BenchVariant.of("model", e))).rows().getFirst();
+        assertEquals(1.0, row.get(Metric.HIT_1).value());
+        assertEquals(1.0, row.get(Metric.MRR).value());
     }
 
     @Test

@@ -58,6 +58,11 @@ public final class Vectors {
         return s;
     }
 
+    /** The L2 norm, accumulated in double. */
+    public static double norm(float[] a) {
+        return Math.sqrt(dot(a, a));
+    }
+
     /** The first 16 hex digits of a content key as a seed. */
     static long seedOf(String hexKey) {
         return Long.parseUnsignedLong(hexKey.substring(0, 16), 16);

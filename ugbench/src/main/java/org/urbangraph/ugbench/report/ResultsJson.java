@@ -33,7 +33,7 @@ final class ResultsJson {
         s.put("bootstrap_resamples", r.settings().bootstrap());
         s.put("seed", r.settings().seed());
         s.put("interval", r.settings().level());
-        s.put("scores", "cosine similarity of L2-normalised embeddings");
+        s.put("scores", "cosine similarity of the embeddings, normalised in double precision");
         s.put("ties", "expected value over random tie-breaking");
         ArrayNode cities = root.putArray("cities");
         for (BenchResults.CityInfo c : r.cities()) {
