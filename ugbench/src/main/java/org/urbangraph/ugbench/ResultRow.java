@@ -31,12 +31,14 @@ public record ResultRow(String task, String title, String mode, String city, Str
     /**
      * Linear-probe details.
      *
-     * @param trainRows rows of the training fold it was fitted on
-     * @param excludedRows test rows left out because their class never occurs in the training fold
-     * @param classes classes seen in the training fold (the candidates it ranks)
-     * @param lambda the ridge strength chosen by leave-one-out error
+     * @param trainRows rows of the training fold it was fitted on (in a pooled row, of all its cities)
+     * @param excludedRows test rows left out because their class never occurs in the training fold (in a pooled row,
+     *     of all its cities)
+     * @param classes classes seen in the training fold (the candidates it ranks); 0 in a pooled row, whose cities each
+     *     fit their own probe
+     * @param lambda the ridge strength chosen by leave-one-out error; NaN in a pooled row
      * @param prior what ranking the classes by their training-fold frequency scores on the same test rows (the floor
-     *     a probe reaches without information from the embedding)
+     *     a probe reaches without information from the embedding; in a pooled row, weighted by each city's questions)
      */
     public record Probe(int trainRows, int excludedRows, int classes, double lambda, Map<Metric, Double> prior) {}
 }

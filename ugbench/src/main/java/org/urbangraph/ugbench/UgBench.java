@@ -3,6 +3,7 @@ package org.urbangraph.ugbench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.urbangraph.ugbench.cache.EmbeddingStore;
 import org.urbangraph.ugbench.cache.InputHasher;
+import org.urbangraph.ugbench.metrics.Metric;
 import org.urbangraph.ugbench.metrics.RankOutcome;
 import org.urbangraph.ugbench.metrics.Scoring;
 import org.urbangraph.ugbench.report.ConsoleTable;
@@ -149,9 +151,37 @@ public final class UgBench {
             long seed = config.seed() * 0x9E3779B97F4A7C15L
                     ^ (first.task() + "|all " + first.split() + "|" + first.mode()).hashCode();
             out.add(new ResultRow(first.task(), first.title(), first.mode(), null, first.split(), first.variant(), n,
-                    Scoring.pooled(cities, config.bootstrap(), seed), synthetic, dropped, droppedWrong, null));
+                    Scoring.pooled(cities, config.bootstrap(), seed), synthetic, dropped, droppedWrong,
+                    pooledProbe(group)));
         }
         return out;
+    }
+
+    /**
+     * The probe details of pooled probe rows: the cities' training and left-out rows summed, the class-frequency
+     * floor weighted by each city's questions (as the pooled value is); no one number of classes or ridge strength,
+     * since each city fits its own probe. Null for rows without a probe.
+     */
+    private static ResultRow.Probe pooledProbe(List<ResultRow> group) {
+        if (group.stream().anyMatch(r -> r.probe() == null)) {
+            return null;
+        }
+        int train = 0;
+        int excluded = 0;
+        int n = 0;
+        Map<Metric, Double> prior = new EnumMap<>(Metric.class);
+        for (ResultRow r : group) {
+            train += r.probe().trainRows();
+            excluded += r.probe().excludedRows();
+            n += r.n();
+            for (Metric m : Metric.ALL) {
+                prior.merge(m, r.probe().prior().get(m) * r.n(), Double::sum);
+            }
+        }
+        for (Metric m : Metric.ALL) {
+            prior.put(m, prior.get(m) / n);
+        }
+        return new ResultRow.Probe(train, excluded, 0, Double.NaN, prior);
     }
 
     /** Writes {@code results.json}, {@code results.md} and {@code report.html} into {@code dir}. */

@@ -109,6 +109,50 @@ class PooledRowsTest {
         assertTrue(md.contains("0.64 / "), md);
     }
 
+    private static ResultRow probeRow(String city, List<RankOutcome> o, int train, int excluded, double priorHit1) {
+        Map<Metric, Double> prior = new java.util.EnumMap<>(Metric.class);
+        for (Metric m : Metric.ALL) {
+            prior.put(m, m == Metric.HIT_1 ? priorHit1 : 0.5);
+        }
+        return new ResultRow("perception_land_use_probe", "Urban perception: land use (linear probe)", "image", city,
+                "held-out", "model", o.size(), Scoring.estimate(o, CONFIG.bootstrap(), city.hashCode()), 0, 0, 0,
+                new ResultRow.Probe(train, excluded, 4, 0.01, prior));
+    }
+
+    @Test
+    void pooledProbeRowsCarryTheProbeDetailsOfTheirCities() throws Exception {
+        List<RankOutcome> a = outcomes(30, 20);
+        List<RankOutcome> b = outcomes(10, 5);
+        ResultRow ra = probeRow("a", a, 70, 2, 0.4);
+        ResultRow rb = probeRow("b", b, 25, 1, 0.2);
+        Map<ResultRow, List<RankOutcome>> byRow = new IdentityHashMap<>();
+        byRow.put(ra, a);
+        byRow.put(rb, b);
+        List<ResultRow> pooled = UgBench.pooledRows(List.of(ra, rb), byRow, Set.of("held-out"), CONFIG);
+        ResultRow.Probe p = pooled.getFirst().probe();
+        assertEquals(95, p.trainRows());
+        assertEquals(3, p.excludedRows());
+        assertEquals((0.4 * 30 + 0.2 * 10) / 40, p.prior().get(Metric.HIT_1), 1e-12, "weighted by questions");
+        assertEquals(0.5, p.prior().get(Metric.MRR), 1e-12);
+
+        BenchResults r = new BenchResults(new BenchResults.Settings(700, CONFIG.bootstrap(), CONFIG.seed(),
+                Scoring.LEVEL), List.of(city("a"), city("b")), List.of(new BenchResults.VariantInfo("model", "test", 8,
+                true, null, 0, 0, 0, 0.1)), List.of(ra, rb), pooled, List.of(), List.of());
+        UgBench.writeReports(r, out);
+        JsonNode root = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+        JsonNode cityProbe = root.get("rows").get(0).get("probe");
+        JsonNode pooledProbe = root.get("pooled").get(0).get("probe");
+        assertEquals(70, cityProbe.get("train_rows").asInt());
+        assertEquals(4, cityProbe.get("classes").asInt());
+        assertEquals(95, pooledProbe.get("train_rows").asInt());
+        assertEquals(3, pooledProbe.get("excluded_test_rows").asInt());
+        assertEquals(0.35, pooledProbe.get("class_frequency_baseline").get("hit@1").asDouble(), 1e-9);
+        assertEquals(0.5, pooledProbe.get("class_frequency_baseline").get("mrr").asDouble(), 1e-9);
+        assertTrue(pooledProbe.get("classes").isNull() && pooledProbe.get("lambda").isNull(),
+                "each city fits its own probe: " + pooledProbe);
+        assertEquals(cityProbe.get("method"), pooledProbe.get("method"));
+    }
+
     private BenchResults.CityInfo city(String id) {
         return new BenchResults.CityInfo(id, id.toUpperCase(java.util.Locale.ROOT), "held-out", out.resolve(id),
                 "test data", Map.of("geolocation", 40), Map.of("geolocation", 40));

@@ -15,7 +15,8 @@ import org.urbangraph.ugbench.metrics.Metric;
  * city and variant with {@code task}, {@code mode}, {@code city}, {@code split}, {@code variant}, {@code n},
  * {@code hit@1} ... {@code mrr}, their 95 % intervals as {@code hit@1_ci95: [low, high]} ..., and {@code chance}; and
  * a {@code pooled} list of the same objects with {@code city} null, one per task, mode, split and variant for each
- * split of more than one city (all its cities' questions; the interval resamples within each city). Flat keys, so
+ * split of more than one city (all its cities' questions; the interval resamples within each city; a probe row's
+ * {@code probe} with the cities' rows summed and the class-frequency floor weighted by questions). Flat keys, so
  * {@code pandas.DataFrame(json.load(f)["rows"])} gives a usable table.
  */
 final class ResultsJson {
@@ -108,8 +109,14 @@ final class ResultsJson {
             po.put("method", "ridge regression on one-hot classes, lambda by leave-one-out");
             po.put("train_rows", p.trainRows());
             po.put("excluded_test_rows", p.excludedRows());
-            po.put("classes", p.classes());
-            po.put("lambda", p.lambda());
+            if (row.city() == null) {
+                // each city of a pooled row fits its own probe: no one number of classes or ridge strength
+                po.putNull("classes");
+                po.putNull("lambda");
+            } else {
+                po.put("classes", p.classes());
+                po.put("lambda", p.lambda());
+            }
             ObjectNode prior = po.putObject("class_frequency_baseline");
             for (Map.Entry<Metric, Double> e : p.prior().entrySet()) {
                 prior.put(e.getKey().key(), round(e.getValue()));
