@@ -39,13 +39,13 @@ final class MarkdownReport {
             List<ResultRow> rows = r.rows(task);
             md.append("\n## ").append(rows.getFirst().title()).append(" (`").append(task).append("`)\n\n");
             md.append("| variant · mode |");
-            cols.forEach(c -> md.append(' ').append(c.header()).append(" |"));
+            cols.forEach(c -> md.append(' ').append(cell(c.header())).append(" |"));
             md.append("\n| --- |");
             cols.forEach(c -> md.append(" --- |"));
             md.append('\n');
             List<Columns.Line> lines = Columns.lines(rows);
             for (Columns.Line line : lines) {
-                md.append("| ").append(Columns.lineLabel(line)).append(" |");
+                md.append("| ").append(cell(Columns.lineLabel(line))).append(" |");
                 for (Columns.Column c : cols) {
                     Map<Metric, Double> v = Columns.cell(rows, line, c, new int[1]);
                     md.append(' ').append(Columns.compact(v)).append(" |");
@@ -54,7 +54,7 @@ final class MarkdownReport {
             }
             List<Columns.ChanceLine> chances = Columns.chanceLines(rows, cols);
             for (Columns.ChanceLine cl : chances) {
-                md.append("| *").append(cl.label("chance")).append("* |");
+                md.append("| *").append(cell(cl.label("chance"))).append("* |");
                 for (Columns.Column c : cols) {
                     md.append(" *").append(Columns.compact(Columns.chance(rows, cl.line(), c))).append("* |");
                 }
@@ -63,7 +63,7 @@ final class MarkdownReport {
             boolean probe = rows.stream().anyMatch(x -> x.probe() != null);
             if (probe) {
                 for (Columns.ChanceLine cl : chances) {
-                    md.append("| *").append(cl.label("class frequency")).append("* |");
+                    md.append("| *").append(cell(cl.label("class frequency"))).append("* |");
                     for (Columns.Column c : cols) {
                         Map<Metric, Double> p = Columns.prior(rows, cl.line(), c);
                         md.append(p == null ? " |" : " *" + Columns.compact(p) + "* |");
@@ -101,5 +101,10 @@ final class MarkdownReport {
         }
         md.append("\nMap data © OpenStreetMap contributors, ODbL 1.0.\n");
         return md.toString();
+    }
+
+    /** Text for a table cell: a '|' in a city or variant name would end the cell. */
+    static String cell(String s) {
+        return s.replace("|", "\\|");
     }
 }

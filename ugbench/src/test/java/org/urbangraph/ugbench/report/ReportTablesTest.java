@@ -100,6 +100,29 @@ class ReportTablesTest {
     }
 
     @Test
+    void aBarInACityOrVariantNameIsEscapedInResultsMd() throws Exception {
+        TaskFiles f = new TaskFiles(tmp.resolve("vaduz"), "vaduz", "held-out");
+        ObjectNode q = f.row("nearest_poi", List.of("text"), null, null, "Which place?");
+        TaskFiles.textCandidate(q, "a", "A");
+        TaskFiles.textCandidate(q, "b", "B");
+        q.put("answer", 0);
+        BenchConfig cfg = BenchConfig.builder(List.of(f.write())).bootstrap(100).mapQueries(0).build();
+        BenchResults run = UgBench.run(cfg, List.of(BenchVariant.of("stage 1 | lr 1e-4", SAME)));
+        BenchResults.CityInfo c = run.cities().getFirst();
+        BenchResults r = new BenchResults(run.settings(), List.of(new BenchResults.CityInfo(c.city(),
+                "Vaduz | Schaan", c.split(), c.dir(), c.attribution(), c.questions(), c.available())), run.variants(),
+                run.rows(), run.pooled(), run.examples(), run.notes());
+        String md = MarkdownReport.render(r);
+        assertTrue(md.contains("| variant · mode | Vaduz \\| Schaan (held-out) |\n| --- | --- |\n"
+                + "| stage 1 \\| lr 1e-4 · text | 0.50 / 1.00 / 1.00 / 1.00 · 0.75 |\n"
+                + "| *chance* | *0.50 / 1.00 / 1.00 / 1.00 · 0.75* |\n"), md);
+        // every line of the table has two cells: three bars that are not escaped
+        for (String line : md.lines().filter(l -> l.startsWith("| ")).toList()) {
+            assertEquals(3, line.replace("\\|", "").chars().filter(ch -> ch == '|').count(), line);
+        }
+    }
+
+    @Test
     void modesOfTheSameQuestionsShareOneChanceLine() throws Exception {
         TaskFiles f = new TaskFiles(tmp.resolve("monaco"), "monaco", "train");
         String img = f.file("images/a.png", "a");
