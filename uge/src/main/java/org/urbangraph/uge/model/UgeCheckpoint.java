@@ -29,7 +29,10 @@ import org.urbangraph.vlm.tokenizer.Tokenizer;
 /**
  * A UGE model directory, readable without any training state:
  * <pre>
- *   uge.json                     format, stage, backbone location and family, graph tokens, node cap
+ *   uge.json                     format, stage, backbone location and family, graph tokens, node cap, and the
+ *                                datasets each stage trained on ({@link TrainingData})
+ *   training_images.txt          SHA-256 of every training image (one per line, sorted), where uge.json lists
+ *                                training data
  *   adapter/                     the LoRA adapter in PEFT's format (adapter_config.json, adapter_model.safetensors)
  *   new_token_rows.safetensors   the graph tokens' input-embedding rows (token strings and ids in the metadata)
  *   graph_encoder.safetensors    stage 2: the graph encoder (its configuration in the metadata)
@@ -82,6 +85,7 @@ public final class UgeCheckpoint {
         root.put("max_graph_nodes", m.graphs().maxNodes());
         ArrayNode tokens = root.putArray("graph_tokens");
         UgeModel.GRAPH_TOKENS.forEach(tokens::add);
+        m.trainingData().write(dir, root); // the hashes' file first: uge.json names it
         AtomicFile.writeString(dir.resolve("uge.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(root),
                 false);
     }
@@ -233,6 +237,15 @@ public final class UgeCheckpoint {
     }
 
     /**
+     * What a model directory records of its training data ({@link TrainingData}); {@link TrainingData#NONE} for a
+     * directory written before training data was recorded.
+     */
+    public static TrainingData trainingData(Path dir) throws IOException {
+        info(dir); // a directory of another kind is refused as info refuses it
+        return TrainingData.read(dir, new ObjectMapper().readTree(dir.resolve("uge.json").toFile()));
+    }
+
+    /**
      * Loads a UGE model directory for embedding or further training. {@code backboneOverride}, when not null, replaces
      * the backbone location the directory records (a model moved to another machine).
      */
@@ -275,6 +288,7 @@ public final class UgeCheckpoint {
         GraphEncoder ge = Files.isRegularFile(dir.resolve("graph_encoder.safetensors"))
                 ? GraphEncoder.load(dir.resolve("graph_encoder.safetensors"), seed + 1) : null; // as UgeModels.stage2
         UgeModel m = new UgeModel(backbone, lora, ge, rows, info.maxGraphNodes(), info.baseTrained());
+        m.addTrainingData(trainingData(dir));
         m.train(forTraining);
         return m;
     }

@@ -45,6 +45,7 @@ public final class UgeModel {
     private final long graphPadId;
     private final UgeGraphs graphs;
     private final boolean baseTrained;
+    private TrainingData trainingData = TrainingData.NONE;
 
     public UgeModel(UgeBackbone backbone, Lora lora, GraphEncoder graphEncoder, NewTokenRows newTokens,
                     int maxGraphNodes, boolean baseTrained) {
@@ -201,6 +202,20 @@ public final class UgeModel {
             rows.add(parts.size() == 1 ? parts.get(0) : org.urbangraph.tensor.Layout.cat(parts, 0));
         }
         return rows;
+    }
+
+    /**
+     * What the model was trained on, as far as recorded: the records of the model directory it was loaded from (a
+     * stage-2 model starts with its stage-1 model's), plus what {@link #addTrainingData} added since.
+     * {@link TrainingData#NONE} when nothing is recorded.
+     */
+    public TrainingData trainingData() {
+        return trainingData;
+    }
+
+    /** Adds the records of data the model trains on (kept with the earlier ones); {@link #save} writes them all. */
+    public void addTrainingData(TrainingData more) {
+        trainingData = trainingData.plus(more);
     }
 
     /** Writes the trainable parts (see {@link UgeCheckpoint}). */

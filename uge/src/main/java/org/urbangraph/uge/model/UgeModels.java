@@ -72,6 +72,7 @@ public final class UgeModels {
         GraphEncoder ge = new GraphEncoder(cfg, seed + 1);
         UgeModel m = new UgeModel(s1.backbone(), s1.lora(), ge, s1.newTokens(),
                 maxGraphNodes != null ? maxGraphNodes : s1.graphs().maxNodes(), s1.baseTrained());
+        m.addTrainingData(s1.trainingData()); // stage 1's records stay; the stage-2 trainer adds its own
         m.train(true);
         return m;
     }

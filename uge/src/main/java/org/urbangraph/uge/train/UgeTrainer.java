@@ -19,6 +19,8 @@ import org.urbangraph.tensor.optim.DecayRule;
 import org.urbangraph.tensor.optim.GradClip;
 import org.urbangraph.tensor.optim.LrSchedule;
 import org.urbangraph.tensor.optim.ParamGroup;
+import org.urbangraph.uge.model.TrainingData;
+import org.urbangraph.uge.model.UgeCheckpoint;
 import org.urbangraph.uge.model.UgeInput;
 import org.urbangraph.uge.model.UgeModel;
 
@@ -52,15 +54,37 @@ public final class UgeTrainer {
     private boolean settingsUnchecked;
 
     /**
+     * A trainer that records nothing of where its examples come from: the model keeps only the records it already has
+     * (a stage-2 model its stage-1 model's), so UGBench cannot check this stage's data. {@code ug train} and the
+     * quickstart use {@link #UgeTrainer(UgeModel, List, TrainConfig, TrainingData)}.
+     *
      * @param model the model to train (its trainable parameters are the ones that train)
      * @param data  the examples, in dataset order (the trainer shuffles them per epoch, seeded)
      */
     public UgeTrainer(UgeModel model, List<TrainingExample> data, TrainConfig cfg) throws IOException {
+        this(model, data, cfg, TrainingData.NONE);
+    }
+
+    /**
+     * @param model the model to train (its trainable parameters are the ones that train)
+     * @param data  the examples, in dataset order (the trainer shuffles them per epoch, seeded)
+     * @param trainedOn where the examples come from ({@link TrainingData#of} per dataset, for this stage), added to
+     *     the model's records, so that the model directory and every checkpoint record it with the earlier stages'
+     */
+    public UgeTrainer(UgeModel model, List<TrainingExample> data, TrainConfig cfg, TrainingData trainedOn)
+            throws IOException {
+        for (TrainingData.Dataset d : trainedOn.datasets()) {
+            if (d.stage() != cfg.stage()) {
+                throw new IllegalArgumentException("the training data of " + d.dataset() + " is recorded for stage "
+                        + d.stage() + ", but this run trains stage " + cfg.stage());
+            }
+        }
         if (data.size() < cfg.batchSize()) {
             throw new IllegalArgumentException("a batch of " + cfg.batchSize() + " needs at least as many examples; the "
                     + "data has " + data.size());
         }
         this.model = model;
+        model.addTrainingData(trainedOn);
         this.data = List.copyOf(data);
         this.cfg = cfg;
         List<ParamGroup> groups = new ArrayList<>();
@@ -192,6 +216,8 @@ public final class UgeTrainer {
             }
         }
         Checkpoints.restore(ckpt, model, optimizer, state, streams);
+        // the steps before the checkpoint trained on what it records (the same data, unless it was swapped)
+        model.addTrainingData(UgeCheckpoint.trainingData(ckpt.resolve("model")));
         lastCheckpoint = ckpt;
         log.truncateAfter(state.step);
         return true;
