@@ -19,4 +19,12 @@ public interface Embedder {
 
     /** One L2-normalised vector per input, in order. Implementations batch internally as they see fit. */
     float[][] embed(List<EmbedInput> inputs);
+
+    /**
+     * What the model behind the vectors was trained on, which UGBench checks before embedding; null for an embedder
+     * not trained on UGData (a raw backbone, a baseline, a test double), for which there is nothing to check.
+     */
+    default TrainedOn trainedOn() {
+        return null;
+    }
 }

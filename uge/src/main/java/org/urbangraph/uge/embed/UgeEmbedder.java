@@ -27,11 +27,19 @@ public final class UgeEmbedder implements Embedder {
     private final UgeModel model;
     private final String id;
     private final int batchSize;
+    private final TrainedOn trainedOn;
 
+    /** An in-memory model; its training data is what the model records ({@link UgeModel#trainingData()}). */
     public UgeEmbedder(UgeModel model, String id, int batchSize) {
+        this(model, id, batchSize, new TrainedOn("'" + id + "'", model.graphEncoder() == null ? 1 : 2,
+                model.trainingData()));
+    }
+
+    private UgeEmbedder(UgeModel model, String id, int batchSize, TrainedOn trainedOn) {
         this.model = model;
         this.id = id;
         this.batchSize = batchSize;
+        this.trainedOn = trainedOn;
         model.train(false);
     }
 
@@ -58,7 +66,8 @@ public final class UgeEmbedder implements Embedder {
         UgeCheckpoint.Info info = UgeCheckpoint.info(modelDir);
         Path used = backbone != null && !info.baseTrained() ? backbone : info.backbone();
         String digest = digest(LAYOUT, modelDir, used);
-        return new UgeEmbedder(m, "uge-" + variant + "-" + digest.substring(0, 16), 16);
+        return new UgeEmbedder(m, "uge-" + variant + "-" + digest.substring(0, 16), 16,
+                new TrainedOn(modelDir.toString(), info.stage(), m.trainingData()));
     }
 
     /**
@@ -101,6 +110,12 @@ public final class UgeEmbedder implements Embedder {
 
     public UgeModel model() {
         return model;
+    }
+
+    /** What the model was trained on: the records of its directory, named by the directory it was loaded from. */
+    @Override
+    public TrainedOn trainedOn() {
+        return trainedOn;
     }
 
     @Override
