@@ -57,10 +57,12 @@ public final class UgBench {
         if (names.stream().distinct().count() != names.size()) {
             throw new IllegalArgumentException("variant names must differ: " + names);
         }
+        List<String> notes = new ArrayList<>();
+        // before any embedding: a model must not be tested on its training images or on a city it trained on
+        notes.addAll(TrainingDataCheck.check(data, variants));
         InputHasher hasher = new InputHasher();
         List<ResultRow> rows = new ArrayList<>();
         List<QueryExample> examples = new ArrayList<>();
-        List<String> notes = new ArrayList<>();
         List<BenchResults.VariantInfo> infos = new ArrayList<>();
         CityBench mapCity = data.cities().stream().filter(c -> !c.split().label().equals("train")).findFirst()
                 .orElse(data.cities().getFirst());
