@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.urbangraph.uge.embed.UgeEmbedder;
 import org.urbangraph.uge.model.TinyBackbone;
+import org.urbangraph.uge.model.TrainingData;
 import org.urbangraph.uge.model.UgeModel;
 import org.urbangraph.uge.model.UgeModels;
 import org.urbangraph.uge.train.TrainConfig;
@@ -25,6 +26,7 @@ import org.urbangraph.ugdata.dataset.Split;
 import org.urbangraph.ugdata.dataset.UgDataBuilder;
 import org.urbangraph.ugdata.dataset.UgDataConfig;
 import org.urbangraph.ugdata.dataset.UgDataset;
+import org.urbangraph.ugdata.dataset.UgeSample;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -184,10 +186,16 @@ public final class QuickstartCommand implements Callable<Integer> {
 
         List<TrainingExample> s1 = new ArrayList<>();
         List<TrainingExample> s2 = new ArrayList<>();
+        TrainingData t1 = TrainingData.NONE;
+        TrainingData t2 = TrainingData.NONE;
         for (Path d : training) {
             UgDataset ds = UgDataset.open(d);
-            s1.addAll(TrainingExample.of(ds.stage1()));
-            s2.addAll(TrainingExample.of(ds.stage2()));
+            List<UgeSample> rows1 = ds.stage1();
+            List<UgeSample> rows2 = ds.stage2();
+            s1.addAll(TrainingExample.of(rows1));
+            s2.addAll(TrainingExample.of(rows2));
+            t1 = t1.plus(TrainingData.of(1, ds, rows1));
+            t2 = t2.plus(TrainingData.of(2, ds, rows2));
         }
         log.println("== 3/5 UGE stage 1: image + instruction -> spatial context caption (" + s1.size() + " examples, "
                 + stage1Steps + " steps)");
@@ -195,7 +203,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         UgeModel m1 = UgeModels.stage1(backbone, true, seed, maxGraphNodes);
         TrainConfig c1 = new TrainConfig(1, batchSize, 1, 0, stage1Steps, 0, lr, 0.1, 0.05, 0.1, 1.0, tau, true, seed,
                 50, 10, 2, out.resolve("stage1"));
-        Path stage1 = new UgeTrainer(m1, s1, c1).run(log);
+        Path stage1 = new UgeTrainer(m1, s1, c1, t1).run(log);
 
         log.println("== 4/5 UGE stage 2: graph + image + reasoning path -> caption, with the graph encoder ("
                 + s2.size() + " examples, " + stage2Steps + " steps)");
@@ -203,7 +211,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         UgeModel m2 = UgeModels.stage2(stage1, null, seed + 1);
         TrainConfig c2 = new TrainConfig(2, batchSize, 1, 0, stage2Steps, 0, lr, 0.1, 0.05, 0.1, 1.0, tau, true,
                 seed + 1, 50, 10, 2, out.resolve("stage2"));
-        Path stage2 = new UgeTrainer(m2, s2, c2).run(log);
+        Path stage2 = new UgeTrainer(m2, s2, c2, t2).run(log);
 
         log.println("== 5/5 UGBench: geolocation, retrieval, perception (OSM-derived labels), grounding; training "
                 + "cities and the held-out city");

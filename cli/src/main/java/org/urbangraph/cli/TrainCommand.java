@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.urbangraph.graph.GraphEncoderConfig;
 import org.urbangraph.uge.model.TinyBackbone;
+import org.urbangraph.uge.model.TrainingData;
 import org.urbangraph.uge.model.UgeModel;
 import org.urbangraph.uge.model.UgeModels;
 import org.urbangraph.uge.train.ResumeSettingsException;
@@ -18,6 +19,7 @@ import org.urbangraph.uge.train.TrainingExample;
 import org.urbangraph.uge.train.UgeTrainer;
 import org.urbangraph.ugdata.dataset.Split;
 import org.urbangraph.ugdata.dataset.UgDataset;
+import org.urbangraph.ugdata.dataset.UgeSample;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -189,13 +191,17 @@ public final class TrainCommand implements Callable<Integer> {
                     + earlier + "); add --resume to continue it, or choose another --out");
         }
         List<TrainingExample> examples = new ArrayList<>();
+        TrainingData trainedOn = TrainingData.NONE;
         for (Path d : data) {
             UgDataset ds = UgDataset.open(d);
             if (ds.split() != Split.TRAIN) {
                 throw new CommandLine.ParameterException(spec.commandLine(), d + " is a held-out city ("
                         + ds.city() + "); train on training cities only");
             }
-            examples.addAll(TrainingExample.of(stage == 1 ? ds.stage1() : ds.stage2()));
+            List<UgeSample> rows = stage == 1 ? ds.stage1() : ds.stage2();
+            examples.addAll(TrainingExample.of(rows));
+            // recorded in the model directory, so that ug bench can refuse these images and this city held out
+            trainedOn = trainedOn.plus(TrainingData.of(stage, ds, rows));
         }
         err.println("ug train: stage " + stage + " on " + examples.size() + " examples from " + data.size()
                 + " dataset(s)");
@@ -206,7 +212,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : String.join(", ", lora.targetModules()))));
         TrainConfig cfg = new TrainConfig(stage, batchSize, accumulation, gradCache, steps, steps > 0 ? 0 : epochs, lr,
                 0.1, warmup, 0.1, 1.0, tau, !noHardNegatives, seed, checkpointEvery, 10, 2, out);
-        UgeTrainer trainer = new UgeTrainer(m, examples, cfg);
+        UgeTrainer trainer = new UgeTrainer(m, examples, cfg, trainedOn);
         if (resume) {
             boolean resumed;
             try {

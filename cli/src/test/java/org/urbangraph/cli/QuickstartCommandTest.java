@@ -1,6 +1,7 @@
 package org.urbangraph.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,6 +60,18 @@ class QuickstartCommandTest {
             informativeHit10 |= r.get("city").asText().equals("monaco") && r.get("chance").get("hit@10").asDouble() < 1;
         }
         assertTrue(informativeHit10, "some questions have more than 10 candidates");
+        // the models record what they trained on (the three training cities, each stage), and UGBench, which checks
+        // them against every benchmark image and the held-out city, ran
+        JsonNode trained = new ObjectMapper().readTree(out.resolve("stage2").resolve("model").resolve("uge.json")
+                .toFile()).get("training_data");
+        Set<String> records = new HashSet<>();
+        trained.forEach(d -> records.add(d.get("stage").asInt() + " " + d.get("city").asText() + " "
+                + d.get("split").asText()));
+        assertEquals(Set.of("1 monaco train", "1 andorra train", "1 liechtenstein train", "2 monaco train",
+                "2 andorra train", "2 liechtenstein train"), records);
+        assertTrue(Files.size(out.resolve("stage2").resolve("model").resolve("training_images.txt")) > 0);
+        assertFalse(Files.readString(out.resolve("report").resolve("results.json")).contains("records no training"),
+                "every variant's training data is known");
 
         // a second run into the same folder starts again rather than mixing with the first, but keeps the identical
         // backbone (and so the untrained variant's cached embeddings)
