@@ -56,7 +56,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--adapter", paramLabel = "DIR",
             description = "A UGE adapter directory (LoRA + graph encoder) on top of --model; repeatable, one variant "
-                    + "each.")
+                    + "each. A benchmark image with the bytes of one of its training images, or a held-out dataset of "
+                    + "a city it trained on, is refused (as its uge.json records them; a model without records gets "
+                    + "a warning).")
     List<Path> adapters = new ArrayList<>();
 
     @Option(names = "--name", paramLabel = "NAME", defaultValue = "zero-shot",
@@ -201,7 +203,15 @@ public final class BenchCommand implements Callable<Integer> {
             UgeCheckpoint.Info info = UgeCheckpoint.info(a);
             String variant = adapterName(a);
             // on the --model backbone, as ug embed --adapter does (a model whose base weights trained keeps its own)
-            out.add(new BenchVariant(variant, UgeEmbedder.load(a, model, variant), info.stage() == 2,
+            UgeEmbedder embedder = UgeEmbedder.load(a, model, variant);
+            // UgBench refuses its training images and trained cities held out; a model that records no training
+            // data cannot be checked, which is said even with --quiet
+            String warning = embedder.trainedOn().warning();
+            if (warning != null) {
+                spec.commandLine().getErr().println("ug bench: warning: " + warning);
+                spec.commandLine().getErr().flush();
+            }
+            out.add(new BenchVariant(variant, embedder, info.stage() == 2,
                     "UGE model " + a + (info.stage() == 1 ? "; stage 1 has no graph encoder, graphs are ignored"
                             : "")));
         }
