@@ -26,7 +26,9 @@ import org.urbangraph.uge.embed.EmbedInput;
 /**
  * UGBench in process: reads the task files of the given datasets, embeds every query and candidate with each variant
  * (through the embedding cache), scores every task, mode and city, and returns the rows; {@link #writeReports} writes
- * {@code results.json}, {@code results.md} and {@code report.html}.
+ * {@code results.json}, {@code results.md} and {@code report.html}. Before anything is embedded, a variant whose model
+ * records its training data is refused a benchmark image with the bytes of one of its training images and a held-out
+ * dataset of a city it trained on ({@link TrainingDataCheck}); a UGE model that records none gets a note instead.
  *
  * <pre>{@code
  * BenchConfig cfg = BenchConfig.builder(List.of(monaco, copenhagen)).cache(cacheDir).log(System.err).build();
