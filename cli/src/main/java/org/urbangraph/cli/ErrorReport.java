@@ -3,6 +3,7 @@ package org.urbangraph.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.function.BooleanSupplier;
 import org.urbangraph.kernels.BackendUnavailableException;
 import org.urbangraph.tensor.io.CheckpointMismatchException;
 import org.urbangraph.tensor.io.SafetensorsException;
@@ -17,14 +18,25 @@ import picocli.CommandLine.ParseResult;
  * How a command that fails reports it. Bad input (a file that is missing or malformed, a model directory of the wrong
  * kind, an impossible setting) is the user's to fix: they get one line per cause, naming the command, and exit code
  * 1, without a Java stack trace. Anything else is a defect and keeps its stack trace. {@code -Dug.debug=true} or the
- * environment variable {@code UG_DEBUG=1} prints the stack trace in every case.
+ * environment variable {@code UG_DEBUG=1} adds the stack trace to the lines of bad input.
  */
 final class ErrorReport implements IExecutionExceptionHandler {
+    private final BooleanSupplier debug;
+
+    /** Stack traces of bad input as {@code -Dug.debug} and {@code UG_DEBUG} say. */
+    ErrorReport() {
+        this(ErrorReport::debug);
+    }
+
+    /** Stack traces of bad input when {@code debug} says so (tests set it instead of the environment). */
+    ErrorReport(BooleanSupplier debug) {
+        this.debug = debug;
+    }
 
     @Override
     public int handleExecutionException(Exception e, CommandLine cl, ParseResult parsed) {
         PrintWriter err = cl.getErr();
-        if (!isInputError(e) || debug()) {
+        if (!isInputError(e)) {
             e.printStackTrace(err);
             err.flush();
             return 1;
@@ -37,7 +49,11 @@ final class ErrorReport implements IExecutionExceptionHandler {
                 err.println("  caused by: " + m);
             }
         }
-        err.println("  (set UG_DEBUG=1 for the stack trace)");
+        if (debug.getAsBoolean()) {
+            e.printStackTrace(err);
+        } else {
+            err.println("  (set UG_DEBUG=1 for the stack trace)");
+        }
         err.flush();
         return 1;
     }

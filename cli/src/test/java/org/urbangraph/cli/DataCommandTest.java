@@ -352,4 +352,25 @@ class DataCommandTest {
         List<String> lines = sink.toString().lines().filter(l -> l.contains("broken")).toList();
         assertEquals(List.of("ug data check: broken", "ug train: broken", "ug: broken"), lines);
     }
+
+    @Test
+    void withDebugBadInputIsReportedInItsLinesAndThenTheStackTrace() {
+        CommandLine ug = Main.commandLine();
+        StringWriter sink = new StringWriter();
+        ug.setErr(new PrintWriter(sink, true));
+        CommandLine train = ug.getSubcommands().get("train");
+        IOException e = new IOException("broken", new IllegalStateException("underneath"));
+        assertEquals(1, new ErrorReport(() -> true).handleExecutionException(e, train, null));
+        List<String> lines = sink.toString().lines().toList();
+        assertEquals(List.of("ug train: broken", "  caused by: underneath", "java.io.IOException: broken"),
+                lines.subList(0, 3), sink.toString());
+        assertTrue(lines.get(3).startsWith("\tat "), sink.toString());
+        assertTrue(lines.contains("Caused by: java.lang.IllegalStateException: underneath"), sink.toString());
+        assertFalse(sink.toString().contains("set UG_DEBUG=1"), "the trace is there: " + sink);
+
+        sink.getBuffer().setLength(0);
+        assertEquals(1, new ErrorReport(() -> false).handleExecutionException(e, train, null));
+        assertEquals(List.of("ug train: broken", "  caused by: underneath", "  (set UG_DEBUG=1 for the stack trace)"),
+                sink.toString().lines().toList());
+    }
 }
