@@ -35,7 +35,7 @@ public final class DataCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Exit code of a build or check that failed on its input. */
+    /** Exit code of a check that found a problem (a build that fails on its input exits 1 through ErrorReport). */
     static final int FAILED = 1;
 
     @Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
@@ -117,8 +117,7 @@ public final class DataCommand implements Callable<Integer> {
         boolean quiet;
 
         @Override
-        public Integer call() {
-            PrintWriter err = spec.commandLine().getErr();
+        public Integer call() throws IOException {
             PrintWriter stdout = spec.commandLine().getOut();
             if (bundled == (osm != null)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "give exactly one of --osm FILE and --bundled");
@@ -131,34 +130,30 @@ public final class DataCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            try {
-                List<UgDataConfig> configs = new ArrayList<>();
-                if (bundled) {
-                    if (photos != null || manifest != null || city != null || name != null) {
-                        throw new CommandLine.ParameterException(spec.commandLine(),
-                                "--bundled takes no --photos, --manifest, --city or --name");
-                    }
-                    for (BundledCities.City c : BundledCities.DEFAULT) {
-                        configs.add(config(BundledCities.extract(c), out.resolve(c.id()), c.id(), c.name(), c.split(),
-                                wh));
-                    }
-                } else {
-                    configs.add(config(osm, out, city, name, splitValue, wh));
+            // bad input (a missing or malformed file, an --out in the way) goes to ErrorReport like every command's
+            List<UgDataConfig> configs = new ArrayList<>();
+            if (bundled) {
+                if (photos != null || manifest != null || city != null || name != null) {
+                    throw new CommandLine.ParameterException(spec.commandLine(),
+                            "--bundled takes no --photos, --manifest, --city or --name");
                 }
-                for (UgDataConfig c : configs) {
-                    DatasetManifest m = UgDataBuilder.build(c);
-                    stdout.printf(Locale.ROOT, "%s: %d images (%d rendered, %d photos placed synthetically), %d stage-1"
-                            + " rows, %d stage-2 rows, %d benchmark questions -> %s%n", m.cityName(), m.counts().images(),
-                            m.counts().syntheticImages(), m.counts().syntheticPlacement(),
-                            m.counts().stage1Rows(), m.counts().stage2Rows(),
-                            m.bench().values().stream().mapToInt(Integer::intValue).sum(), c.out());
-                    stdout.flush();
+                for (BundledCities.City c : BundledCities.DEFAULT) {
+                    configs.add(config(BundledCities.extract(c), out.resolve(c.id()), c.id(), c.name(), c.split(),
+                            wh));
                 }
-                return 0;
-            } catch (IOException | IllegalArgumentException e) {
-                err.println("ug data build: " + e.getMessage());
-                return FAILED;
+            } else {
+                configs.add(config(osm, out, city, name, splitValue, wh));
             }
+            for (UgDataConfig c : configs) {
+                DatasetManifest m = UgDataBuilder.build(c);
+                stdout.printf(Locale.ROOT, "%s: %d images (%d rendered, %d photos placed synthetically), %d stage-1"
+                        + " rows, %d stage-2 rows, %d benchmark questions -> %s%n", m.cityName(), m.counts().images(),
+                        m.counts().syntheticImages(), m.counts().syntheticPlacement(),
+                        m.counts().stage1Rows(), m.counts().stage2Rows(),
+                        m.bench().values().stream().mapToInt(Integer::intValue).sum(), c.out());
+                stdout.flush();
+            }
+            return 0;
         }
 
         private UgDataConfig config(Path extract, Path dir, String cityId, String cityName, Split s, int[] wh) {

@@ -81,6 +81,9 @@ class DataCommandTest {
         Path missing = tmp.resolve("nowhere.osm.pbf");
         assertEquals(1, run("data", "build", "--osm", missing.toString(), "--out", tmp.resolve("x").toString(), "-q"));
         assertTrue(err.toString().contains("nowhere.osm.pbf"), err.toString());
+        // reported as every command reports bad input, with the hint of UG_DEBUG
+        assertTrue(err.toString().startsWith("ug data build: ") && err.toString().contains("UG_DEBUG=1"),
+                err.toString());
         assertFalse(Files.exists(tmp.resolve("x")));
         assertEquals(1, run("data", "check", tmp.toString()));
         assertTrue(err.toString().contains("manifest.json is missing"), err.toString());
