@@ -2,6 +2,9 @@ package org.urbangraph.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,6 +146,15 @@ public final class DataCommand implements Callable<Integer> {
                 }
             } else {
                 configs.add(config(osm, out, city, name, splitValue, wh));
+            }
+            if (!overwrite) {
+                // before any city is built; the builder refuses it too, but without naming the option
+                for (UgDataConfig c : configs) {
+                    if (Files.exists(c.out(), LinkOption.NOFOLLOW_LINKS)) {
+                        throw new FileAlreadyExistsException(c.out().toString(), null, "already exists; remove it, "
+                                + "or add --overwrite to replace it (a dataset or an empty directory)");
+                    }
+                }
             }
             for (UgDataConfig c : configs) {
                 DatasetManifest m = UgDataBuilder.build(c);

@@ -103,6 +103,16 @@ class DataCommandTest {
     }
 
     @Test
+    void anExistingOutIsKeptAndTheMessageNamesOverwrite() throws Exception {
+        Path osm = Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz");
+        String before = Files.readString(built.resolve("manifest.json"));
+        assertEquals(1, run("data", "build", "--osm", osm.toString(), "--render", "5", "--out", built.toString(), "-q"));
+        assertTrue(err.toString().startsWith("ug data build: " + built + ": already exists; remove it, or add "
+                + "--overwrite"), err.toString());
+        assertEquals(before, Files.readString(built.resolve("manifest.json")));
+    }
+
+    @Test
     void usageErrorsAreRejectedBeforeAnyWork() {
         assertEquals(2, run("data", "build", "--out", tmp.resolve("y").toString()));
         assertTrue(err.toString().contains("exactly one of --osm FILE and --bundled"), err.toString());
