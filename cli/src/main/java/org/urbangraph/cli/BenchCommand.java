@@ -124,8 +124,9 @@ public final class BenchCommand implements Callable<Integer> {
         }
         for (Path a : adapters) {
             if (!java.nio.file.Files.isRegularFile(a.resolve("uge.json"))) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--adapter " + a + " is not a UGE model "
-                        + "directory (no uge.json); ug train writes one to <its --out>/model");
+                // bad input (exit 1), as a wrong directory is for ug embed --adapter and ug train --model
+                throw new IOException("--adapter " + a + " is not a UGE model directory (no uge.json); ug train "
+                        + "writes one to <its --out>/model");
             }
         }
         for (String b : baselines) {

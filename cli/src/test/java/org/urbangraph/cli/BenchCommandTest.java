@@ -122,14 +122,25 @@ class BenchCommandTest {
         assertTrue(err.toString().contains("unknown task 'geolocaton'"), err.toString());
         assertEquals(2, run("bench", "--data", data, "--out", o, "--baseline", "random", "--max-per-task", "900"));
         assertTrue(err.toString().contains("1..700"), err.toString());
-        assertEquals(2, run("bench", "--data", data, "--out", o, "--model", model.toString(), "--adapter", o));
-        assertTrue(err.toString().contains("--adapter"), err.toString());
         assertFalse(Files.exists(Path.of(o)));
         // an --out that is a file is refused before any work
         Path file = tmp.resolve("a-file");
         assertDoesNotThrow(() -> Files.writeString(file, "x"));
         assertEquals(2, run("bench", "--data", data, "--out", file.toString(), "--baseline", "random"));
         assertTrue(err.toString().contains("is a file"), err.toString());
+    }
+
+    @Test
+    void anAdapterThatIsNotAUgeModelIsBadInputBeforeAnyWork() {
+        String data = TestCities.dirs().get(0).toString();
+        String o = tmp.resolve("z").toString();
+        Path notUge = tmp.resolve("not-a-uge-model");
+        assertEquals(1, run("bench", "--data", data, "--out", o, "--model", model.toString(), "--adapter",
+                notUge.toString()));
+        assertTrue(err.toString().startsWith("ug bench: --adapter " + notUge + " is not a UGE model directory "
+                + "(no uge.json)"), err.toString());
+        assertFalse(err.toString().contains("Usage:"), "bad input, not a usage error: " + err);
+        assertFalse(Files.exists(Path.of(o)));
     }
 
     @Test
