@@ -88,11 +88,13 @@ public final class BenchCommand implements Callable<Integer> {
     List<String> tasks = new ArrayList<>();
 
     @Option(names = "--max-per-task", paramLabel = "N", defaultValue = "700",
-            description = "Questions per task and city, at most 700 (default: ${DEFAULT-VALUE}).")
+            description = "Questions per task and city, 1 to " + BenchConfig.MAX_PER_TASK
+                    + " (default: ${DEFAULT-VALUE}).")
     int maxPerTask;
 
     @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "1000",
-            description = "Bootstrap resamples for the 95 %% intervals (default: ${DEFAULT-VALUE}).")
+            description = "Bootstrap resamples for the 95 %% intervals, at least " + BenchConfig.MIN_BOOTSTRAP
+                    + " (default: ${DEFAULT-VALUE}).")
     int bootstrap;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
@@ -100,12 +102,12 @@ public final class BenchCommand implements Callable<Integer> {
     long seed;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "4",
-            description = "Inputs per model call (default: ${DEFAULT-VALUE}).")
+            description = "Inputs per model call, at least 1 (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--maps", paramLabel = "N", defaultValue = "2",
-            description = "Example queries per task and variant drawn on a map in report.html (default: "
-                    + "${DEFAULT-VALUE}).")
+            description = "Example queries per task and variant drawn on a map in report.html, 0 for none "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maps;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress output.")
@@ -115,6 +117,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter stdout = spec.commandLine().getOut();
+        checkRanges();
         if (model == null && baselines.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "nothing to evaluate: give --model DIR "
                     + "(and --adapter DIR) or --baseline random|oracle");
@@ -187,6 +190,22 @@ public final class BenchCommand implements Callable<Integer> {
             err.println("ug bench: " + e.getMessage());
             err.flush();
             return FAILED;
+        }
+    }
+
+    /** Every numeric option in its range, else a usage error naming the option (BenchConfig's ranges). */
+    private void checkRanges() {
+        require(maxPerTask >= 1 && maxPerTask <= BenchConfig.MAX_PER_TASK, "--max-per-task must lie in 1.."
+                + BenchConfig.MAX_PER_TASK + ", got " + maxPerTask);
+        require(bootstrap >= BenchConfig.MIN_BOOTSTRAP, "--bootstrap must be at least " + BenchConfig.MIN_BOOTSTRAP
+                + " resamples, got " + bootstrap);
+        require(batch >= 1, "--batch must be at least 1, got " + batch);
+        require(maps >= 0, "--maps must be 0 or more, got " + maps);
+    }
+
+    private void require(boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(spec.commandLine(), message);
         }
     }
 

@@ -131,6 +131,28 @@ class BenchCommandTest {
     }
 
     @Test
+    void outOfRangeOptionValuesAreUsageErrorsNamingTheOption() {
+        String[][] cases = {
+            {"--max-per-task", "0", "--max-per-task must lie in 1..700, got 0"},
+            {"--max-per-task", "701", "--max-per-task must lie in 1..700, got 701"},
+            {"--bootstrap", "50", "--bootstrap must be at least 100 resamples, got 50"},
+            {"--batch", "0", "--batch must be at least 1, got 0"},
+            {"--maps", "-1", "--maps must be 0 or more, got -1"},
+        };
+        String data = TestCities.dirs().get(0).toString();
+        String o = tmp.resolve("ranges").toString();
+        for (String[] c : cases) {
+            err.getBuffer().setLength(0);
+            assertEquals(2, run("bench", "--data", data, "--out", o, "--baseline", "random", c[0], c[1]), c[0]);
+            assertTrue(err.toString().startsWith(c[2]), err.toString());
+        }
+        assertFalse(Files.exists(Path.of(o)));
+        // the lowest values in range are taken
+        assertEquals(0, run("bench", "--data", data, "--out", o, "--baseline", "random", "--max-per-task", "1",
+                "--bootstrap", "100", "--batch", "1", "--maps", "0", "--no-cache", "-q"), err.toString());
+    }
+
+    @Test
     void anAdapterThatIsNotAUgeModelIsBadInputBeforeAnyWork() {
         String data = TestCities.dirs().get(0).toString();
         String o = tmp.resolve("z").toString();

@@ -11,7 +11,7 @@ import java.util.Set;
  * @param datasets UGData dataset directories, one per city
  * @param cache embedding cache folder, or null for none
  * @param maxPerTask questions per task and city (at most {@value #MAX_PER_TASK})
- * @param bootstrap bootstrap resamples for the 95 % intervals
+ * @param bootstrap bootstrap resamples for the 95 % intervals (at least {@value #MIN_BOOTSTRAP})
  * @param seed seed of the bootstrap
  * @param batchSize inputs per embedder call
  * @param tasks task files to run; empty for all
@@ -24,6 +24,9 @@ public record BenchConfig(List<Path> datasets, Path cache, int maxPerTask, int b
     /** The paper's cap: at most 700 questions per task and city. */
     public static final int MAX_PER_TASK = 700;
 
+    /** The fewest bootstrap resamples that give usable 95 % intervals. */
+    public static final int MIN_BOOTSTRAP = 100;
+
     public BenchConfig {
         datasets = List.copyOf(datasets);
         tasks = Set.copyOf(tasks);
@@ -31,8 +34,9 @@ public record BenchConfig(List<Path> datasets, Path cache, int maxPerTask, int b
             throw new IllegalArgumentException("questions per task must lie in 1.." + MAX_PER_TASK + ", got "
                     + maxPerTask);
         }
-        if (bootstrap < 100) {
-            throw new IllegalArgumentException("use at least 100 bootstrap resamples, got " + bootstrap);
+        if (bootstrap < MIN_BOOTSTRAP) {
+            throw new IllegalArgumentException("use at least " + MIN_BOOTSTRAP + " bootstrap resamples, got "
+                    + bootstrap);
         }
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
