@@ -4,37 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.urbangraph.ugbench.cache.InputHasher;
 import org.urbangraph.ugbench.embed.OracleEmbedder;
 import org.urbangraph.ugbench.task.BenchData;
-import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.embed.Embedder;
 
 /** The example queries of the report: the listed top five and the stated rank of the truth agree, ties included. */
 class ExampleQueriesTest {
 
     /** Every input gets the same vector: every candidate ties with the truth. */
-    private static final Embedder SAME = new Embedder() {
-        @Override
-        public String id() {
-            return "same-vector";
-        }
-
-        @Override
-        public int dimension() {
-            return 4;
-        }
-
-        @Override
-        public float[][] embed(List<EmbedInput> inputs) {
-            float[][] out = new float[inputs.size()][];
-            Arrays.setAll(out, i -> new float[] {0.5f, 0.5f, 0.5f, 0.5f});
-            return out;
-        }
-    };
+    private static final Embedder SAME = FnEmbedder.constant("same-vector", 0.5f, 0.5f, 0.5f, 0.5f);
 
     @Test
     void aTiedTruthIsRankedAndListedAfterTheCandidatesItTiesWith() throws Exception {

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.ugbench.metrics.Metric;
 import org.urbangraph.ugbench.task.TaskFiles;
-import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.embed.Embedder;
 
 /** How the candidates of a question are scored and ranked, end to end from a task file to the reports. */
@@ -22,26 +21,7 @@ class RankingTest {
 
     /** An embedder that returns a fixed vector per text. */
     private static Embedder byText(Map<String, float[]> vectors) {
-        return new Embedder() {
-            @Override
-            public String id() {
-                return "by-text";
-            }
-
-            @Override
-            public int dimension() {
-                return 2;
-            }
-
-            @Override
-            public float[][] embed(List<EmbedInput> inputs) {
-                float[][] out = new float[inputs.size()][];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = vectors.get(inputs.get(i).text());
-                }
-                return out;
-            }
-        };
+        return new FnEmbedder("by-text", 2, in -> vectors.get(in.text()));
     }
 
     /** A vector of the given norm at the given cosine to (1, 0). */

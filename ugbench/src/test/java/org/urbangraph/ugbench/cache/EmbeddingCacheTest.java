@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.ugbench.FnEmbedder;
 import org.urbangraph.ugbench.embed.RandomEmbedder;
 import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.embed.Embedder;
@@ -127,26 +128,7 @@ class EmbeddingCacheTest {
 
     @Test
     void embedderOutputIsChecked() throws Exception {
-        Embedder bad = new Embedder() {
-            @Override
-            public String id() {
-                return "unnormalised";
-            }
-
-            @Override
-            public int dimension() {
-                return 2;
-            }
-
-            @Override
-            public float[][] embed(List<EmbedInput> inputs) {
-                float[][] out = new float[inputs.size()][];
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = new float[] {3, 4};
-                }
-                return out;
-            }
-        };
+        Embedder bad = FnEmbedder.constant("unnormalised", 3, 4);
         EmbeddingStore s = new EmbeddingStore(bad, null, new InputHasher(), 2, null);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> s.embed(List.of(EmbedInput.text("a street")), "test"));

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.ugbench.FnEmbedder;
 import org.urbangraph.ugbench.BenchConfig;
 import org.urbangraph.ugbench.BenchResults;
 import org.urbangraph.ugbench.BenchVariant;
@@ -16,7 +16,6 @@ import org.urbangraph.ugbench.ResultRow;
 import org.urbangraph.ugbench.UgBench;
 import org.urbangraph.ugbench.metrics.Metric;
 import org.urbangraph.ugbench.task.TaskFiles;
-import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.embed.Embedder;
 
 /** The task tables of the reports on hand-written questions: chance lines per mode. */
@@ -25,24 +24,7 @@ class ReportTablesTest {
     Path tmp;
 
     /** Every input gets the same vector, so every cell scores exactly its chance. */
-    private static final Embedder SAME = new Embedder() {
-        @Override
-        public String id() {
-            return "same-vector";
-        }
-
-        @Override
-        public int dimension() {
-            return 2;
-        }
-
-        @Override
-        public float[][] embed(List<EmbedInput> inputs) {
-            float[][] out = new float[inputs.size()][];
-            Arrays.setAll(out, i -> new float[] {1, 0});
-            return out;
-        }
-    };
+    private static final Embedder SAME = FnEmbedder.constant("same-vector", 1, 0);
 
     /**
      * Two questions: one of two candidates asked in the image and the text mode, one of four in the text mode only.
