@@ -89,7 +89,9 @@ final class ProgramCache {
                     + " with options '" + opts.trim() + "' (" + e.getMessage().lines().findFirst().orElse("") + "); build log:\n"
                     + log, e);
         }
-        builds++;
+        if (builds++ == 0) {
+            SignalChaining.warnIfReplaced(); // a platform may install its signal handlers at the first compile
+        }
         return p;
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
@@ -22,14 +23,16 @@ import javax.management.ObjectName;
  *
  * <p>The JDK's signal-chaining library prevents it: preloaded ({@code LD_PRELOAD=$JAVA_HOME/lib/libjsig.so}), it keeps
  * the JVM's handler installed when a library asks for its own, and the JVM passes on to the library's handler only the
- * signals that are not its own. {@code ug} and the test forks preload it; {@link OpenClBackend#create} warns once when
- * it finds the handler replaced without it.
+ * signals that are not its own. {@code ug} and the test forks preload it; the first OpenCL backend of a process checks
+ * the handler when it starts and after its first program build, and warns once when it finds it replaced without it.
  */
 public final class SignalChaining {
 
     private SignalChaining() {}
 
-    private static final AtomicBoolean CHECKED = new AtomicBoolean();
+    /** Checks done so far in this process: one when the first backend starts, one after its first program build. */
+    private static final AtomicInteger CHECKS = new AtomicInteger();
+    private static final AtomicBoolean WARNED = new AtomicBoolean();
 
     /**
      * Empty while the JVM's SIGSEGV handler is in place, or while the signal-chaining library is loaded (which keeps
@@ -37,7 +40,8 @@ public final class SignalChaining {
      * cannot be read (no {@code VM.info} diagnostic command).
      */
     public static Optional<String> problem() {
-        return problem(vmInfo(), jsigLoaded());
+        // with libjsig loaded the handler stays the JVM's, and VM.info (a few hundred ms the first time) is not needed
+        return jsigLoaded() ? Optional.empty() : problem(vmInfo(), false);
     }
 
     /** {@link #problem()} for a given {@code VM.info} text ({@code null}: unknown) and library state. */
@@ -51,15 +55,34 @@ public final class SignalChaining {
         }
         return Optional.of("the JVM's SIGSEGV handler was replaced (now: " + handler + "), by a native library the "
                 + "OpenCL platform loaded (PoCL's LLVM does this); a SIGSEGV the JVM raises for itself can then kill the "
-                + "process without an error report. Start java with LD_PRELOAD=" + jsigPath()
-                + " (the JDK's signal-chaining library; ./ug does this)");
+                + "process without an error report. " + remedy());
     }
 
-    /** Checks once per process, at the first OpenCL backend, and logs {@link #problem()} if there is one. */
+    /** How to preload the JDK's signal-chaining library on this operating system. */
+    static String remedy() {
+        String os = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT);
+        if (os.contains("linux")) {
+            return "Start java with LD_PRELOAD=" + jsigPath("libjsig.so")
+                    + " (the JDK's signal-chaining library; ./ug does this)";
+        }
+        if (os.contains("mac")) {
+            return "Start java with DYLD_INSERT_LIBRARIES=" + jsigPath("libjsig.dylib")
+                    + " (the JDK's signal-chaining library)";
+        }
+        return "Preload the JDK's signal-chaining library (libjsig) when starting java";
+    }
+
+    /**
+     * Checks twice per process, when the first OpenCL backend starts and after its first program build (a platform
+     * may install its handlers at either), and logs {@link #problem()} once if there is one.
+     */
     static void warnIfReplaced() {
-        if (CHECKED.compareAndSet(false, true)) {
-            problem().ifPresent(p -> System.getLogger(SignalChaining.class.getName())
-                    .log(System.Logger.Level.WARNING, "OpenCL: {0}", p));
+        if (CHECKS.getAndIncrement() < 2 && !WARNED.get()) {
+            problem().ifPresent(p -> {
+                if (WARNED.compareAndSet(false, true)) {
+                    System.getLogger(SignalChaining.class.getName()).log(System.Logger.Level.WARNING, "OpenCL: {0}", p);
+                }
+            });
         }
     }
 
@@ -86,8 +109,8 @@ public final class SignalChaining {
         }
     }
 
-    private static String jsigPath() {
-        return Path.of(System.getProperty("java.home"), "lib", "libjsig.so").toString();
+    private static String jsigPath(String file) {
+        return Path.of(System.getProperty("java.home"), "lib", file).toString();
     }
 
     /** The {@code VM.info} diagnostic command's output (which lists the signal handlers), or null where unavailable. */
