@@ -26,8 +26,11 @@ import org.urbangraph.vlm.image.RgbImage;
  * each weight file's size and safetensors header), so the embedding cache never mixes two models.
  */
 public final class BackboneEmbedder implements Embedder {
-    /** Changes when the prompt layout changes, so cached vectors of the old layout are not reused. */
-    static final String PROMPT_LAYOUT = "qwen2vl-chat-v1";
+    /**
+     * Changes when the prompt layout or its tokenisation changes, so cached vectors of the old layout are not reused.
+     * v2: the tokenizer normalises to NFC with Unicode 9.0 data, which can change the ids of the same prompt.
+     */
+    static final String PROMPT_LAYOUT = "qwen2vl-chat-v2";
 
     private final EmbeddingPipeline pipeline;
     private final String id;

@@ -110,6 +110,12 @@ class BackboneEmbedderTest {
     }
 
     @Test
+    void thePromptLayoutIsTheOneAfterTheNfcChange() {
+        // v2: the tokenizer normalises to NFC with Unicode 9.0 data; ids of v1 must not name vectors computed this way.
+        assertEquals("qwen2vl-chat-v2", BackboneEmbedder.PROMPT_LAYOUT);
+    }
+
+    @Test
     void theIdNamesTheModelAndChangesWithItsFiles() throws Exception {
         assertTrue(embedder.id().startsWith("qwen2vl-backbone-tiny-"), embedder.id());
         String print = BackboneEmbedder.fingerprint(model);

@@ -45,9 +45,11 @@ public final class UgeEmbedder implements Embedder {
 
     /**
      * The input layout of a UGE model (chat layout per family, graph spans, last-token pooling). It is part of the id,
-     * so a change of layout must change it: cached vectors of the old layout are then not reused.
+     * so a change of layout must change it: cached vectors of the old layout are then not reused. Layout 2: repeated
+     * graph edges are dropped, node texts are stripped and tokenised with the special tokens, and the tokenizer
+     * normalises to NFC with Unicode 9.0 data, so the same model directory and inputs give other vectors than before.
      */
-    static final String LAYOUT = "uge-layout-1";
+    static final String LAYOUT = "uge-layout-2";
 
     /**
      * Loads a UGE model directory; the id is a digest of the input layout, of the directory's files and of a

@@ -66,6 +66,16 @@ class UgeEmbedderIdTest {
     }
 
     @Test
+    void theLayoutIsTheOneAfterTheEncodingChanges() throws Exception {
+        // Layout 2: repeated graph edges dropped, node texts stripped and tokenised with the special tokens, NFC with
+        // Unicode 9.0 data. Ids of layout 1 must not name vectors computed this way.
+        assertEquals("uge-layout-2", UgeEmbedder.LAYOUT);
+        Path[] d = dirs();
+        assertNotEquals(UgeEmbedder.digest("uge-layout-1", d[0], d[1]),
+                UgeEmbedder.digest(UgeEmbedder.LAYOUT, d[0], d[1]), "cached vectors of layout 1 are not reused");
+    }
+
+    @Test
     void aBackboneWeightFileCountsByHeaderSizeAndTimeNotByItsBytes() throws Exception {
         Path[] d = dirs();
         Path weights = d[1].resolve("model.safetensors");
