@@ -189,8 +189,10 @@ public final class TrainingData {
         }
         JsonNode images = root.path("training_images");
         String name = images.path("file").asText(IMAGES_FILE);
-        Path file = dir.resolve(name).normalize();
-        if (!file.startsWith(dir.normalize()) || !Files.isRegularFile(file)) {
+        // absolute: "." normalises to the empty path, which no resolved file starts with
+        Path base = dir.toAbsolutePath().normalize();
+        Path file = base.resolve(name).normalize();
+        if (!file.startsWith(base) || !Files.isRegularFile(file)) {
             throw new IOException(json + ": the training images' hashes (" + file + ") are missing; the model "
                     + "directory is incomplete");
         }
