@@ -52,6 +52,12 @@ public final class UgBench {
 
     /** Evaluates every variant on already loaded data (e.g. to build an {@code OracleEmbedder} from it first). */
     public static BenchResults run(BenchConfig config, BenchData data, List<BenchVariant> variants) throws IOException {
+        return run(config, data, variants, new InputHasher());
+    }
+
+    /** As {@link #run(BenchConfig, BenchData, List)}, hashing files with the given hasher. */
+    static BenchResults run(BenchConfig config, BenchData data, List<BenchVariant> variants, InputHasher hasher)
+            throws IOException {
         if (variants.isEmpty()) {
             throw new IllegalArgumentException("no variant to evaluate");
         }
@@ -61,8 +67,8 @@ public final class UgBench {
         }
         List<String> notes = new ArrayList<>();
         // before any embedding: a model must not be tested on its training images or on a city it trained on
-        notes.addAll(TrainingDataCheck.check(data, variants));
-        InputHasher hasher = new InputHasher();
+        // with the hasher the embedding cache keys inputs by, so each image is read once per run
+        notes.addAll(TrainingDataCheck.check(data, variants, hasher::fileDigest, config.log()));
         List<ResultRow> rows = new ArrayList<>();
         List<QueryExample> examples = new ArrayList<>();
         List<BenchResults.VariantInfo> infos = new ArrayList<>();

@@ -8,10 +8,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.urbangraph.ugbench.cache.InputHasher;
+import org.urbangraph.ugbench.task.BenchData;
 import org.urbangraph.ugbench.task.TaskFiles;
 import org.urbangraph.uge.embed.EmbedInput;
 import org.urbangraph.uge.embed.Embedder;
@@ -136,5 +140,38 @@ class TrainingDataCheckTest {
                 && n.contains("/models/old/model records no training data")), r.notes().toString());
         BenchResults plain = run(heldOut, new Counting(null));
         assertTrue(plain.notes().stream().noneMatch(n -> n.contains("training data")), plain.notes().toString());
+    }
+
+    @Test
+    void eachBenchmarkImageIsHashedOncePerRun() throws Exception {
+        TrainingData trained = firstBuild();
+        Path other = build("town-seed-3", "town", "train", "pixels of view six");
+        BenchConfig cfg = BenchConfig.builder(List.of(other)).bootstrap(100).build();
+        BenchData data = UgBench.load(cfg);
+        List<BenchVariant> variants = List.of(
+                BenchVariant.of("stage 1", new Counting(new TrainedOn("/models/a/model", 1, trained))),
+                BenchVariant.of("stage 2", new Counting(new TrainedOn("/models/b/model", 2, trained))));
+
+        // the check digests with the function it is given, each image once for all variants
+        InputHasher hasher = new InputHasher();
+        Map<Path, Integer> calls = new HashMap<>();
+        TrainingDataCheck.check(data, variants, f -> {
+            calls.merge(f, 1, Integer::sum);
+            return hasher.fileDigest(f);
+        }, null);
+        assertEquals(2, calls.size(), calls.toString());
+        assertTrue(calls.values().stream().allMatch(n -> n == 1), calls.toString());
+
+        // a run reads each of the two candidate images once: the check and the cache keys share one hasher
+        InputHasher run = new InputHasher();
+        UgBench.run(cfg, data, variants, run);
+        assertEquals(2, run.filesRead());
+
+        // the check hashes with the run's hasher: a refused run, which embeds nothing, has read the images through it
+        Path rebuilt = build("town-seed-2", "town", "train", "pixels of view one");
+        BenchConfig refusedCfg = BenchConfig.builder(List.of(rebuilt)).bootstrap(100).build();
+        InputHasher refused = new InputHasher();
+        assertThrows(IOException.class, () -> UgBench.run(refusedCfg, UgBench.load(refusedCfg), variants, refused));
+        assertEquals(2, refused.filesRead());
     }
 }

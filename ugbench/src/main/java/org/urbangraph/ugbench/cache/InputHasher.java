@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.urbangraph.uge.embed.EmbedInput;
 
 /**
@@ -25,6 +26,12 @@ public final class InputHasher {
     private record FileDigest(Stamp stamp, String sha256) {}
 
     private final Map<Path, FileDigest> files = new ConcurrentHashMap<>();
+    private final AtomicLong filesRead = new AtomicLong();
+
+    /** How many times a file was read to hash it (a file changed since its last digest is read again). */
+    public long filesRead() {
+        return filesRead.get();
+    }
 
     /** The content key of an input: 64 hex digits. */
     public String key(EmbedInput in) {
@@ -46,6 +53,7 @@ public final class InputHasher {
             if (known != null && known.stamp().equals(stamp)) {
                 return known.sha256();
             }
+            filesRead.incrementAndGet();
             MessageDigest md = sha256();
             try (InputStream s = Files.newInputStream(abs)) {
                 byte[] buf = new byte[1 << 16];
