@@ -26,6 +26,8 @@ public final class BuildIssues {
         PHOTO_UNREADABLE,
         PHOTO_NO_GPS,
         PHOTO_OUTSIDE_CITY,
+        /** A photo with the bytes of another (a copy under another name); the one first by id is kept. */
+        PHOTO_DUPLICATE,
         MANIFEST_BAD_ROW,
         /** Not bad input: benchmark questions of a task that got fewer candidates than asked for. */
         BENCH_FEW_CANDIDATES

@@ -1,10 +1,18 @@
 package org.urbangraph.ugdata.dataset;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.urbangraph.ugdata.BuildIssues;
 import org.urbangraph.ugdata.geo.Geo;
 import org.urbangraph.ugdata.graph.CityGraph;
@@ -51,7 +59,56 @@ final class ImageCollector {
             inside.add(r);
         }
         inside.sort(Comparator.comparing(ImageRecord::id));
-        return inside;
+        return distinctBytes(inside, issues);
+    }
+
+    /**
+     * The photos less those with the bytes of an earlier one (by id): a copy under another name ({@code IMG_1.jpg} and
+     * {@code IMG_1 (1).jpg}) could otherwise be a training image and a benchmark image at once. Only files of a size
+     * another photo also has are hashed. A file that cannot be sized is kept here and reported when decoded.
+     */
+    static List<ImageRecord> distinctBytes(List<ImageRecord> photos, BuildIssues issues) throws IOException {
+        Map<Long, Integer> sizes = new HashMap<>();
+        long[] size = new long[photos.size()];
+        for (int i = 0; i < photos.size(); i++) {
+            try {
+                size[i] = Files.size(photos.get(i).file());
+            } catch (IOException e) {
+                size[i] = -1 - i; // unique: never compared
+            }
+            sizes.merge(size[i], 1, Integer::sum);
+        }
+        Map<String, ImageRecord> firstByHash = new HashMap<>();
+        List<ImageRecord> out = new ArrayList<>(photos.size());
+        for (int i = 0; i < photos.size(); i++) {
+            ImageRecord r = photos.get(i);
+            if (sizes.get(size[i]) > 1) {
+                ImageRecord first = firstByHash.putIfAbsent(sha256(r.file()), r);
+                if (first != null) {
+                    issues.report(BuildIssues.Kind.PHOTO_DUPLICATE, r.origin(), "image file " + r.file()
+                            + " has the bytes of photo '" + first.id() + "' (" + first.file() + "); photo skipped");
+                    continue;
+                }
+            }
+            out.add(r);
+        }
+        return out;
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[1 << 16];
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
     }
 
     static List<CameraPose> poses(UgDataConfig c, CityGraph graph) {

@@ -117,6 +117,24 @@ class UgDataBuildRulesTest {
     }
 
     @Test
+    void aPhotoCopiedUnderAnotherNameIsKeptOnceAndReported() throws IOException {
+        Path osm = lundStreets();
+        Path photos = Files.createDirectories(tmp.resolve("photos"));
+        Files.copy(Fixtures.path("data", "images", "lund", "01.jpg"), photos.resolve("IMG_1.jpg"));
+        Files.copy(Fixtures.path("data", "images", "lund", "01.jpg"), photos.resolve("IMG_1 (1).jpg"));
+        Path out = tmp.resolve("dups");
+        DatasetManifest m = UgDataBuilder.build(UgDataConfig.builder(osm, out).render(0).seed(1).log(null)
+                .photos(photos).build());
+        assertEquals(1, m.counts().images());
+        assertEquals(1, (int) m.issues().counts().get("photo_duplicate"), m.issues().examples().toString());
+        assertTrue(m.issues().examples().stream().anyMatch(i -> i.where().equals(photos.resolve("IMG_1 (1).jpg")
+                .toString()) && i.message().contains("IMG_1.jpg")), m.issues().examples().toString());
+        try (Stream<Path> s = Files.list(out.resolve("images"))) {
+            assertEquals(1, s.count());
+        }
+    }
+
+    @Test
     void photosThatDoNotDecodeAreReportedAndLeftOut() throws IOException {
         Path osm = lundStreets();
         Path photos = Files.createDirectories(tmp.resolve("photos"));
