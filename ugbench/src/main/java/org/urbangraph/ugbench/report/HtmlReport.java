@@ -1,11 +1,10 @@
 package org.urbangraph.ugbench.report;
 
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -241,32 +240,65 @@ final class HtmlReport {
 
     /**
      * A query image scaled to 220 pixels wide, as PNG, decoded by the reader the models use ({@link Images#read}: the
-     * pixels they see, and every PNG and JPEG they take).
+     * pixels they see, and every PNG and JPEG they take). Each thumbnail pixel is the mean of the source pixels it
+     * covers, computed straight from the decoded bytes: no full-size copy beside them (a 48-megapixel photo's would
+     * be hundreds of megabytes).
      *
      * @throws org.urbangraph.vlm.image.ImageFormatException if the file cannot be read or decoded
      */
     static byte[] thumbnail(Path image) throws IOException {
         RgbImage rgb = Images.read(image);
-        int[] argb = new int[rgb.width() * rgb.height()];
-        byte[] px = rgb.pixels();
-        for (int i = 0; i < argb.length; i++) {
-            argb[i] = (px[3 * i] & 0xFF) << 16 | (px[3 * i + 1] & 0xFF) << 8 | (px[3 * i + 2] & 0xFF);
-        }
-        BufferedImage src = new BufferedImage(rgb.width(), rgb.height(), BufferedImage.TYPE_INT_RGB);
-        src.setRGB(0, 0, rgb.width(), rgb.height(), argb, 0, rgb.width());
-        int w = Math.min(220, src.getWidth());
-        int hgt = Math.max(1, (int) Math.round(src.getHeight() * (w / (double) src.getWidth())));
-        BufferedImage dst = new BufferedImage(w, hgt, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = dst.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(src, 0, 0, w, hgt, null);
-        } finally {
-            g.dispose();
-        }
+        int sw = rgb.width();
+        int sh = rgb.height();
+        int w = Math.min(220, sw);
+        int hgt = Math.max(1, (int) Math.round(sh * (w / (double) sw)));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageIO.write(dst, "png", out);
+        ImageIO.write(areaAverage(rgb.pixels(), sw, sh, w, hgt), "png", out);
         return out.toByteArray();
+    }
+
+    /**
+     * Scales packed RGB bytes down to {@code w} x {@code h} (at most the source's size) by area averaging: source
+     * column x falls in target column x * w / sw, row y in row y * h / sh, and each target pixel is the rounded mean
+     * of its source pixels.
+     */
+    static BufferedImage areaAverage(byte[] px, int sw, int sh, int w, int h) {
+        int[] colOf = new int[sw];
+        for (int x = 0; x < sw; x++) {
+            colOf[x] = (int) ((long) x * w / sw);
+        }
+        BufferedImage dst = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        long[] sums = new long[3 * w];
+        long[] counts = new long[w];
+        int[] row = new int[w];
+        int current = 0;
+        for (int y = 0; y <= sh; y++) {
+            int dy = y == sh ? h : (int) ((long) y * h / sh);
+            if (dy != current) {
+                for (int x = 0; x < w; x++) {
+                    long n = counts[x];
+                    row[x] = (int) ((sums[3 * x] + n / 2) / n) << 16 | (int) ((sums[3 * x + 1] + n / 2) / n) << 8
+                            | (int) ((sums[3 * x + 2] + n / 2) / n);
+                }
+                dst.setRGB(0, current, w, 1, row, 0, w);
+                Arrays.fill(sums, 0);
+                Arrays.fill(counts, 0);
+                current = dy;
+            }
+            if (y == sh) {
+                break;
+            }
+            int base = 3 * y * sw;
+            for (int x = 0; x < sw; x++) {
+                int dx = colOf[x];
+                int i = base + 3 * x;
+                sums[3 * dx] += px[i] & 0xFF;
+                sums[3 * dx + 1] += px[i + 1] & 0xFF;
+                sums[3 * dx + 2] += px[i + 2] & 0xFF;
+                counts[dx]++;
+            }
+        }
+        return dst;
     }
 
     static String dataUri(String type, byte[] bytes) {

@@ -145,6 +145,29 @@ class ReportFilesTest {
     }
 
     @Test
+    void thumbnailsAverageTheSourcePixelsTheyCover(@TempDir Path dir) throws Exception {
+        // one-pixel black and white stripes, 1000 wide: each thumbnail pixel covers several, so it is grey, not a
+        // sample of a stripe
+        BufferedImage stripes = new BufferedImage(1000, 300, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 300; y++) {
+            for (int x = 0; x < 1000; x++) {
+                stripes.setRGB(x, y, (x + y) % 2 == 0 ? 0xFFFFFF : 0);
+            }
+        }
+        Path png = dir.resolve("stripes.png");
+        ImageIO.write(stripes, "png", png.toFile());
+        BufferedImage thumb = ImageIO.read(new ByteArrayInputStream(HtmlReport.thumbnail(png)));
+        assertEquals(220, thumb.getWidth());
+        assertEquals(66, thumb.getHeight());
+        for (int y = 0; y < thumb.getHeight(); y++) {
+            for (int x = 0; x < thumb.getWidth(); x++) {
+                int g = thumb.getRGB(x, y) & 0xFF;
+                assertTrue(Math.abs(g - 127.5) < 20, "pixel " + x + ", " + y + ": " + g);
+            }
+        }
+    }
+
+    @Test
     void thumbnailsAreDecodedAsTheModelsDecodeThem() throws Exception {
         // a JPEG without Huffman tables (the standard ones implied): our decoder reads it, javax.imageio does not
         Path jpeg = Fixtures.path("images", "jpeg", "no_huffman_tables.jpg");
