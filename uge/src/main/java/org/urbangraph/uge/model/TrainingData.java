@@ -203,7 +203,7 @@ public final class TrainingData {
             if (h.isBlank()) {
                 continue;
             }
-            if (!h.matches("[0-9a-f]{64}")) {
+            if (!isSha256Hex(h)) {
                 throw new IOException(file + ": line " + line + ": expected a SHA-256 in lower-case hex, got '" + h
                         + "'");
             }
@@ -214,6 +214,23 @@ public final class TrainingData {
                     + images.get("count").asInt() + "; the model directory is incomplete");
         }
         return new TrainingData(datasets, hashes);
+    }
+
+    /**
+     * Whether a line is a SHA-256 in lower-case hex: 64 characters {@code 0-9a-f}. Checked by hand, not with a regular
+     * expression, since a model load checks every training image's hash (hundreds of thousands).
+     */
+    static boolean isSha256Hex(String s) {
+        if (s.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            char c = s.charAt(i);
+            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -49,6 +49,16 @@ class TrainingDataRelativeDirTest {
         assertTrue(out.contains("hashes: [" + HASH + "]"), out);
     }
 
+    @Test
+    void hashLinesAreLowerCaseHexOf64Digits() {
+        assertTrue(TrainingData.isSha256Hex(HASH));
+        assertTrue(!TrainingData.isSha256Hex(HASH.toUpperCase()), "upper case");
+        assertTrue(!TrainingData.isSha256Hex(HASH.substring(1)), "63 digits");
+        assertTrue(!TrainingData.isSha256Hex(HASH + "0"), "65 digits");
+        assertTrue(!TrainingData.isSha256Hex(HASH.substring(1) + "g"), "not hex");
+        assertTrue(!TrainingData.isSha256Hex(HASH.substring(1) + " "), "a trailing space");
+    }
+
     /** Reads the records of the working directory as {@code .}. */
     public static final class Child {
         public static void main(String[] args) throws Exception {
