@@ -150,11 +150,14 @@ public final class Tokenizer {
     }
 
     /**
-     * Ids of {@code text} cut to at most {@code maxLength} ids, special tokens included, as the Hugging Face call
+     * Ids of {@code text} cut to at most {@code maxLength} ids, special tokens included (see below for a limit below
+     * their number), as the Hugging Face call
      * {@code tokenizer(text, add_special_tokens=addSpecialTokens, truncation=True, max_length=maxLength)}: the
      * text's own ids are cut (at the end, or at the start when the config's {@code truncation_side} is
      * {@code "left"}) so that they and the special tokens the post-processor adds fit, and the special tokens are
      * kept. This limit replaces any truncation the {@code tokenizer.json} declares, as a call-time one does there.
+     * The special tokens are always kept: where {@code maxLength} is smaller than their number, the text's ids are all
+     * cut and the result is the special tokens alone, longer than {@code maxLength}.
      */
     public int[] encode(String text, boolean addSpecialTokens, int maxLength) {
         if (maxLength < 0) {

@@ -72,6 +72,12 @@ public record TokenizerConfig(Path source, String tokenizerClass, String bosToke
                 decoder.put(id, TokenizerJson.addedToken(file, "added_tokens_decoder." + e.getKey(), e.getValue()));
             }
         }
+        String truncationSide = root.path("truncation_side").asText("right");
+        if (!truncationSide.equals("right") && !truncationSide.equals("left")) {
+            // as the Hugging Face tokenizer, which raises for any other value rather than cutting at the end
+            throw new TokenizerFormatException(file, "truncation_side: \"" + truncationSide
+                    + "\" is not \"right\" or \"left\"");
+        }
         JsonNode maxLength = root.path("model_max_length");
         long max = maxLength.isNumber() && maxLength.asDouble() < Long.MAX_VALUE ? maxLength.asLong() : Long.MAX_VALUE;
         return new TokenizerConfig(file, text(root, "tokenizer_class"),
@@ -81,7 +87,7 @@ public record TokenizerConfig(Path source, String tokenizerClass, String bosToke
                 tokenName(file, "pad_token", root.get("pad_token")),
                 additional, bool(root, "add_bos_token"), bool(root, "add_eos_token"),
                 root.path("clean_up_tokenization_spaces").asBoolean(false), max,
-                root.path("padding_side").asText("right"), root.path("truncation_side").asText("right"),
+                root.path("padding_side").asText("right"), truncationSide,
                 chatTemplate(root.get("chat_template")), decoder);
     }
 

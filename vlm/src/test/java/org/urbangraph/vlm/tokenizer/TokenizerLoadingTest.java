@@ -151,6 +151,16 @@ class TokenizerLoadingTest {
     }
 
     @Test
+    void aTruncationSideOtherThanLeftOrRightIsRefusedWithFileAndKey() throws IOException {
+        Path d = write("null", "null", "BPE", "\"\u2581 a\"", "{\"truncation_side\": \"middle\"}");
+        TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(d));
+        assertTrue(e.getMessage().contains(d.resolve("tokenizer_config.json").toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("truncation_side: \"middle\""), e.getMessage());
+        Path left = write("null", "null", "BPE", "\"\u2581 a\"", "{\"truncation_side\": \"left\"}");
+        Tokenizer.load(left);
+    }
+
+    @Test
     void mergeOfUnknownTokenNamesTheMerge() throws IOException {
         Path d = write("null", "null", "BPE", "\"\u2581 a\", [\"a\", \"zz\"]", null);
         TokenizerFormatException e = assertThrows(TokenizerFormatException.class, () -> Tokenizer.load(d));
