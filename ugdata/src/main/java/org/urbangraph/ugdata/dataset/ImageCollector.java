@@ -1,15 +1,10 @@
 package org.urbangraph.ugdata.dataset;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,7 +78,7 @@ final class ImageCollector {
         for (int i = 0; i < photos.size(); i++) {
             ImageRecord r = photos.get(i);
             if (sizes.get(size[i]) > 1) {
-                ImageRecord first = firstByHash.putIfAbsent(sha256(r.file()), r);
+                ImageRecord first = firstByHash.putIfAbsent(FileHashes.sha256(r.file()), r);
                 if (first != null) {
                     issues.report(BuildIssues.Kind.PHOTO_DUPLICATE, r.origin(), "image file " + r.file()
                             + " has the bytes of photo '" + first.id() + "' (" + first.file() + "); photo skipped");
@@ -95,21 +90,6 @@ final class ImageCollector {
         return out;
     }
 
-    private static String sha256(Path file) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
 
     static List<CameraPose> poses(UgDataConfig c, CityGraph graph) {
         return CameraSampler.sample(graph, c.render(), c.minSpacingM(), c.seed() * 31 + c.city().hashCode());

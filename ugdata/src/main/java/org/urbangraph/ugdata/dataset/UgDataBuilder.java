@@ -4,16 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.BufferedWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -456,22 +452,7 @@ public final class UgDataBuilder {
     }
 
     private static DatasetManifest.Source source(String role, Path file) throws IOException {
-        MessageDigest sha;
-        try {
-            sha = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        long bytes = 0;
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n = in.read(buf); n > 0; n = in.read(buf)) {
-                sha.update(buf, 0, n);
-                bytes += n;
-            }
-        }
-        return new DatasetManifest.Source(role, file.getFileName().toString(), HexFormat.of().formatHex(sha.digest()),
-                bytes);
+        return new DatasetManifest.Source(role, file.getFileName().toString(), FileHashes.sha256(file), Files.size(file));
     }
 
     // ---- plumbing ----
