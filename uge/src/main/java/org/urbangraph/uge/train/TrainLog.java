@@ -46,15 +46,11 @@ final class TrainLog {
         if (!Files.exists(file)) {
             return;
         }
-        List<String> keep = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank() && JSON.readTree(line).path("step").asInt() <= step) {
-                keep.add(line);
-            }
-        }
         StringBuilder text = new StringBuilder();
-        for (String line : keep) {
-            text.append(line).append(System.lineSeparator());
+        for (Entry e : entries()) {
+            if (e.json().path("step").asInt() <= step) {
+                text.append(e.line()).append(System.lineSeparator());
+            }
         }
         AtomicFile.writeString(file, text.toString(), false);
     }
@@ -65,11 +61,45 @@ final class TrainLog {
         if (!Files.exists(file)) {
             return out;
         }
-        for (String line : Files.readAllLines(file)) {
-            if (!line.isBlank()) {
-                JsonNode n = JSON.readTree(line);
-                out.add(new double[] {n.path("step").asInt(), n.path("loss").asDouble()});
+        for (Entry e : entries()) {
+            out.add(new double[] {e.json().path("step").asInt(), e.json().path("loss").asDouble()});
+        }
+        return out;
+    }
+
+    private record Entry(String line, JsonNode json) {}
+
+    /**
+     * The log's lines, parsed. Lines are appended without a sync, so a machine that stops mid-write can leave the
+     * last one cut off or filled with zero bytes; that line is dropped (the checkpoint the run resumes from is
+     * synced, and the resumed run writes its steps again). A bad line before the last is an error naming the line.
+     */
+    private List<Entry> entries() throws IOException {
+        String[] lines = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n", -1);
+        int last = lines.length - 1;
+        while (last >= 0 && lines[last].replace("\0", "").isBlank()) {
+            last--;
+        }
+        List<Entry> out = new ArrayList<>();
+        for (int i = 0; i <= last; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty()) {
+                continue;
             }
+            JsonNode n;
+            try {
+                n = JSON.readTree(line);
+            } catch (IOException e) {
+                n = null;
+            }
+            if (n == null || !n.path("step").isInt()) {
+                if (i == last) {
+                    break; // cut off by a crash
+                }
+                throw new IOException(file + ": line " + (i + 1) + " is not a step record of the training log: "
+                        + (line.length() > 80 ? line.substring(0, 80) + "..." : line));
+            }
+            out.add(new Entry(line, n));
         }
         return out;
     }
