@@ -44,7 +44,8 @@ public final class GradCache<T> {
 
     /**
      * Runs one step: the loss of {@code lossFn(queryEmbeddings, candidateEmbeddings)}, with the gradients of every
-     * parameter accumulated as one full-batch backward would. Returns the loss value.
+     * parameter accumulated as one full-batch backward would. Returns the loss value; a loss that is not finite is
+     * returned before any backward pass, with no gradient written.
      */
     public double step(List<T> queries, List<T> candidates, BiFunction<Tensor, Tensor, Tensor> lossFn) {
         List<long[]> qState = new ArrayList<>();
@@ -58,10 +59,14 @@ public final class GradCache<T> {
         q = q.detach().requiresGrad(true);
         c = c.detach().requiresGrad(true);
         Tensor loss = lossFn.apply(q, c);
+        double value = loss.item();
+        if (!Double.isFinite(value)) {
+            return value; // the caller stops the run on it: no backward pass, no second pass over the chunks
+        }
         loss.backward();
         backprop(queries, q.grad(), qState);
         backprop(candidates, c.grad(), cState);
-        return loss.item();
+        return value;
     }
 
     private Tensor embedAll(List<T> inputs, List<long[]> states) {

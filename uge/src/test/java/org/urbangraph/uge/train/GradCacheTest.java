@@ -148,4 +148,26 @@ class GradCacheTest {
         assertSame(expected, grads(lora));
         org.junit.jupiter.api.Assertions.assertEquals(end, rng.counter(), "the stream ends where one pass ends");
     }
+
+    /** A loss that is not finite comes back after the first pass alone: nothing is backpropagated or encoded again. */
+    @Test
+    void aNonFiniteLossReturnsBeforeAnyBackwardPass() {
+        Tensor w = Tensor.randn(3, 1, 4).requiresGrad(true);
+        int[] encodes = {0};
+        GradCache<Tensor> gc = new GradCache<>(rows -> {
+            encodes[0]++;
+            return Layout.cat(rows, 0).mul(w);
+        }, 1, List.of());
+        List<Tensor> queries = List.of(Tensor.randn(4, 1, 4), Tensor.randn(5, 1, 4));
+        List<Tensor> candidates = List.of(Tensor.randn(6, 1, 4), Tensor.randn(7, 1, 4));
+        double loss = gc.step(queries, candidates, (q, c) -> q.matmul(c.mT()).sum().mul(Double.NaN));
+        org.junit.jupiter.api.Assertions.assertTrue(Double.isNaN(loss));
+        org.junit.jupiter.api.Assertions.assertEquals(4, encodes[0], "the first pass only: four chunks of one");
+        org.junit.jupiter.api.Assertions.assertNull(w.grad(), "no gradient written");
+
+        double finite = gc.step(queries, candidates, (q, c) -> q.matmul(c.mT()).sum());
+        org.junit.jupiter.api.Assertions.assertTrue(Double.isFinite(finite));
+        org.junit.jupiter.api.Assertions.assertEquals(12, encodes[0], "both passes for a finite loss");
+        org.junit.jupiter.api.Assertions.assertTrue(Approx.maxAbsDiff(w.grad().toFloatArray(), new float[4]) > 0);
+    }
 }
