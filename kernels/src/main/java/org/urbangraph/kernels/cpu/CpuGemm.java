@@ -35,6 +35,10 @@ import org.urbangraph.kernels.View;
  * multiple of NR). With several threads, a product whose row blocks would not share out evenly takes smaller ones
  * ({@link #rowBlock}).
  *
+ * <p>A product of at most 144 rows by an F32 weight in a float[] seen transposed (a Linear layer on a short
+ * sequence, a decoding step) goes to {@link WeightRowsGemm} instead, which reads the weight in place rather than
+ * packing it and gives the same bits.
+ *
  * <p>Determinism: each element of c is one chain of fused multiply-adds over its K products in k order (the chain goes
  * through the sums buffer between depth blocks), scaled by alpha at the end, whatever the thread count or task split.
  */
@@ -55,6 +59,9 @@ final class CpuGemm {
     private static final long SHARED_A = 1L << 22;
 
     private final CpuPool pool;
+    private final WeightRowsGemm weightRows;
+    /** Products of at most this many rows by an F32 weight seen transposed go to {@link WeightRowsGemm}. */
+    private final int weightRowsMax;
     /** Packed B of the calling thread's current GEMM, read by all workers. */
     private final ThreadLocal<float[]> packedB = new ThreadLocal<>();
     private final ThreadLocal<float[]> packedA = new ThreadLocal<>();
@@ -65,7 +72,14 @@ final class CpuGemm {
     private final ThreadLocal<float[]> sums = new ThreadLocal<>();
 
     CpuGemm(CpuPool pool) {
+        this(pool, WeightRowsGemm.MAX_ROWS);
+    }
+
+    /** With weightRowsMax 0, every product packs B (tests compare the two paths). */
+    CpuGemm(CpuPool pool, int weightRowsMax) {
         this.pool = pool;
+        this.weightRows = new WeightRowsGemm(pool);
+        this.weightRowsMax = weightRowsMax;
     }
 
     /** One matrix of a batched operand: its memory, first element, strides along the two matrix dimensions. */
@@ -163,6 +177,10 @@ final class CpuGemm {
     }
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
+        if (WeightRowsGemm.applies(b, m, weightRowsMax)) {
+            weightRows.single(a, b, c, m, n, k, alpha, beta, parallel);
+            return;
+        }
         int threads = parallel ? pool.threads() : 1;
         int kBlocks = (k + KC - 1) / KC;
         int mcb = rowBlock(m, threads);
@@ -351,7 +369,7 @@ final class CpuGemm {
     }
 
     /** Panels [p0, p1) of depth [pc, pc+kc) x columns [jc, jc+nc) of b, NR wide, k-major, zero padded, widened. */
-    private static void packBPanels(Mat b, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp, int bBase) {
+    static void packBPanels(Mat b, int pc, int kc, int jc, int nc, int p0, int p1, float[] bp, int bBase) {
         MemorySegment s = b.seg();
         long ks = b.rowStride();
         long ns = b.colStride();

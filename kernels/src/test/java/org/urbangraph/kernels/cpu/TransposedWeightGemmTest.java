@@ -27,10 +27,13 @@ class TransposedWeightGemmTest {
      * m, k, n: single rows and columns, partial register tiles, k with and without a tail past the 8 x 8 transposed
      * blocks, k over one KC, n over one NC (two column blocks, an odd number of panels in the second; A then packed
      * once for all of them, in one and in two row blocks); 601 rows make five blocks of MC, which two threads split
-     * into six smaller ones (rowBlock).
+     * into six smaller ones (rowBlock). Up to 144 rows an F32 weight on the heap is read in place (WeightRowsGemm):
+     * 123 weight rows make two groups of 60 and a last block of 3, split by two threads into ranges of 30 and 33
+     * rows; 144 rows is the largest such product (nine token panels), 145 the smallest that packs the weight.
      */
     private static final int[][] SHAPES = {{1, 16, 1}, {1, 9, 2}, {5, 33, 3}, {7, 257, 19}, {33, 300, 65},
-        {130, 17, 5}, {4, 64, 34}, {6, 520, 531}, {131, 270, 530}, {601, 270, 530}};
+        {130, 17, 5}, {4, 64, 34}, {6, 520, 531}, {131, 270, 530}, {601, 270, 530}, {17, 300, 123}, {144, 520, 61},
+        {145, 40, 7}};
 
     private static final CpuPool POOL1 = new CpuPool(1);
     private static final CpuPool POOL2 = new CpuPool(2);
@@ -83,13 +86,17 @@ class TransposedWeightGemmTest {
 
     /** Runs the case through the CPU GEMM on the given pool; returns c. */
     private static float[] run(Case t, CpuPool pool, MemorySegment wseg) {
+        return run(t, new CpuGemm(pool), wseg);
+    }
+
+    private static float[] run(Case t, CpuGemm gemm, MemorySegment wseg) {
         float[] c = t.c0().clone();
         View a = new View(new HostBuffer(MemorySegment.ofArray(t.a())), DType.F32, 2, new int[] {1, t.m(), t.k()},
                 new long[] {0, t.lda(), 1});
         View b = new View(new HostBuffer(wseg), t.dtype(), 1, new int[] {1, t.k(), t.n()},
                 new long[] {0, 1, t.ldw()});
         View cv = View.contiguous(new HostBuffer(MemorySegment.ofArray(c)), DType.F32, 0, 1, t.m(), t.n());
-        new CpuGemm(pool).gemm(a, b, cv, t.alpha(), t.beta());
+        gemm.gemm(a, b, cv, t.alpha(), t.beta());
         return c;
     }
 
@@ -147,6 +154,65 @@ class TransposedWeightGemmTest {
         MemorySegment rseg = weight(r.w(), DType.F32, false);
         assertArrayEquals(run(r, POOL1, rseg), run(r, POOL2, rseg),
                 "1 thread with blocks of 130 rows and 2 threads with blocks of 105");
+    }
+
+    /**
+     * A short x times an F32 weight on the heap is computed without packing the weight (WeightRowsGemm); each element
+     * is the same chain of multiply-adds as the packed path's, so both give the same bits, on one and two threads,
+     * with alpha and beta, for a c seen transposed (written through its strides, on the heap and in native memory)
+     * and an x in native memory.
+     */
+    @Test
+    void weightReadInPlaceGivesThePackedPathsBits() {
+        assertTrue(WeightRowsGemm.MAX_ROWS >= 128, "a 128-token forward reads its weights in place");
+        long seed = 500;
+        for (int[] s : new int[][] {{1, 1536, 37}, {16, 257, 5}, {17, 300, 123}, {60, 1000, 64}, {144, 520, 61},
+            {3, 7, 2}}) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+                Case t = make(s, DType.F32, false, accumulate, seed += 3);
+                MemorySegment wseg = weight(t.w(), DType.F32, false);
+                CpuGemm.Mat b = new CpuGemm.Mat(wseg, DType.F32, 1, 1, t.ldw());
+                assertTrue(WeightRowsGemm.applies(b, t.m(), WeightRowsGemm.MAX_ROWS), "the weight is read in place");
+                for (CpuPool pool : new CpuPool[] {POOL1, POOL2}) {
+                    String what = s[0] + "x" + s[1] + "x" + s[2] + (accumulate ? " alpha -1.5 beta 0.75" : "")
+                            + ", " + pool.threads() + " thread(s)";
+                    float[] inPlace = run(t, new CpuGemm(pool), wseg);
+                    check(what, t, inPlace);
+                    assertArrayEquals(run(t, new CpuGemm(pool, 0), wseg), inPlace, what);
+                    for (boolean nativeC : new boolean[] {false, true}) {
+                        assertArrayEquals(transposedC(t, new CpuGemm(pool, 0), wseg, nativeC),
+                                transposedC(t, new CpuGemm(pool), wseg, nativeC),
+                                what + ", c transposed" + (nativeC ? " in native memory" : "") + ", x native");
+                    }
+                }
+            }
+        }
+    }
+
+    /** The case with c stored [n, m] and seen as [m, n] through its strides, and x copied into native memory. */
+    private static float[] transposedC(Case t, CpuGemm gemm, MemorySegment wseg, boolean nativeC) {
+        float[] c = new float[t.m() * t.n()];
+        for (int i = 0; i < t.m(); i++) {
+            for (int j = 0; j < t.n(); j++) {
+                c[j * t.m() + i] = t.c0()[i * t.n() + j];
+            }
+        }
+        MemorySegment xa = ARENA.allocate((long) t.a().length * 4, 4);
+        MemorySegment.copy(t.a(), 0, xa, CpuMem.F32, 0, t.a().length);
+        View a = new View(new HostBuffer(xa), DType.F32, 2, new int[] {1, t.m(), t.k()}, new long[] {0, t.lda(), 1});
+        View b = new View(new HostBuffer(wseg), DType.F32, 1, new int[] {1, t.k(), t.n()},
+                new long[] {0, 1, t.ldw()});
+        MemorySegment cseg = MemorySegment.ofArray(c);
+        if (nativeC) {
+            cseg = ARENA.allocate((long) c.length * 4, 4);
+            MemorySegment.copy(c, 0, cseg, CpuMem.F32, 0, c.length);
+        }
+        View cv = new View(new HostBuffer(cseg), DType.F32, 0, new int[] {1, t.m(), t.n()}, new long[] {0, 1, t.m()});
+        gemm.gemm(a, b, cv, t.alpha(), t.beta());
+        if (nativeC) {
+            MemorySegment.copy(cseg, CpuMem.F32, 0, c, 0, c.length);
+        }
+        return c;
     }
 
     @Test
