@@ -202,7 +202,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         log.flush();
         UgeModel m1 = UgeModels.stage1(backbone, true, seed, maxGraphNodes);
         TrainConfig c1 = new TrainConfig(1, batchSize, 1, 0, stage1Steps, 0, lr, 0.1, 0.05, 0.1, 1.0, tau, true, seed,
-                50, 10, 2, out.resolve("stage1"));
+                50, 2, out.resolve("stage1"));
         Path stage1 = new UgeTrainer(m1, s1, c1, t1).run(log);
 
         log.println("== 4/5 UGE stage 2: graph + image + reasoning path -> caption, with the graph encoder ("
@@ -210,7 +210,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         log.flush();
         UgeModel m2 = UgeModels.stage2(stage1, null, seed + 1);
         TrainConfig c2 = new TrainConfig(2, batchSize, 1, 0, stage2Steps, 0, lr, 0.1, 0.05, 0.1, 1.0, tau, true,
-                seed + 1, 50, 10, 2, out.resolve("stage2"));
+                seed + 1, 50, 2, out.resolve("stage2"));
         Path stage2 = new UgeTrainer(m2, s2, c2, t2).run(log);
 
         log.println("== 5/5 UGBench: geolocation, retrieval, perception (OSM-derived labels), grounding; training "

@@ -211,7 +211,7 @@ public final class TrainCommand implements Callable<Integer> {
                 : "LoRA r " + lora.r() + " on " + (lora.targetRegex() != null ? lora.targetRegex()
                 : String.join(", ", lora.targetModules()))));
         TrainConfig cfg = new TrainConfig(stage, batchSize, accumulation, gradCache, steps, steps > 0 ? 0 : epochs, lr,
-                0.1, warmup, 0.1, 1.0, tau, !noHardNegatives, seed, checkpointEvery, 10, 2, out);
+                0.1, warmup, 0.1, 1.0, tau, !noHardNegatives, seed, checkpointEvery, 2, out);
         UgeTrainer trainer = new UgeTrainer(m, examples, cfg, trainedOn);
         if (resume) {
             boolean resumed;

@@ -12,11 +12,12 @@ import java.nio.file.Path;
  * @param steps           optimizer steps in all; 0 derives them from {@code epochs}
  * @param hardNegatives   add each sample's hard negative (if the data has one) to the candidates
  * @param checkpointEvery write a resumable checkpoint every this many steps (0: only at the end)
+ * @param keepCheckpoints how many of the latest step checkpoints to keep on disk
  */
 public record TrainConfig(int stage, int batchSize, int accumulation, int gradCacheChunk, int steps, int epochs,
                           double lr, double otherLrFactor, double warmupRatio, double weightDecay, double maxGradNorm,
-                          double tau, boolean hardNegatives, long seed, int checkpointEvery, int logEvery,
-                          int keepCheckpoints, Path out) {
+                          double tau, boolean hardNegatives, long seed, int checkpointEvery, int keepCheckpoints,
+                          Path out) {
 
     public TrainConfig {
         if (stage != 1 && stage != 2) {
@@ -41,33 +42,33 @@ public record TrainConfig(int stage, int batchSize, int accumulation, int gradCa
     /** The authors' recipe for a stage, with the given size of run. */
     public static TrainConfig uge(int stage, int batchSize, int steps, long seed, Path out) {
         return new TrainConfig(stage, batchSize, 1, 0, steps, 0, 5e-5, 0.1, 0.05, 0.1, 1.0, InfoNce.DEFAULT_TAU, true,
-                seed, 0, 10, 2, out);
+                seed, 0, 2, out);
     }
 
     public TrainConfig withLr(double v) {
         return new TrainConfig(stage, batchSize, accumulation, gradCacheChunk, steps, epochs, v, otherLrFactor,
-                warmupRatio, weightDecay, maxGradNorm, tau, hardNegatives, seed, checkpointEvery, logEvery,
+                warmupRatio, weightDecay, maxGradNorm, tau, hardNegatives, seed, checkpointEvery,
                 keepCheckpoints, out);
     }
 
     public TrainConfig withCheckpointEvery(int v) {
         return new TrainConfig(stage, batchSize, accumulation, gradCacheChunk, steps, epochs, lr, otherLrFactor,
-                warmupRatio, weightDecay, maxGradNorm, tau, hardNegatives, seed, v, logEvery, keepCheckpoints, out);
+                warmupRatio, weightDecay, maxGradNorm, tau, hardNegatives, seed, v, keepCheckpoints, out);
     }
 
     public TrainConfig withGradCache(int chunk, int accum) {
         return new TrainConfig(stage, batchSize, accum, chunk, steps, epochs, lr, otherLrFactor, warmupRatio,
-                weightDecay, maxGradNorm, tau, hardNegatives, seed, checkpointEvery, logEvery, keepCheckpoints, out);
+                weightDecay, maxGradNorm, tau, hardNegatives, seed, checkpointEvery, keepCheckpoints, out);
     }
 
     public TrainConfig withWarmup(double ratio) {
         return new TrainConfig(stage, batchSize, accumulation, gradCacheChunk, steps, epochs, lr, otherLrFactor, ratio,
-                weightDecay, maxGradNorm, tau, hardNegatives, seed, checkpointEvery, logEvery, keepCheckpoints, out);
+                weightDecay, maxGradNorm, tau, hardNegatives, seed, checkpointEvery, keepCheckpoints, out);
     }
 
     public TrainConfig withTau(double v) {
         return new TrainConfig(stage, batchSize, accumulation, gradCacheChunk, steps, epochs, lr, otherLrFactor,
-                warmupRatio, weightDecay, maxGradNorm, v, hardNegatives, seed, checkpointEvery, logEvery,
+                warmupRatio, weightDecay, maxGradNorm, v, hardNegatives, seed, checkpointEvery,
                 keepCheckpoints, out);
     }
 }
