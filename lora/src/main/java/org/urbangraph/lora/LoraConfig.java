@@ -16,11 +16,24 @@ import java.util.regex.Pattern;
  * {@code target_modules}: a list of names matches a module whose dotted path equals a name or ends with
  * "." + name; a single string is a regular expression that must match the whole path.
  *
- * @param targetModules names / suffixes (null when {@code targetRegex} is used)
- * @param targetRegex   a full-match regular expression (null when {@code targetModules} is used)
+ * <p>{@code init_lora_weights} is kept as read when it names an initialisation of A and B alone ({@code true},
+ * {@code false}, {@code "gaussian"}, {@code "eva"}, {@code "orthogonal"}): a trained adapter of that kind is applied
+ * as W + scaling * B A to the unchanged base weights. The other values PEFT knows ({@code "pissa"},
+ * {@code "pissa_niter_N"}, {@code "olora"}, {@code "corda"}, {@code "loftq"}) also rewrite the base weights when the
+ * adapter is created, and the adapter is trained against the rewritten ones, so it does not fit the base model's own
+ * weights; {@link #read} refuses them, and any value it does not know. (PEFT saves PiSSA, OLoRA and CorDA adapters
+ * converted to plain LoRA, with {@code init_lora_weights} true, when given
+ * {@code path_initial_model_for_weight_conversion}.)
+ *
+ * @param targetModules   names / suffixes (null when {@code targetRegex} is used)
+ * @param targetRegex     a full-match regular expression (null when {@code targetModules} is used)
+ * @param initLoraWeights PEFT's {@code init_lora_weights}: "true", "false", "gaussian", "eva" or "orthogonal"
  */
 public record LoraConfig(int r, double alpha, double dropout, List<String> targetModules, String targetRegex,
-                         boolean useRslora, String baseModelNameOrPath, String taskType) {
+                         boolean useRslora, String baseModelNameOrPath, String taskType, String initLoraWeights) {
+
+    /** The values of {@code init_lora_weights} that initialise A and B only (booleans as "true" / "false"). */
+    public static final List<String> PLAIN_INITIALISATIONS = List.of("true", "false", "gaussian", "eva", "orthogonal");
 
     public LoraConfig {
         if (r < 1) {
@@ -32,6 +45,16 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         if ((targetModules == null) == (targetRegex == null)) {
             throw new IllegalArgumentException("give either target module names or a target regex");
         }
+        if (!PLAIN_INITIALISATIONS.contains(initLoraWeights)) {
+            throw new IllegalArgumentException("init_lora_weights must be one of " + PLAIN_INITIALISATIONS + ", got "
+                    + initLoraWeights);
+        }
+    }
+
+    /** Settings with PEFT's default initialisation ({@code init_lora_weights} true). */
+    public LoraConfig(int r, double alpha, double dropout, List<String> targetModules, String targetRegex,
+                      boolean useRslora, String baseModelNameOrPath, String taskType) {
+        this(r, alpha, dropout, targetModules, targetRegex, useRslora, baseModelNameOrPath, taskType, "true");
     }
 
     /** UGE's recipe: r 16, alpha 32, dropout 0.1 on q_proj and v_proj. */
@@ -45,7 +68,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
      */
     public LoraConfig withTargets(List<String> modules, String regex) {
         return new LoraConfig(r, alpha, dropout, modules == null ? null : List.copyOf(modules), regex, useRslora,
-                baseModelNameOrPath, taskType);
+                baseModelNameOrPath, taskType, initLoraWeights);
     }
 
     /** alpha / r, or alpha / sqrt(r) with rsLoRA. */
@@ -111,6 +134,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         if (n.path("lora_bias").asBoolean(false)) {
             throw new IllegalArgumentException(file + ": key 'lora_bias' is true; LoRA biases are not supported");
         }
+        String init = initLoraWeights(file, n.get("init_lora_weights"));
         JsonNode t = n.get("target_modules");
         List<String> names = null;
         String regex = null;
@@ -132,7 +156,36 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return new LoraConfig(n.get("r").asInt(), n.path("lora_alpha").asDouble(8), n.path("lora_dropout").asDouble(0),
                 names, regex, n.path("use_rslora").asBoolean(false),
                 n.path("base_model_name_or_path").isTextual() ? n.get("base_model_name_or_path").asText() : null,
-                n.path("task_type").isTextual() ? n.get("task_type").asText() : null);
+                n.path("task_type").isTextual() ? n.get("task_type").asText() : null, init);
+    }
+
+    /**
+     * {@code init_lora_weights} as one of {@link #PLAIN_INITIALISATIONS} (absent or null: PEFT's default, true), or
+     * an error naming the key, the value and the file.
+     */
+    private static String initLoraWeights(Path file, JsonNode v) {
+        if (v == null || v.isNull()) {
+            return "true";
+        }
+        if (v.isBoolean()) {
+            return v.asText();
+        }
+        if (v.isTextual() && PLAIN_INITIALISATIONS.contains(v.asText()) && !v.asText().equals("true")
+                && !v.asText().equals("false")) {
+            return v.asText();
+        }
+        String known = v.isTextual() && (v.asText().startsWith("pissa") || v.asText().equals("olora")
+                || v.asText().equals("corda") || v.asText().equals("loftq"))
+                ? "this initialisation rewrites the base model's weights (PEFT subtracts the initial adapter from "
+                + "them, or quantises them) and the adapter was trained against the rewritten ones, so it cannot be "
+                + "applied to the unchanged base weights as W + scaling * B A"
+                : "it is not an initialisation of A and B alone (true, false, \"gaussian\", \"eva\", "
+                + "\"orthogonal\"), and an adapter whose initialisation changes the base weights does not fit the "
+                + "unchanged base model";
+        throw new IllegalArgumentException(file + ": key 'init_lora_weights' is " + v + "; " + known
+                + ". PEFT converts such an adapter to plain LoRA when it is saved with "
+                + "path_initial_model_for_weight_conversion (PiSSA / OLoRA / CorDA, see convert_pissa_to_lora); the "
+                + "converted adapter has init_lora_weights true and loads here");
     }
 
     /** The PEFT config JSON, with the keys PEFT 0.21 writes (inert ones at their defaults). */
@@ -144,7 +197,11 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         o.put("bias", "none");
         o.put("fan_in_fan_out", false);
         o.put("inference_mode", true);
-        o.put("init_lora_weights", true);
+        if (initLoraWeights.equals("true") || initLoraWeights.equals("false")) {
+            o.put("init_lora_weights", Boolean.parseBoolean(initLoraWeights));
+        } else {
+            o.put("init_lora_weights", initLoraWeights);
+        }
         o.putNull("layers_pattern");
         o.putNull("layers_to_transform");
         if (alpha == Math.rint(alpha)) {

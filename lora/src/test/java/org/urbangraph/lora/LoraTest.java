@@ -258,4 +258,50 @@ class LoraTest {
                     e.getMessage());
         }
     }
+
+    @Test
+    void initialisationsThatRewriteTheBaseWeightsAreRefused(@TempDir Path dir) throws Exception {
+        Net net = new Net(new Rng(1));
+        Lora lora = Lora.apply(net, cfg(List.of("q_proj")), new Rng(5));
+        try (NoGrad g = NoGrad.enter()) {
+            lora.layers().get("attn.q_proj").loraB().weight().tensor().copyFrom(Tensor.randn(9, 6, 2));
+        }
+        lora.save(dir);
+        Path config = dir.resolve("adapter_config.json");
+        String saved = Files.readString(config);
+        assertTrue(saved.contains("\"init_lora_weights\" : true"), saved);
+        Tensor x = Tensor.randn(3, 4, 6);
+        float[] want = net.forward(x).toFloatArray();
+        // initialisations that move part of the base weight into the adapter (PiSSA, OLoRA, CorDA) or quantise it
+        // (LoftQ): the adapter needs the rewritten base, so it is refused by key, value and file
+        for (String value : new String[] {"\"pissa\"", "\"pissa_niter_16\"", "\"olora\"", "\"corda\"",
+            "\"loftq\"", "\"lora_ga\"", "\"True\"", "1"}) {
+            Files.writeString(config, saved.replace("\"init_lora_weights\" : true", "\"init_lora_weights\" : " + value));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Lora.load(new Net(new Rng(1)), dir), value);
+            assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("'init_lora_weights'")
+                    && e.getMessage().contains(value) && e.getMessage().contains("path_initial_model_for_weight_conversion")
+                    && e.getMessage().contains("init_lora_weights true"), e.getMessage());
+        }
+        // initialisations of A and B alone: the trained adapter is W + s B A on the unchanged base, as with true
+        for (String value : new String[] {"true", "false", "\"gaussian\"", "\"eva\"", "\"orthogonal\""}) {
+            Files.writeString(config, saved.replace("\"init_lora_weights\" : true", "\"init_lora_weights\" : " + value));
+            Net fresh = new Net(new Rng(1));
+            Lora loaded = Lora.load(fresh, dir);
+            assertArrayEquals(want, fresh.forward(x).toFloatArray(), value);
+            // written back, the value is kept and the adapter loads again
+            Path again = dir.resolve("again-" + value.replace("\"", ""));
+            loaded.save(again);
+            JsonNode back = new ObjectMapper().readTree(again.resolve("adapter_config.json").toFile());
+            assertEquals(new ObjectMapper().readTree(value), back.get("init_lora_weights"), value);
+            Net third = new Net(new Rng(1));
+            Lora.load(third, again);
+            assertArrayEquals(want, third.forward(x).toFloatArray(), value);
+        }
+        // the key absent: PEFT's default (true)
+        Files.writeString(config, saved.replace("\"init_lora_weights\" : true,", ""));
+        Lora.load(new Net(new Rng(1)), dir).save(dir.resolve("absent"));
+        assertTrue(new ObjectMapper().readTree(dir.resolve("absent").resolve("adapter_config.json").toFile())
+                .get("init_lora_weights").asBoolean());
+    }
 }
