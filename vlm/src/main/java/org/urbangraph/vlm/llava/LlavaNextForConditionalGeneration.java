@@ -47,7 +47,6 @@ public final class LlavaNextForConditionalGeneration extends Module implements V
 
     private final LlavaNextConfig config;
     private final LlavaNextModel model;
-    private final Linear lmHead;
 
     /** Hidden states of a forward pass with the positions it used. */
     public record Output(Tensor lastHiddenState, List<Tensor> hiddenStates, long[][] positionIds) {}
@@ -55,8 +54,9 @@ public final class LlavaNextForConditionalGeneration extends Module implements V
     public LlavaNextForConditionalGeneration(LlavaNextConfig config, Rng rng) {
         this.config = config;
         this.model = child("model", new LlavaNextModel(config, rng));
-        this.lmHead = config.text().tieWordEmbeddings() ? null
-                : child("lm_head", new Linear(config.text().hiddenSize(), config.text().vocabSize(), false, rng));
+        if (!config.text().tieWordEmbeddings()) {
+            child("lm_head", new Linear(config.text().hiddenSize(), config.text().vocabSize(), false, rng));
+        }
     }
 
     /** The {@code model} node: vision tower, projector, language model, image_newline. */
@@ -307,10 +307,14 @@ public final class LlavaNextForConditionalGeneration extends Module implements V
         return forwardEmbeddings(embeds, pos, keyMask, cache, false).lastHiddenState();
     }
 
+    /**
+     * Logits over the vocabulary from hidden states [..., H] (lm_head, or the tied embedding table). The head is
+     * looked up at call time, so a wrapper swapped in for it (a LoRA on {@code lm_head}) takes effect.
+     */
     @Override
     public Tensor logits(Tensor hidden) {
-        if (lmHead != null) {
-            return lmHead.forward(hidden);
+        if (!config.text().tieWordEmbeddings()) {
+            return projection("lm_head").forward(hidden);
         }
         return Functional.linear(hidden, model.language.embedTokens().weight().tensor(), null);
     }

@@ -45,7 +45,6 @@ public final class Phi3VForCausalLM extends Module implements VisionLanguageMode
     private final Phi3VConfig config;
     private final TextModel model;
     private final Phi3ImageEmbedding vision;
-    private final Linear lmHead;
 
     /** Hidden states of a forward pass with the positions it used. */
     public record Output(Tensor lastHiddenState, List<Tensor> hiddenStates, long[][] positionIds) {}
@@ -54,7 +53,7 @@ public final class Phi3VForCausalLM extends Module implements VisionLanguageMode
         this.config = config;
         this.model = child("model", new TextModel(config.text(), rng));
         this.vision = model.attach("vision_embed_tokens", new Phi3ImageEmbedding(config, rng));
-        this.lmHead = child("lm_head", new Linear(config.text().hiddenSize(), config.text().vocabSize(), false, rng));
+        child("lm_head", new Linear(config.text().hiddenSize(), config.text().vocabSize(), false, rng));
     }
 
     /**
@@ -190,8 +189,12 @@ public final class Phi3VForCausalLM extends Module implements VisionLanguageMode
         return forwardEmbeddings(embeds, pos, keyMask, cache, false).lastHiddenState();
     }
 
+    /**
+     * Logits over the vocabulary from hidden states [..., H]. The head is looked up at call time, so a wrapper swapped
+     * in for it (a LoRA on {@code lm_head}) takes effect.
+     */
     @Override
     public Tensor logits(Tensor hidden) {
-        return lmHead.forward(hidden);
+        return projection("lm_head").forward(hidden);
     }
 }

@@ -42,7 +42,6 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
     private final Qwen2VLConfig config;
     private final Qwen2VisionTransformer visual;
     private final TextModel language;
-    private final Linear lmHead;
 
     /** Hidden states of a forward pass, with the position bookkeeping that decoding continues from. */
     public record Output(Tensor lastHiddenState, List<Tensor> hiddenStates, long[][][] positionIds,
@@ -54,8 +53,9 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
         visual = model.add("visual", new Qwen2VisionTransformer(config.vision(),
                 config.variant() == Qwen2VLConfig.Variant.QWEN2_5_VL, rng));
         language = model.add("language_model", new TextModel(config.text(), rng));
-        lmHead = config.text().tieWordEmbeddings() ? null
-                : child("lm_head", new Linear(config.text().hiddenSize(), config.text().vocabSize(), false, rng));
+        if (!config.text().tieWordEmbeddings()) {
+            child("lm_head", new Linear(config.text().hiddenSize(), config.text().vocabSize(), false, rng));
+        }
     }
 
     /** The {@code model} node of the tree: holds {@code visual} and {@code language_model}. */
@@ -236,11 +236,14 @@ public final class Qwen2VLForConditionalGeneration extends Module implements Vis
         return forwardWithPositions(embeds, pos, keyMask, cache, false).lastHiddenState();
     }
 
-    /** Logits over the vocabulary from hidden states [..., H] (lm_head, or the tied embedding table). */
+    /**
+     * Logits over the vocabulary from hidden states [..., H] (lm_head, or the tied embedding table). The head is
+     * looked up at call time, so a wrapper swapped in for it (a LoRA on {@code lm_head}) takes effect.
+     */
     @Override
     public Tensor logits(Tensor hidden) {
-        if (lmHead != null) {
-            return lmHead.forward(hidden);
+        if (!config.text().tieWordEmbeddings()) {
+            return projection("lm_head").forward(hidden);
         }
         return Functional.linear(hidden, language.embedTokens().weight().tensor(), null);
     }
