@@ -31,11 +31,14 @@ public final class Lora {
     private final LoraConfig config;
     private final Map<String, LoraLinear> layers;
     private final Rng rng;
+    /** Each module path under the name its config's targets were matched against: the layout {@link #save} writes. */
+    private final UnaryOperator<String> storedPath;
 
-    private Lora(LoraConfig config, Map<String, LoraLinear> layers, Rng rng) {
+    private Lora(LoraConfig config, Map<String, LoraLinear> layers, Rng rng, UnaryOperator<String> storedPath) {
         this.config = config;
         this.layers = layers;
         this.rng = rng;
+        this.storedPath = storedPath;
     }
 
     /** The stream the adapters' dropouts draw from (trainers save its position and rewind it for gradient caching). */
@@ -81,7 +84,7 @@ public final class Lora {
                     ? config.targetModules() : config.targetRegex()) + " match no Linear layer of "
                     + root.getClass().getSimpleName() + layout);
         }
-        return new Lora(config, wrapped, rng);
+        return new Lora(config, wrapped, rng, matchedName);
     }
 
     public LoraConfig config() {
@@ -111,11 +114,21 @@ public final class Lora {
         layers.values().forEach(LoraLinear::unmerge);
     }
 
-    /** Writes the adapter in PEFT's format (both files atomically). */
+    /**
+     * Writes the adapter in PEFT's format (both files atomically), its keys in the layout its config's targets were
+     * matched in: an adapter that {@link #load} read in the older checkpoint layout is written back in that layout
+     * (its {@code target_modules}, which may be a regex or prefixed names, are written for those names), so the
+     * written adapter loads again exactly as the original did; any other is written under this model's module paths,
+     * the names of {@link #parameters()}.
+     */
     public void save(Path dir) throws IOException {
         Files.createDirectories(dir);
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        parameters().forEach((k, p) -> tensors.put(k, p.tensor()));
+        layers.forEach((path, l) -> {
+            String stored = KEY_PREFIX + storedPath.apply(path);
+            tensors.put(stored + ".lora_A.weight", l.loraA().weight().tensor());
+            tensors.put(stored + ".lora_B.weight", l.loraB().weight().tensor());
+        });
         SafetensorsWriter.write(dir.resolve("adapter_model.safetensors"), tensors, Map.of("format", "pt"));
         AtomicFile.writeString(dir.resolve("adapter_config.json"), config.toJson(), false);
     }
@@ -126,7 +139,8 @@ public final class Lora {
      * {@link CheckpointLayout} (the backbones whose names changed in transformers 4.52), an adapter saved in the
      * older layout ({@code language_model.model.layers.N}, {@code vision_tower.*}, {@code visual.*},
      * {@code model.layers.N}, ...) is mapped with the model's own renaming, and its {@code target_modules} are
-     * matched against the older names, as PEFT matched them when it saved the adapter.
+     * matched against the older names, as PEFT matched them when it saved the adapter. {@link #save} writes such an
+     * adapter back in the older layout, the one its {@code target_modules} were written for.
      */
     public static Lora load(Module root, Path dir) {
         return load(root, dir, new Rng(0));

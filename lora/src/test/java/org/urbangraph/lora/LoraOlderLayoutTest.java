@@ -70,9 +70,9 @@ class LoraOlderLayoutTest {
     /**
      * Trains nothing: applies {@code written} (new layout) with random B, saves it, rewrites its keys into the older
      * layout with {@code older} (and its config with {@code olderConfig}), loads that onto a fresh model and checks
-     * the same layers and the same embedding, bit for bit.
+     * the same layers and the same embedding, bit for bit. Returns the older-layout adapter's directory.
      */
-    void olderLayoutLoadsLikeTheNew(Supplier<Module> model, LoraConfig written, LoraConfig olderConfig,
+    Path olderLayoutLoadsLikeTheNew(Supplier<Module> model, LoraConfig written, LoraConfig olderConfig,
                                     Map<String, String> older, MultimodalBatch batch, int layers) throws Exception {
         Module a = model.get();
         float[] base = embed(a, batch);
@@ -108,6 +108,39 @@ class LoraOlderLayoutTest {
         assertEquals(new TreeSet<>(lora.layers().keySet()), new TreeSet<>(loaded.layers().keySet()));
         assertEquals(2 * layers, loaded.parameters().size());
         assertArrayEquals(adapted, embed(b, batch), "older-layout adapter = the same adapter in the new layout");
+        return old;
+    }
+
+    /**
+     * Loads the older-layout adapter in {@code old}, saves it again, and loads that onto a fresh model: the config it
+     * kept (patterns written for the older names) and the keys it writes agree, so the same weights and the same
+     * embedding come back, bit for bit.
+     */
+    void resavedOlderLayoutAdapterLoadsAgain(Supplier<Module> model, Path old, MultimodalBatch batch) throws Exception {
+        Module a = model.get();
+        Lora loaded = Lora.load(a, old);
+        float[] adapted = embed(a, batch);
+        Path resaved = tmp.resolve("resaved");
+        loaded.save(resaved);
+        assertEquals(loaded.config().toJson(), Files.readString(resaved.resolve("adapter_config.json")));
+
+        Module b = model.get();
+        Lora again = Lora.load(b, resaved);
+        assertEquals(new TreeSet<>(loaded.layers().keySet()), new TreeSet<>(again.layers().keySet()));
+        Map<String, org.urbangraph.tensor.nn.Parameter> want = loaded.parameters();
+        Map<String, org.urbangraph.tensor.nn.Parameter> got = again.parameters();
+        assertEquals(want.keySet(), got.keySet());
+        want.forEach((k, p) -> assertArrayEquals(p.tensor().toFloatArray(), got.get(k).tensor().toFloatArray(), k));
+        assertArrayEquals(adapted, embed(b, batch), "re-saved older-layout adapter = the adapter it was loaded from");
+
+        // the re-saved file keeps the older layout's keys (PEFT's on-disk names, without the adapter name)
+        SafetensorsFile in = SafetensorsFile.open(old.resolve("adapter_model.safetensors"));
+        SafetensorsFile out = SafetensorsFile.open(resaved.resolve("adapter_model.safetensors"));
+        Map<String, float[]> stored = new LinkedHashMap<>();
+        in.names().forEach(k -> stored.put(k.replace(".lora_A.default.weight", ".lora_A.weight"),
+                in.tensor(k).toFloatArray()));
+        assertEquals(new TreeSet<>(stored.keySet()), new TreeSet<>(out.names()));
+        stored.forEach((k, v) -> assertArrayEquals(v, out.tensor(k).toFloatArray(), k));
     }
 
     static final Map<String, String> LLAVA_OLDER = Map.of(
@@ -125,8 +158,10 @@ class LoraOlderLayoutTest {
         LlavaNextForConditionalGeneration probe = LlavaNextForConditionalGeneration.load(LLAVA);
         // q_proj / v_proj: 2 Mistral and 3 CLIP layers; lm_head is language_model.lm_head in the older layout
         LoraConfig cfg = names("q_proj", "v_proj", "lm_head");
-        olderLayoutLoadsLikeTheNew(() -> LlavaNextForConditionalGeneration.load(LLAVA), cfg, cfg, LLAVA_OLDER,
-                llavaBatch(probe), 11);
+        Path old = olderLayoutLoadsLikeTheNew(() -> LlavaNextForConditionalGeneration.load(LLAVA), cfg, cfg,
+                LLAVA_OLDER, llavaBatch(probe), 11);
+        resavedOlderLayoutAdapterLoadsAgain(() -> LlavaNextForConditionalGeneration.load(LLAVA), old,
+                llavaBatch(probe));
     }
 
     @Test
@@ -136,8 +171,10 @@ class LoraOlderLayoutTest {
                 + "|model\\.vision_tower\\..*\\.q_proj|model\\.multi_modal_projector\\.linear_1");
         LoraConfig then = regex("language_model\\.model\\.layers\\.\\d+\\.self_attn\\.(q|v)_proj"
                 + "|vision_tower\\..*\\.q_proj|multi_modal_projector\\.linear_1");
-        olderLayoutLoadsLikeTheNew(() -> LlavaNextForConditionalGeneration.load(LLAVA), now, then, LLAVA_OLDER,
-                llavaBatch(probe), 2 * 2 + 3 + 1);
+        Path old = olderLayoutLoadsLikeTheNew(() -> LlavaNextForConditionalGeneration.load(LLAVA), now, then,
+                LLAVA_OLDER, llavaBatch(probe), 2 * 2 + 3 + 1);
+        resavedOlderLayoutAdapterLoadsAgain(() -> LlavaNextForConditionalGeneration.load(LLAVA), old,
+                llavaBatch(probe));
         // applied directly, the older pattern matches nothing and the error says which layout paths follow
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Lora.apply(LlavaNextForConditionalGeneration.load(LLAVA), then, new Rng(1)));
@@ -155,8 +192,9 @@ class LoraOlderLayoutTest {
         LoraConfig now = regex("model\\.visual\\.blocks\\.\\d+\\.attn\\.qkv"
                 + "|model\\.language_model\\.layers\\.1\\.self_attn\\.q_proj");
         tmp = Files.createDirectories(tmp.resolve("regex"));
-        olderLayoutLoadsLikeTheNew(() -> Qwen2VLForConditionalGeneration.load(QWEN), now, then, QWEN_OLDER,
+        Path old = olderLayoutLoadsLikeTheNew(() -> Qwen2VLForConditionalGeneration.load(QWEN), now, then, QWEN_OLDER,
                 qwenBatch(probe), 3);
+        resavedOlderLayoutAdapterLoadsAgain(() -> Qwen2VLForConditionalGeneration.load(QWEN), old, qwenBatch(probe));
     }
 
     @Test
