@@ -18,21 +18,33 @@ import org.urbangraph.vlm.config.ConfigException;
  * negative), then greedy when {@code temperature} is 0, otherwise sampling from softmax(logits / temperature)
  * restricted to the {@code topK} most likely tokens (0 = all; tokens tied with the k-th are kept) and to the
  * smallest set whose probability reaches {@code topP} (1 = all), with a seeded generator. Generation of a row stops
- * at a stop token (not included in the output) or after {@code maxNewTokens}.
+ * at a stop token (not included in the output) or after {@code maxNewTokens}; or, when {@code maxLength} is set (a
+ * {@code generation_config.json} with {@code max_length} and no {@code max_new_tokens}), once the prompt's padded
+ * length plus the new tokens reaches {@code maxLength}, as transformers' {@code generate()} counts it.
  *
+ * @param maxNewTokens      new tokens per row, at least 1; not used when {@code maxLength} is set
  * @param temperature       0 for greedy decoding, otherwise a finite temperature above 0 (sampling)
  * @param topK              0 for no top-k filter (transformers' {@code top_k} 0 or null), otherwise the k kept
  * @param topP              in [0, 1] (0 keeps only the most likely token, as in transformers)
  * @param repetitionPenalty finite, above 0; 1 leaves the logits alone
+ * @param maxLength         null, or transformers' {@code max_length} (at least 1): the prompt's padded length plus
+ *                          the new tokens, used instead of {@code maxNewTokens}; a prompt already that long is an
+ *                          error when generating
  */
 public record GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
-                                Set<Long> stopTokens, double repetitionPenalty) {
+                                Set<Long> stopTokens, double repetitionPenalty, Integer maxLength) {
 
     /** The file a model directory keeps its generation settings in. */
     public static final String FILE = "generation_config.json";
 
     /** New tokens when neither the caller nor {@code generation_config.json} gives {@code max_new_tokens}. */
     public static final int DEFAULT_MAX_NEW_TOKENS = 20;
+
+    /**
+     * transformers' default {@code max_length}: a {@code generation_config.json} that gives this value (or none) gets
+     * the default count of new tokens, as {@code generate()} then generates 20 new tokens whatever the prompt.
+     */
+    public static final int DEFAULT_MAX_LENGTH = 20;
 
     public GenerationOptions {
         if (maxNewTokens < 1) {
@@ -53,7 +65,16 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
             throw new IllegalArgumentException("repetitionPenalty must be finite and above 0, got "
                     + repetitionPenalty);
         }
+        if (maxLength != null && maxLength < 1) {
+            throw new IllegalArgumentException("maxLength must be null or at least 1, got " + maxLength);
+        }
         stopTokens = Set.copyOf(stopTokens);
+    }
+
+    /** Options that stop after {@code maxNewTokens} (no {@code maxLength}). */
+    public GenerationOptions(int maxNewTokens, double temperature, int topK, double topP, long seed,
+                             Set<Long> stopTokens, double repetitionPenalty) {
+        this(maxNewTokens, temperature, topK, topP, seed, stopTokens, repetitionPenalty, null);
     }
 
     /** Options without a repetition penalty. */
@@ -70,20 +91,45 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         return temperature > 0;
     }
 
+    /**
+     * {@code n} new tokens per row; like {@code max_new_tokens} in transformers, it takes precedence over
+     * {@code maxLength}, which is dropped.
+     */
     public GenerationOptions withMaxNewTokens(int n) {
-        return new GenerationOptions(n, temperature, topK, topP, seed, stopTokens, repetitionPenalty);
+        return new GenerationOptions(n, temperature, topK, topP, seed, stopTokens, repetitionPenalty, null);
     }
 
     public GenerationOptions withSeed(long s) {
-        return new GenerationOptions(maxNewTokens, temperature, topK, topP, s, stopTokens, repetitionPenalty);
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, s, stopTokens, repetitionPenalty,
+                maxLength);
     }
 
     public GenerationOptions withStopTokens(Set<Long> stop) {
-        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stop, repetitionPenalty);
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stop, repetitionPenalty, maxLength);
     }
 
     public GenerationOptions withRepetitionPenalty(double p) {
-        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopTokens, p);
+        return new GenerationOptions(maxNewTokens, temperature, topK, topP, seed, stopTokens, p, maxLength);
+    }
+
+    /**
+     * The number of new tokens a row may get after a prompt of {@code promptLength} ids (the padded length of the
+     * batch, as transformers' {@code input_ids.shape[-1]}): {@code maxNewTokens}, or {@code maxLength - promptLength}
+     * when {@code maxLength} is set.
+     *
+     * @throws IllegalArgumentException when the prompt already reaches {@code maxLength}
+     */
+    public int newTokenBudget(int promptLength) {
+        if (maxLength == null) {
+            return maxNewTokens;
+        }
+        int budget = maxLength - promptLength;
+        if (budget <= 0) {
+            throw new IllegalArgumentException("max_length is " + maxLength + " (the prompt and the new tokens "
+                    + "together) but the prompt is already " + promptLength + " tokens long (its padded length), so "
+                    + "no token can be generated; set max_new_tokens (withMaxNewTokens) or a larger max_length");
+        }
+        return budget;
     }
 
     /**
@@ -119,12 +165,14 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
      * Reads a {@code generation_config.json} (or the one in a model directory) as transformers'
      * {@code GenerationConfig} does: {@code do_sample} (false), {@code temperature} (1.0), {@code top_k} (50),
      * {@code top_p} (1.0), {@code repetition_penalty} (1.0), {@code eos_token_id} (an id or a list of ids, the stop
-     * tokens) and {@code max_new_tokens} (else {@code defaultMaxNewTokens}; {@code max_length}, which counts the
-     * prompt, is not used). A key that is missing takes transformers' default; an explicit {@code null} top_k or
-     * top_p turns that filter off, as in transformers. Without {@code do_sample}, temperature, top_k and top_p are
-     * not used (greedy, as {@code generate()} does). A value of the wrong type or out of range, and settings that
-     * would change the output but are not implemented (beam search, min_p, typical_p, no_repeat_ngram_size, ...),
-     * are errors naming the file and the key. The seed is 0 ({@link #withSeed}).
+     * tokens), {@code max_new_tokens} and {@code max_length} (20). As in {@code generate()}, {@code max_new_tokens}
+     * takes precedence; without it a {@code max_length} other than transformers' default 20 limits the prompt's
+     * padded length plus the new tokens ({@link #maxLength()}), and otherwise a row gets {@code defaultMaxNewTokens}
+     * new tokens (where transformers gets 20). A key that is missing takes transformers' default; an explicit
+     * {@code null} top_k or top_p turns that filter off, as in transformers. Without {@code do_sample}, temperature,
+     * top_k and top_p are not used (greedy, as {@code generate()} does). A value of the wrong type or out of range,
+     * and settings that would change the output but are not implemented (beam search, min_p, typical_p,
+     * no_repeat_ngram_size, ...), are errors naming the file and the key. The seed is 0 ({@link #withSeed}).
      */
     public static GenerationOptions fromGenerationConfig(Path dirOrFile, int defaultMaxNewTokens) {
         Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(FILE) : dirOrFile;
@@ -146,6 +194,17 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
             }
             maxNew = m.asInt();
         }
+        Integer maxLength = null;
+        JsonNode ml = n.get("max_length");
+        if (ml != null && !ml.isNull()) {
+            if (!ml.canConvertToInt() || !ml.isIntegralNumber() || ml.asInt() < 1) {
+                throw new ConfigException(file, "max_length", "must be an integer of at least 1, got " + ml);
+            }
+            // max_new_tokens wins; transformers' default max_length means "the default number of new tokens"
+            if ((m == null || m.isNull()) && ml.asInt() != DEFAULT_MAX_LENGTH) {
+                maxLength = ml.asInt();
+            }
+        }
         Set<Long> stop = tokenIds(file, "eos_token_id", n.get("eos_token_id"));
         // read (and type-checked) whether or not they are used, as transformers reads them
         double temperature = number(file, n, "temperature", 1.0);
@@ -162,7 +221,7 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
             }
         }
         if (!sample) {
-            return new GenerationOptions(maxNew, 0, 0, 1, 0, stop, penalty);
+            return new GenerationOptions(maxNew, 0, 0, 1, 0, stop, penalty, maxLength);
         }
         if (!(Double.isFinite(temperature) && temperature > 0)) {
             throw new ConfigException(file, "temperature", "must be a finite number above 0 when do_sample is true, "
@@ -174,7 +233,7 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         if (!(topP >= 0 && topP <= 1)) {
             throw new ConfigException(file, "top_p", "must be in [0, 1], got " + topP);
         }
-        return new GenerationOptions(maxNew, temperature, topK, topP, 0, stop, penalty);
+        return new GenerationOptions(maxNew, temperature, topK, topP, 0, stop, penalty, maxLength);
     }
 
     /** Settings of transformers' generation that change the output, with the numbers that leave it alone. */

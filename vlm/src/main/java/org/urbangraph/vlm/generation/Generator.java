@@ -19,11 +19,16 @@ import org.urbangraph.vlm.text.KvCache;
 public final class Generator {
     private Generator() {}
 
-    /** The new tokens of each row (stop token excluded). */
+    /**
+     * The new tokens of each row (stop token excluded).
+     *
+     * @throws IllegalArgumentException when {@code o} has a {@code maxLength} that the prompt already reaches
+     */
     public static List<long[]> generate(VisionLanguageModel model, MultimodalBatch prompt, GenerationOptions o) {
         try (NoGrad g = NoGrad.enter()) {
             int b = prompt.batchSize();
             int l = prompt.length();
+            int steps = o.newTokenBudget(l); // before the prefill: a prompt past max_length fails at once
             KvCache cache = new KvCache();
             VisionLanguageModel.Prefill pre = model.prefill(prompt, cache);
             long[] positions = pre.nextPositions().clone();
@@ -43,7 +48,7 @@ public final class Generator {
             }
             SplittableRandom rnd = new SplittableRandom(o.seed());
             boolean[][] seen = null; // per row, the ids the repetition penalty applies to
-            for (int step = 0; step < o.maxNewTokens(); step++) {
+            for (int step = 0; step < steps; step++) {
                 float[] logits = model.logits(lastHidden).toFloatArray();
                 int vocab = logits.length / b;
                 if (seen == null && o.repetitionPenalty() != 1) {
@@ -74,7 +79,7 @@ public final class Generator {
                     }
                     all &= done[r];
                 }
-                if (all || step == o.maxNewTokens() - 1) {
+                if (all || step == steps - 1) {
                     break;
                 }
                 for (int r = 0; r < b; r++) {

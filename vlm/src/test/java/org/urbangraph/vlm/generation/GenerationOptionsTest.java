@@ -3,6 +3,7 @@ package org.urbangraph.vlm.generation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -152,6 +153,33 @@ class GenerationOptionsTest {
     }
 
     @Test
+    void maxLengthIsUsedOnlyWithoutMaxNewTokensAndAwayFromTransformersDefault() throws Exception {
+        GenerationOptions m = GenerationOptions.fromGenerationConfig(write("m.json", "{\"max_length\": 300}"), 64);
+        assertEquals(300, m.maxLength());
+        assertEquals(300 - 40, m.newTokenBudget(40));
+        // max_new_tokens wins, from the file or from the caller
+        GenerationOptions both = GenerationOptions.fromGenerationConfig(write("both.json",
+                "{\"max_length\": 300, \"max_new_tokens\": 9}"), 64);
+        assertNull(both.maxLength());
+        assertEquals(9, both.newTokenBudget(40));
+        assertNull(m.withMaxNewTokens(5).maxLength());
+        assertEquals(5, m.withMaxNewTokens(5).newTokenBudget(400));
+        // 20 is transformers' default max_length, which generate() reads as "20 new tokens": the default count here
+        GenerationOptions twenty = GenerationOptions.fromGenerationConfig(write("twenty.json",
+                "{\"max_length\": 20}"), 64);
+        assertNull(twenty.maxLength());
+        assertEquals(64, twenty.newTokenBudget(40));
+        assertNull(GenerationOptions.fromGenerationConfig(write("null.json", "{\"max_length\": null}")).maxLength());
+        // the other settings keep it
+        assertEquals(300, m.withSeed(3).withStopTokens(Set.of(2L)).withRepetitionPenalty(1.1).maxLength());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.newTokenBudget(300));
+        assertTrue(e.getMessage().contains("max_length is 300") && e.getMessage().contains("300 tokens"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new GenerationOptions(4, 0, 0, 1, 0, Set.of(), 1.0, 0));
+    }
+
+    @Test
     void badGenerationConfigsNameTheFileAndTheKey() throws Exception {
         String[][] cases = {
             {"\"do_sample\": true, \"temperature\": 0", "temperature"},
@@ -172,6 +200,9 @@ class GenerationOptionsTest {
             {"\"num_beams\": 4", "num_beams"},
             {"\"no_repeat_ngram_size\": 3", "no_repeat_ngram_size"},
             {"\"min_p\": 0.05", "min_p"},
+            {"\"max_length\": 2.5", "max_length"},
+            {"\"max_length\": 0", "max_length"},
+            {"\"max_length\": \"long\"", "max_length"},
         };
         for (String[] c : cases) {
             Path f = write("bad.json", "{" + c[0] + "}");

@@ -2,8 +2,11 @@ package org.urbangraph.vlm.generation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.urbangraph.tensor.io.SafetensorsFile;
 import org.urbangraph.testkit.Fixtures;
 import org.urbangraph.vlm.GoldenCases;
@@ -118,6 +122,41 @@ class GeneratorTest {
         List<long[]> greedy = Generator.generate(model, p, GenerationOptions.greedy(5, STOP));
         for (int r = 0; r < k1.size(); r++) {
             assertArrayEquals(greedy.get(r), k1.get(r));
+        }
+    }
+
+    @Test
+    void maxLengthFromGenerationConfigCountsThePaddedPromptAsTransformersDoes(@TempDir Path tmp) throws Exception {
+        String eos = "\"eos_token_id\": [500, 501, 502, 503]"; // STOP
+        for (String c : List.of("textonly", "batch")) {
+            MultimodalBatch p = prompt(c);
+            int len = p.length(); // transformers' input_ids.shape[-1]: the padded length of the batch
+            Path f = tmp.resolve(c + ".json");
+            Files.writeString(f, "{" + eos + ", \"max_length\": " + (len + 4) + "}");
+            List<long[]> capped = Generator.generate(model, p, GenerationOptions.fromGenerationConfig(f));
+            List<long[]> four = Generator.generate(model, p, GenerationOptions.greedy(4, STOP));
+            for (int r = 0; r < p.batchSize(); r++) {
+                assertEquals(4, four.get(r).length, c + " row " + r + ": no stop token in the first 4");
+                assertArrayEquals(four.get(r), capped.get(r), c + " row " + r);
+            }
+            // max_new_tokens, from the file or set by the caller, takes precedence over max_length
+            Files.writeString(f, "{" + eos + ", \"max_length\": " + (len + 4) + ", \"max_new_tokens\": 6}");
+            List<long[]> six = Generator.generate(model, p, GenerationOptions.fromGenerationConfig(f));
+            List<long[]> two = Generator.generate(model, p, GenerationOptions.fromGenerationConfig(f)
+                    .withMaxNewTokens(2));
+            List<long[]> greedySix = Generator.generate(model, p, GenerationOptions.greedy(6, STOP));
+            for (int r = 0; r < p.batchSize(); r++) {
+                assertArrayEquals(greedySix.get(r), six.get(r), c + " row " + r);
+                assertArrayEquals(Arrays.copyOf(four.get(r), 2), two.get(r), c + " row " + r);
+            }
+            // a prompt that already reaches max_length is an error, as transformers' _validate_generated_length
+            for (int m : new int[] {len, len - 1}) {
+                Files.writeString(f, "{" + eos + ", \"max_length\": " + m + "}");
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> Generator.generate(model, p, GenerationOptions.fromGenerationConfig(f)), c + " " + m);
+                assertTrue(e.getMessage().contains("max_length is " + m)
+                        && e.getMessage().contains(len + " tokens"), e.getMessage());
+            }
         }
     }
 }
