@@ -236,15 +236,20 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         return new GenerationOptions(maxNew, temperature, topK, topP, 0, stop, penalty, maxLength);
     }
 
-    /** Settings of transformers' generation that change the output, with the numbers that leave it alone. */
+    /**
+     * Settings of transformers' generation that change the output, with the numbers that leave it alone
+     * ({@code encoder_repetition_penalty} penalises the prompt's ids in a decoder-only model,
+     * {@code num_return_sequences} asks for several sequences per prompt).
+     */
     private static final Map<String, Double> INERT_NUMBERS = Map.of("num_beams", 1.0, "typical_p", 1.0,
             "epsilon_cutoff", 0.0, "eta_cutoff", 0.0, "no_repeat_ngram_size", 0.0, "min_length", 0.0,
-            "min_new_tokens", 0.0, "guidance_scale", 1.0);
+            "min_new_tokens", 0.0, "guidance_scale", 1.0, "encoder_repetition_penalty", 1.0,
+            "num_return_sequences", 1.0);
 
     /** Settings that change the output whenever they are set (not null, not empty). */
     private static final List<String> UNSET = List.of("penalty_alpha", "min_p", "top_h", "bad_words_ids",
             "suppress_tokens", "begin_suppress_tokens", "sequence_bias", "forced_bos_token_id", "forced_eos_token_id",
-            "exponential_decay_length_penalty", "dola_layers", "watermarking_config");
+            "exponential_decay_length_penalty", "dola_layers", "watermarking_config", "stop_strings");
 
     private static void refuseUnsupported(Path file, JsonNode n) {
         n.properties().forEach(e -> {

@@ -142,7 +142,8 @@ class GenerationOptionsTest {
         GenerationOptions n = GenerationOptions.fromGenerationConfig(write("n.json", """
                 {"do_sample": true, "top_k": null, "top_p": null, "temperature": 0.7, "num_beams": 1,
                  "typical_p": 1.0, "min_length": 0, "bad_words_ids": null, "suppress_tokens": [],
-                 "repetition_penalty": null}"""));
+                 "repetition_penalty": null, "encoder_repetition_penalty": 1.0, "num_return_sequences": 1,
+                 "stop_strings": null}"""));
         assertEquals(0, n.topK());
         assertEquals(1.0, n.topP());
         assertEquals(0.7, n.temperature());
@@ -203,6 +204,10 @@ class GenerationOptionsTest {
             {"\"max_length\": 2.5", "max_length"},
             {"\"max_length\": 0", "max_length"},
             {"\"max_length\": \"long\"", "max_length"},
+            {"\"encoder_repetition_penalty\": 1.2", "encoder_repetition_penalty"},
+            {"\"num_return_sequences\": 3", "num_return_sequences"},
+            {"\"stop_strings\": [\"Observation:\"]", "stop_strings"},
+            {"\"stop_strings\": \"\\n\\n\"", "stop_strings"},
         };
         for (String[] c : cases) {
             Path f = write("bad.json", "{" + c[0] + "}");
