@@ -23,7 +23,8 @@ import org.urbangraph.vlm.config.ConfigException;
  * length plus the new tokens reaches {@code maxLength}, as transformers' {@code generate()} counts it.
  *
  * @param maxNewTokens      new tokens per row, at least 1; not used when {@code maxLength} is set
- * @param temperature       0 for greedy decoding, otherwise a finite temperature above 0 (sampling)
+ * @param temperature       0 for greedy decoding, otherwise a finite temperature (sampling) that is at least
+ *                          {@link Float#MIN_NORMAL} as a float
  * @param topK              0 for no top-k filter (transformers' {@code top_k} 0 or null), otherwise the k kept
  * @param topP              in [0, 1] (0 keeps only the most likely token, as in transformers)
  * @param repetitionPenalty finite, above 0; 1 leaves the logits alone
@@ -55,6 +56,10 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
             throw new IllegalArgumentException("temperature must be 0 (greedy) or a finite value above 0 (sampling), "
                     + "got " + temperature);
         }
+        if (temperature > 0 && !normalAsFloat(temperature)) {
+            throw new IllegalArgumentException("temperature " + temperature + " is 0 or subnormal as a float (the "
+                    + "logits are divided by it in float arithmetic); it must be at least " + Float.MIN_NORMAL);
+        }
         if (topK < 0) {
             throw new IllegalArgumentException("topK must be 0 (no top-k filter) or positive, got " + topK);
         }
@@ -69,6 +74,14 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
             throw new IllegalArgumentException("maxLength must be null or at least 1, got " + maxLength);
         }
         stopTokens = Set.copyOf(stopTokens);
+    }
+
+    /**
+     * Whether a temperature above 0 stays a normal float: the logits are divided by {@code (float) temperature}, as
+     * torch divides float32 logits, and 0 or a subnormal divisor gives NaN or infinite scores.
+     */
+    private static boolean normalAsFloat(double temperature) {
+        return (float) temperature >= Float.MIN_NORMAL;
     }
 
     /** Options that stop after {@code maxNewTokens} (no {@code maxLength}). */
@@ -226,6 +239,10 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         if (!(Double.isFinite(temperature) && temperature > 0)) {
             throw new ConfigException(file, "temperature", "must be a finite number above 0 when do_sample is true, "
                     + "got " + temperature);
+        }
+        if (!normalAsFloat(temperature)) {
+            throw new ConfigException(file, "temperature", "is " + temperature + ", 0 or subnormal as a float; "
+                    + "must be at least " + Float.MIN_NORMAL + " when do_sample is true");
         }
         if (topK < 0) {
             throw new ConfigException(file, "top_k", "must be 0 (no top-k filter) or positive, got " + topK);

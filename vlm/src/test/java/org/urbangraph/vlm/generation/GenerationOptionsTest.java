@@ -51,6 +51,20 @@ class GenerationOptionsTest {
         assertArrayEquals(new double[] {0, 1, 0, 0}, f, 1e-9);
     }
 
+    @Test
+    void temperaturesThatVanishAsAFloatAreRefused() {
+        // the logits are divided by (float) temperature: 0 or a subnormal would give NaN or infinite scores
+        for (double t : new double[] {1e-50, 1e-40, Float.MIN_VALUE, Float.MIN_NORMAL / 2.0}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> sample(t, 1, 1), "" + t);
+            assertTrue(e.getMessage().contains("temperature") && e.getMessage().contains("" + t), e.getMessage());
+        }
+        // the smallest normal float is a valid temperature, and top-k 1 keeps the largest logit
+        for (long seed = 0; seed < 5; seed++) {
+            assertEquals(1, Sampling.pick(new float[] {0f, 5f}, sample(Float.MIN_NORMAL, 1, 1),
+                    new SplittableRandom(seed)));
+        }
+    }
+
     /** Relative frequencies of {@code n} draws. */
     static double[] frequencies(float[] logits, GenerationOptions o, int n) {
         SplittableRandom rnd = new SplittableRandom(123);
@@ -208,6 +222,7 @@ class GenerationOptionsTest {
             {"\"num_return_sequences\": 3", "num_return_sequences"},
             {"\"stop_strings\": [\"Observation:\"]", "stop_strings"},
             {"\"stop_strings\": \"\\n\\n\"", "stop_strings"},
+            {"\"do_sample\": true, \"temperature\": 1e-50", "temperature"},
         };
         for (String[] c : cases) {
             Path f = write("bad.json", "{" + c[0] + "}");
