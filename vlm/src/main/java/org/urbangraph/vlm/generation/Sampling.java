@@ -38,6 +38,27 @@ final class Sampling {
         return pick(logits, o, rnd);
     }
 
+    /**
+     * The ids of {@code scores} from the largest score to the smallest, equal scores in id order: the order a stable
+     * sort of the boxed ids by {@code Float.compare} (descending) gives, NaN first and 0.0 before -0.0, but sorting
+     * one primitive key per id: the score's bits mapped to an int with {@code Float.compare}'s order, inverted, above
+     * the id.
+     */
+    static int[] descendingOrder(float[] scores) {
+        long[] keys = new long[scores.length];
+        for (int i = 0; i < scores.length; i++) {
+            int bits = Float.floatToIntBits(scores[i]); // every NaN as one, as Float.compare sees them
+            int ordered = bits ^ ((bits >> 31) & 0x7fffffff); // negative floats: larger magnitude, smaller int
+            keys[i] = ((long) ~ordered << 32) | i;
+        }
+        Arrays.sort(keys);
+        int[] order = new int[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = (int) keys[i];
+        }
+        return order;
+    }
+
     /** Argmax (the first of equal maxima, as torch.argmax), or temperature, top-k and top-p sampling. */
     static long pick(float[] logits, GenerationOptions o, SplittableRandom rnd) {
         if (!o.sampling()) {
@@ -54,11 +75,7 @@ final class Sampling {
         for (int i = 0; i < scaled.length; i++) {
             scaled[i] = logits[i] / t;
         }
-        Integer[] order = new Integer[logits.length];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (a, b) -> Float.compare(scaled[b], scaled[a]));
+        int[] order = descendingOrder(scaled);
         int keep = order.length;
         if (o.topK() > 0 && o.topK() < order.length) {
             // TopKLogitsWarper masks only scores < the k-th largest: every token tied with the k-th stays

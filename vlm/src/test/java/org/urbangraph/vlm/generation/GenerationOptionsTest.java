@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,29 @@ class GenerationOptionsTest {
         for (long seed = 0; seed < 5; seed++) {
             assertEquals(1, Sampling.pick(new float[] {0f, 5f}, sample(Float.MIN_NORMAL, 1, 1),
                     new SplittableRandom(seed)));
+        }
+    }
+
+    @Test
+    void descendingOrderIsTheStableSortOfTheBoxedIds() {
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0.0f, -0.0f, Float.MIN_VALUE,
+            -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 1.5f, -1.5f, Float.intBitsToFloat(0x7fc00001)};
+        SplittableRandom rnd = new SplittableRandom(5);
+        for (int trial = 0; trial < 300; trial++) {
+            float[] scores = new float[1 + rnd.nextInt(trial < 290 ? 64 : 5000)];
+            for (int i = 0; i < scores.length; i++) {
+                int kind = rnd.nextInt(3);
+                scores[i] = kind == 0 ? special[rnd.nextInt(special.length)]
+                        : kind == 1 ? rnd.nextInt(4) - 2f // many ties
+                        : (float) rnd.nextGaussian() * 10;
+            }
+            Integer[] boxed = new Integer[scores.length];
+            for (int i = 0; i < boxed.length; i++) {
+                boxed[i] = i;
+            }
+            Arrays.sort(boxed, (a, b) -> Float.compare(scores[b], scores[a]));
+            assertArrayEquals(Arrays.stream(boxed).mapToInt(Integer::intValue).toArray(),
+                    Sampling.descendingOrder(scores), "trial " + trial);
         }
     }
 
