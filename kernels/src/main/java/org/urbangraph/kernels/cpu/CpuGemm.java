@@ -142,7 +142,7 @@ final class CpuGemm {
         }
     }
 
-    private static float[] buffer(ThreadLocal<float[]> holder, int size) {
+    static float[] buffer(ThreadLocal<float[]> holder, int size) {
         float[] buf = holder.get();
         if (buf == null || buf.length < size) {
             buf = new float[size];
@@ -510,7 +510,7 @@ final class CpuGemm {
         c41.intoArray(out, to + 4 * NR + LANES);
     }
 
-    private static FloatVector start(float[] out, int at, boolean add) {
+    static FloatVector start(float[] out, int at, boolean add) {
         return add ? FloatVector.fromArray(F, out, at) : FloatVector.zero(F);
     }
 

@@ -62,22 +62,13 @@ final class WeightRowsGemm {
         return m <= maxRows && b.dtype() == DType.F32 && b.rowStride() == 1 && CpuMem.floats(b.seg()) != null;
     }
 
-    private static float[] buffer(ThreadLocal<float[]> holder, int size) {
-        float[] buf = holder.get();
-        if (buf == null || buf.length < size) {
-            buf = new float[size];
-            holder.set(buf);
-        }
-        return buf;
-    }
-
     void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
         int threads = parallel ? pool.threads() : 1;
         int kBlocks = (k + KC - 1) / KC;
         int panels = (m + NR - 1) / NR;
         // x transposed: the weight's depth runs along x's rows, so x seen as [K, M] is a B whose columns are its rows
         Mat xt = new Mat(a.seg(), a.dtype(), a.offset(), a.colStride(), a.rowStride());
-        float[] xp = buffer(packedX, kBlocks * KC * panels * NR);
+        float[] xp = CpuGemm.buffer(packedX, kBlocks * KC * panels * NR);
         run(parallel, panels, jr -> {
             for (int pb = 0; pb < kBlocks; pb++) {
                 int pc = pb * KC;
@@ -111,7 +102,7 @@ final class WeightRowsGemm {
         int panels = (m + NR - 1) / NR;
         float[] w = CpuMem.floats(b.seg());
         int wBase = Math.toIntExact(b.seg().address() / 4 + b.offset());
-        float[] acc = buffer(sums, GROUP * panels * NR);
+        float[] acc = CpuGemm.buffer(sums, GROUP * panels * NR);
         for (int g0 = r0; g0 < r1; g0 += GROUP) {
             int g1 = Math.min(r1, g0 + GROUP);
             for (int pb = 0; pb < kBlocks; pb++) {
@@ -143,7 +134,7 @@ final class WeightRowsGemm {
 
     /** The last rows of W (fewer than five), copied into a zero-padded block of five rows kc long. */
     private float[] edge(float[] w, int w0, int ldw, int mr, int kc) {
-        float[] rows = buffer(edgeRows, MR * kc);
+        float[] rows = CpuGemm.buffer(edgeRows, MR * kc);
         for (int i = 0; i < MR; i++) {
             if (i < mr) {
                 System.arraycopy(w, w0 + i * ldw, rows, i * kc, kc);
@@ -191,16 +182,16 @@ final class WeightRowsGemm {
      */
     private static void kernel(int kc, float[] w, int r0, int ld, float[] bp, int bo, float[] out, int to,
                                boolean add) {
-        FloatVector c00 = start(out, to, add);
-        FloatVector c01 = start(out, to + LANES, add);
-        FloatVector c10 = start(out, to + NR, add);
-        FloatVector c11 = start(out, to + NR + LANES, add);
-        FloatVector c20 = start(out, to + 2 * NR, add);
-        FloatVector c21 = start(out, to + 2 * NR + LANES, add);
-        FloatVector c30 = start(out, to + 3 * NR, add);
-        FloatVector c31 = start(out, to + 3 * NR + LANES, add);
-        FloatVector c40 = start(out, to + 4 * NR, add);
-        FloatVector c41 = start(out, to + 4 * NR + LANES, add);
+        FloatVector c00 = CpuGemm.start(out, to, add);
+        FloatVector c01 = CpuGemm.start(out, to + LANES, add);
+        FloatVector c10 = CpuGemm.start(out, to + NR, add);
+        FloatVector c11 = CpuGemm.start(out, to + NR + LANES, add);
+        FloatVector c20 = CpuGemm.start(out, to + 2 * NR, add);
+        FloatVector c21 = CpuGemm.start(out, to + 2 * NR + LANES, add);
+        FloatVector c30 = CpuGemm.start(out, to + 3 * NR, add);
+        FloatVector c31 = CpuGemm.start(out, to + 3 * NR + LANES, add);
+        FloatVector c40 = CpuGemm.start(out, to + 4 * NR, add);
+        FloatVector c41 = CpuGemm.start(out, to + 4 * NR + LANES, add);
         int r1 = r0 + ld;
         int r2 = r1 + ld;
         int r3 = r2 + ld;
@@ -234,9 +225,5 @@ final class WeightRowsGemm {
         c31.intoArray(out, to + 3 * NR + LANES);
         c40.intoArray(out, to + 4 * NR);
         c41.intoArray(out, to + 4 * NR + LANES);
-    }
-
-    private static FloatVector start(float[] out, int at, boolean add) {
-        return add ? FloatVector.fromArray(F, out, at) : FloatVector.zero(F);
     }
 }
