@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 public final class Phi3VProcessor {
     private Phi3VProcessor() {}
 
-    public static final Pattern IMAGE_TAG = Pattern.compile("<\\|image_(\\d+)\\|>");
+    /** As the reference's {@code \d} in a Python str pattern: any decimal digit, which {@code int()} reads. */
+    public static final Pattern IMAGE_TAG = Pattern.compile("<\\|image_(\\p{Nd}+)\\|>");
 
     /**
      * @param prompt      the whole prompt, chat markup included (for example

@@ -54,4 +54,11 @@ class Phi3VProcessorTest {
                         new int[] {3, 4}, TOKENIZER));
         assertTrue(e.getMessage().contains("1 image tags but 2 images"), e.getMessage());
     }
+
+    /** Python's {@code \d} in the reference's tag pattern matches any decimal digit, and {@code int()} reads it. */
+    @Test
+    void tagsWithNonAsciiDigitsAreTagsAsInTheReference() {
+        long[] ids = Phi3VProcessor.inputIds("<|image_\u0661|> and <|image_\u0662|>", new int[] {2, 1}, TOKENIZER);
+        assertArrayEquals(new long[] {1, -1, -1, 1, 29871, 322, 29871, -2, 1}, ids);
+    }
 }
