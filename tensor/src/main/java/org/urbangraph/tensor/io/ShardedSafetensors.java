@@ -37,7 +37,9 @@ public final class ShardedSafetensors implements WeightSource {
         if (map == null || !map.isObject()) {
             throw new SafetensorsException(index, "shard index has no \"weight_map\" object");
         }
-        Path dir = index.toAbsolutePath().getParent();
+        // Normalised like the shard paths below, so that a model opened as "./model" or "a/../model" still contains
+        // its shards. Not toRealPath: Hugging Face cache snapshots are symlinks into a blob directory.
+        Path dir = index.toAbsolutePath().normalize().getParent();
         Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
         Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {

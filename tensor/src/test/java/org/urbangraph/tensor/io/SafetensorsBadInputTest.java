@@ -161,6 +161,31 @@ class SafetensorsBadInputTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {7, 8, 9}, w.tensor("y").toLongArray());
     }
 
+    /** A model directory named with "." or ".." components opens: its shards are inside it once both are normalised. */
+    @Test
+    void shardedModelOpensThroughDotAndDotDotPaths() throws IOException {
+        Path dir = tmp.resolve("model");
+        Files.createDirectories(dir);
+        SafetensorsWriter.write(dir.resolve("a.safetensors"), Map.of("x", Tensor.of(new float[] {1, 2}, 2)), Map.of());
+        SafetensorsWriter.write(dir.resolve("b.safetensors"), Map.of("y", Tensor.of(new long[] {7, 8, 9}, 3)), Map.of());
+        Files.writeString(dir.resolve("model.safetensors.index.json"),
+                "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
+        for (Path via : new Path[] {tmp.resolve("model/../model"), tmp.resolve("./model"),
+                tmp.resolve("./model/model.safetensors.index.json")}) {
+            WeightSource w = WeightSource.open(via);
+            assertEquals(java.util.List.of("x", "y"), w.names(), via.toString());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 2}, w.tensor("x").toFloatArray());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {7, 8, 9}, w.tensor("y").toLongArray());
+        }
+        // a shard that really lies outside the directory is still refused
+        Files.writeString(dir.resolve("model.safetensors.index.json"),
+                "{\"weight_map\":{\"x\":\"../model/a.safetensors\",\"y\":\"../elsewhere/b.safetensors\"}}");
+        SafetensorsException e = assertThrows(SafetensorsException.class,
+                () -> WeightSource.open(tmp.resolve("./model")));
+        assertTrue(e.getMessage().contains("'../elsewhere/b.safetensors' lies outside the model directory"),
+                e.getMessage());
+    }
+
     /** A file over 2 GiB (sparse on disk) maps and reads at its far end. */
     @Test
     void filesLargerThanTwoGigabytesWork() throws IOException {
