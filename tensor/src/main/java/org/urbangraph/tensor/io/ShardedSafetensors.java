@@ -40,7 +40,8 @@ public final class ShardedSafetensors implements WeightSource {
         // Normalised like the shard paths below, so that a model opened as "./model" or "a/../model" still contains
         // its shards. Not toRealPath: Hugging Face cache snapshots are symlinks into a blob directory.
         Path dir = index.toAbsolutePath().normalize().getParent();
-        Map<String, SafetensorsFile> shards = new LinkedHashMap<>();
+        Map<Path, SafetensorsFile> shards = new LinkedHashMap<>();
+        Map<SafetensorsFile, String> shardNames = new LinkedHashMap<>();
         Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -52,20 +53,37 @@ public final class ShardedSafetensors implements WeightSource {
             if (!shardPath.startsWith(dir)) {
                 throw new SafetensorsException(index, "shard '" + file + "' lies outside the model directory");
             }
-            SafetensorsFile shard = shards.get(file);
+            SafetensorsFile shard = shards.get(shardPath);
             if (shard == null) {
                 if (!Files.isRegularFile(shardPath)) {
                     throw new SafetensorsException(index, "missing shard " + file + " (named for tensor '"
                             + e.getKey() + "')");
                 }
                 shard = SafetensorsFile.open(shardPath);
-                shards.put(file, shard);
+                shards.put(shardPath, shard);
+                shardNames.put(shard, file);
             }
             if (!shard.contains(e.getKey())) {
                 throw new SafetensorsException(shardPath, "tensor '" + e.getKey()
                         + "' is listed for this shard in " + index.getFileName() + " but is not in it");
             }
             byTensor.put(e.getKey(), shard);
+        }
+        // The other direction: a tensor the index does not list would be invisible, and one stored in two shards
+        // would load silently from whichever the index names.
+        for (SafetensorsFile shard : shards.values()) {
+            for (String name : shard.names()) {
+                SafetensorsFile listed = byTensor.get(name);
+                if (listed == null) {
+                    throw new SafetensorsException(index, "tensor '" + name + "' is in shard " + shardNames.get(shard)
+                            + " but not in the weight_map");
+                }
+                if (listed != shard) {
+                    throw new SafetensorsException(index, "tensor '" + name + "' is stored in shard "
+                            + shardNames.get(shard) + " and in shard " + shardNames.get(listed)
+                            + " (the weight_map names " + shardNames.get(listed) + "); expected exactly one shard");
+                }
+            }
         }
         return new ShardedSafetensors(index, byTensor);
     }

@@ -186,6 +186,45 @@ class SafetensorsBadInputTest {
                 e.getMessage());
     }
 
+    /** Every tensor of every shard must be in the weight map, under that shard: nothing invisible, nothing twice. */
+    @Test
+    void shardTensorsMustMatchTheWeightMap() throws IOException {
+        Path dir = tmp.resolve("mismatch");
+        Files.createDirectories(dir);
+        Map<String, Tensor> a = new LinkedHashMap<>();
+        a.put("x", Tensor.of(new float[] {1, 2}, 2));
+        a.put("z", Tensor.of(new float[] {3}, 1));
+        SafetensorsWriter.write(dir.resolve("a.safetensors"), a, Map.of());
+        Map<String, Tensor> b = new LinkedHashMap<>();
+        b.put("y", Tensor.of(new long[] {7, 8, 9}, 3));
+        b.put("x", Tensor.of(new float[] {5, 6}, 2));
+        SafetensorsWriter.write(dir.resolve("b.safetensors"), b, Map.of());
+        Path index = dir.resolve("model.safetensors.index.json");
+
+        // z is in a.safetensors but the index does not list it (and x is in both shards)
+        Files.writeString(index, "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
+        SafetensorsException e = assertThrows(SafetensorsException.class, () -> WeightSource.open(dir));
+        assertTrue(e.getMessage().contains(index.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("tensor 'z'") && e.getMessage().contains("a.safetensors")
+                && e.getMessage().contains("not in the weight_map"), e.getMessage());
+
+        // every tensor is listed, but x is stored in a.safetensors and b.safetensors
+        Files.writeString(index, "{\"weight_map\":{\"x\":\"a.safetensors\",\"z\":\"a.safetensors\","
+                + "\"y\":\"b.safetensors\"}}");
+        e = assertThrows(SafetensorsException.class, () -> WeightSource.open(dir));
+        assertTrue(e.getMessage().contains(index.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("tensor 'x'") && e.getMessage().contains("a.safetensors")
+                && e.getMessage().contains("b.safetensors"), e.getMessage());
+
+        // one shard named two ways is still one shard
+        SafetensorsWriter.write(dir.resolve("b.safetensors"), Map.of("y", Tensor.of(new long[] {7, 8, 9}, 3)), Map.of());
+        Files.writeString(index, "{\"weight_map\":{\"x\":\"a.safetensors\",\"z\":\"./a.safetensors\","
+                + "\"y\":\"b.safetensors\"}}");
+        WeightSource w = WeightSource.open(dir);
+        assertEquals(java.util.List.of("x", "z", "y"), w.names());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {3}, w.tensor("z").toFloatArray());
+    }
+
     /** A file over 2 GiB (sparse on disk) maps and reads at its far end. */
     @Test
     void filesLargerThanTwoGigabytesWork() throws IOException {
