@@ -60,7 +60,14 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
             throw c.error("rope_scaling", "expected an object or null, found " + rs);
         }
         if (rs != null && rs.isObject()) {
+            String type = ropeType(c, rs);
             if (rs.has("mrope_section")) {
+                // Qwen2-VL's config turns "mrope" into "default"; any other type (yarn, linear, ...) would scale the
+                // frequencies in transformers, which plain M-RoPE here does not.
+                if (!type.equals("default") && !type.equals("mrope")) {
+                    throw c.error("rope_scaling", "rope scaling type '" + type + "' is not supported next to "
+                            + "mrope_section (default and mrope are)");
+                }
                 var arr = rs.get("mrope_section");
                 mrope = new int[arr.size()];
                 int sum = 0;
@@ -75,7 +82,6 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
                             + "head_dim / 2 = " + headDim / 2 + ", found " + arr);
                 }
             } else {
-                String type = rs.has("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("default");
                 if (phi3 && (type.equals("su") || type.equals("longrope") || type.equals("yarn"))) {
                     scaling = RopeScaling.read(c, rs, type, headDim, true);
                 } else if (!type.equals("default")) {
@@ -90,6 +96,24 @@ public record DecoderConfig(int vocabSize, int hiddenSize, int intermediateSize,
                 c.requireInt("num_hidden_layers", 1), heads, kv, headDim, c.optPositiveDouble("rms_norm_eps", 1e-6),
                 c.optPositiveDouble("rope_theta", 10000.0), activation(c, "hidden_act", "silu"),
                 attentionBias, window, c.optBoolean("tie_word_embeddings", defaultTie), mrope, scaling, phi3);
+    }
+
+    /**
+     * The type of a {@code rope_scaling} object, as transformers reads it: {@code type} (the older key, which its
+     * configs copy over {@code rope_type}), else {@code rope_type}. An object with neither is refused, as
+     * transformers' rope_config_validation refuses it ("Missing required keys ... {'rope_type'}"), rather than read as
+     * plain rotary.
+     */
+    private static String ropeType(JsonConfig c, com.fasterxml.jackson.databind.JsonNode rs) {
+        String key = rs.has("type") ? "type" : rs.has("rope_type") ? "rope_type" : null;
+        if (key == null) {
+            throw c.error("rope_scaling", "expected a \"type\" or \"rope_type\" entry naming the rope scaling type, "
+                    + "found " + rs);
+        }
+        if (!rs.get(key).isTextual()) {
+            throw c.error("rope_scaling." + key, "expected a string, found " + rs.get(key));
+        }
+        return rs.get(key).asText();
     }
 
     /** An activation named by a config key ({@code hidden_act}), with an error naming the file and the key. */

@@ -94,6 +94,37 @@ class Qwen2VLConfigRangesTest {
         assertRefused(edited(folder, file, key, value), reported, range);
     }
 
+    /**
+     * Next to mrope_section only plain M-RoPE ("mrope", or "default" as transformers rewrites it) is read; a scaled
+     * type (transformers would apply YaRN or linear scaling) is refused, as is a rope_scaling with no type at all,
+     * which transformers' rope_config_validation refuses for lack of 'rope_type'.
+     */
+    @ParameterizedTest(name = "{0} {1}: rope_scaling = {2}")
+    @CsvSource(delimiter = '|', value = {
+        "qwen2_vl   | config_hub_style.json | rope_scaling             | {\"type\":\"yarn\",\"mrope_section\":[2,3,3],\"factor\":4.0,\"original_max_position_embeddings\":32768} | rope_scaling | type 'yarn' is not supported next to mrope_section",
+        "qwen2_5_vl | config_hub_style.json | rope_scaling             | {\"rope_type\":\"linear\",\"mrope_section\":[2,3,3],\"factor\":2.0} | rope_scaling | type 'linear' is not supported next to mrope_section",
+        "qwen2_vl   | config.json           | text_config.rope_scaling | {\"type\":\"dynamic\",\"rope_type\":\"default\",\"mrope_section\":[2,3,3],\"factor\":2.0} | text_config.rope_scaling | type 'dynamic' is not supported",
+        "qwen2_vl   | config_hub_style.json | rope_scaling             | {\"factor\":2.0}                    | rope_scaling | expected a \"type\" or \"rope_type\"",
+        "qwen2_vl   | config_hub_style.json | rope_scaling             | {\"mrope_section\":[2,3,3]}         | rope_scaling | expected a \"type\" or \"rope_type\"",
+        "qwen2_vl   | config_hub_style.json | rope_scaling             | {\"type\":7,\"mrope_section\":[2,3,3]} | rope_scaling.type | expected a string",
+    })
+    void ropeScalingTypeIsReadNextToMropeSection(String folder, String file, String key, String value,
+                                                 String reported, String problem) throws IOException {
+        assertRefused(edited(folder, file, key, value), reported, problem);
+    }
+
+    @ParameterizedTest(name = "rope_scaling = {0}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"type\":\"mrope\",\"mrope_section\":[2,3,3]}",
+        "{\"type\":\"default\",\"mrope_section\":[2,3,3]}",
+        "{\"rope_type\":\"default\",\"mrope_section\":[2,3,3]}",
+        "{\"rope_type\":\"mrope\",\"mrope_section\":[2,3,3]}",
+    })
+    void plainMropeTypesLoad(String value) throws IOException {
+        Qwen2VLConfig cfg = Qwen2VLConfig.read(edited("qwen2_vl", "config_hub_style.json", "rope_scaling", value));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3, 3}, cfg.text().mropeSection());
+    }
+
     @Test
     void windowSizesFromOneMergedTokenUpLoad() throws IOException {
         assertEquals(28, Qwen2VLConfig.read(edited("qwen2_5_vl", "config.json", "vision_config.window_size", "28"))
