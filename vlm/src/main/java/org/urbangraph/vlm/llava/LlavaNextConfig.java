@@ -79,6 +79,10 @@ public record LlavaNextConfig(DecoderConfig text, String textModelType, ClipVisi
         int[] layers;
         if (n == null) {
             layers = new int[] {-2};
+        } else if (n.isNull()) {
+            // transformers keeps an explicit None (the -2 default is for an absent key only), and
+            // get_image_features then fails iterating it
+            throw c.error("vision_feature_layer", "expected a layer index or a non-empty list of them, found null");
         } else if (n.isIntegralNumber()) {
             layers = new int[] {n.asInt()};
         } else {
@@ -105,7 +109,7 @@ public record LlavaNextConfig(DecoderConfig text, String textModelType, ClipVisi
      */
     private static int[][] pinpoints(JsonConfig c, int tile) {
         JsonNode n = c.node("image_grid_pinpoints");
-        if (n == null) {
+        if (n == null || n.isNull()) { // LlavaNextConfig.__init__ replaces None with its default pinpoints
             for (int[] p : DEFAULT_PINPOINTS) {
                 if (p[0] % tile != 0 || p[1] % tile != 0) {
                     throw c.error("image_grid_pinpoints", "missing, and LlavaNextConfig's default pinpoints "

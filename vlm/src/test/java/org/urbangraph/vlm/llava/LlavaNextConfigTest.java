@@ -131,6 +131,25 @@ class LlavaNextConfigTest {
                 .imageGridPinpoints());
     }
 
+    /**
+     * transformers' LlavaNextConfig replaces "image_grid_pinpoints": null with its default pinpoints, but keeps
+     * "vision_feature_layer": null, on which get_image_features then fails (it iterates None): the first is read as
+     * the defaults, the second is refused naming the file and the key.
+     */
+    @Test
+    void nullPinpointsTakeTheDefaultsAndNullFeatureLayerIsRefused() throws IOException {
+        LlavaNextConfig c = LlavaNextConfig.read(write(HUB_7B.replace(
+                "\"image_grid_pinpoints\": [[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]],",
+                "\"image_grid_pinpoints\": null,")));
+        assertArrayEquals(LlavaNextConfig.DEFAULT_PINPOINTS, c.imageGridPinpoints());
+
+        Path f = tmp.resolve("config.json");
+        ConfigException e = assertThrows(ConfigException.class, () -> LlavaNextConfig.read(write(HUB_7B.replace(
+                "\"vision_feature_layer\": -2", "\"vision_feature_layer\": null"))));
+        assertTrue(e.getMessage().startsWith(f + ": key 'vision_feature_layer': expected a layer index or a non-empty "
+                + "list of them, found null"), e.getMessage());
+    }
+
     @Test
     void badValuesNameTheFileAndTheKey() throws IOException {
         ConfigException e = assertThrows(ConfigException.class,
