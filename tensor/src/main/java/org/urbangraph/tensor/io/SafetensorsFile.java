@@ -1,6 +1,9 @@
 package org.urbangraph.tensor.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -44,8 +47,20 @@ public final class SafetensorsFile implements WeightSource {
     /** The reference implementation refuses headers above 100 MB; so do we. */
     static final long MAX_HEADER = 100_000_000L;
 
-    static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /**
+     * The header parser. Like the reference's serde_json::from_str it refuses anything after the JSON value but
+     * whitespace (the format lets the header be padded with spaces), and its string and name limits are the header
+     * limit, not Jackson's defaults (20 M characters, 50 000 for names), so a long {@code __metadata__} value or
+     * tensor name is not reported as invalid JSON.
+     */
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength((int) MAX_HEADER)
+                    .maxNameLength((int) MAX_HEADER)
+                    .build())
+            .build())
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path path;
     private final MemorySegment data;
@@ -139,8 +154,11 @@ public final class SafetensorsFile implements WeightSource {
     }
 
     private static void readMetadata(Path path, JsonNode node, Map<String, String> out) {
+        if (node.isNull()) {
+            return; // the reference reads __metadata__ as an Option: null is no metadata
+        }
         if (!node.isObject()) {
-            throw new SafetensorsException(path, "__metadata__ must be an object of strings");
+            throw new SafetensorsException(path, "__metadata__ must be an object of strings (or null)");
         }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> m = it.next();

@@ -79,6 +79,48 @@ class SafetensorsBadInputTest {
                 + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8), "not valid JSON");
     }
 
+    /**
+     * The reference reader (serde_json::from_str) refuses anything after the header's JSON object except whitespace;
+     * the format allows the header to be padded with spaces.
+     */
+    @Test
+    void headerWithTrailingContentIsRefusedButSpacePaddingReads() throws IOException {
+        rejects(file(GOOD + "xx", 32), "not valid JSON");
+        rejects(file(GOOD + GOOD, 32), "not valid JSON");
+        rejects(file(GOOD + "   }", 32), "not valid JSON");
+        for (String pad : new String[] {"        ", " \n\t\r "}) {
+            Path p = tmp.resolve("padded-" + pad.length() + ".safetensors");
+            Files.write(p, file(GOOD + pad, 32));
+            assertEquals(java.util.List.of("a", "b"), SafetensorsFile.open(p).names());
+        }
+    }
+
+    /** Strings and names as long as the header allows are read: Jackson's default limits are lower. */
+    @Test
+    void longMetadataValuesAndNamesRead() throws IOException {
+        String longValue = "v".repeat(21_000_000);
+        Path p = tmp.resolve("long-metadata.safetensors");
+        Files.write(p, file("{\"__metadata__\":{\"notes\":\"" + longValue + "\"},"
+                + GOOD.substring(1), 32));
+        SafetensorsFile f = SafetensorsFile.open(p);
+        assertEquals(longValue.length(), f.metadata().get("notes").length());
+
+        String longName = "n".repeat(60_000);
+        p = tmp.resolve("long-name.safetensors");
+        Files.write(p, file("{\"" + longName + "\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1));
+        assertEquals(java.util.List.of(longName), SafetensorsFile.open(p).names());
+    }
+
+    /** "__metadata__": null is no metadata, as the reference implementation reads it (an Option). */
+    @Test
+    void nullMetadataReads() throws IOException {
+        Path p = tmp.resolve("null-metadata.safetensors");
+        Files.write(p, file("{\"__metadata__\":null," + GOOD.substring(1), 32));
+        SafetensorsFile f = SafetensorsFile.open(p);
+        assertEquals(Map.of(), f.metadata());
+        assertEquals(java.util.List.of("a", "b"), f.names());
+    }
+
     @Test
     void headerNotUtf8() throws IOException {
         byte[] h = "{\"a?\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}".getBytes(StandardCharsets.UTF_8);
