@@ -100,10 +100,16 @@ public final class JsonConfig {
         if (v == null || v.isNull()) {
             throw new ConfigException(file, qualified(key), "missing");
         }
+        return intValue(key, v);
+    }
+
+    /** An integer that fits an int; anything else (a fraction, a string, a wider integer) names the key. */
+    private int intValue(String key, JsonNode v) {
         if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new ConfigException(file, qualified(key), "expected an integer, found " + v);
+            throw new ConfigException(file, qualified(key), "expected an integer from " + Integer.MIN_VALUE + " to "
+                    + Integer.MAX_VALUE + ", found " + v);
         }
-        return v.asInt();
+        return v.intValue();
     }
 
     /** An integer that must be at least {@code min}. */
@@ -190,10 +196,7 @@ public final class JsonConfig {
         }
         int[] out = new int[v.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!v.get(i).isIntegralNumber()) {
-                throw new ConfigException(file, qualified(key), "expected an array of integers, found " + v);
-            }
-            out[i] = v.get(i).asInt();
+            out[i] = intValue(key + "[" + i + "]", v.get(i));
         }
         return out;
     }
@@ -208,7 +211,10 @@ public final class JsonConfig {
         }
         double[] out = new double[v.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = v.get(i).asDouble();
+            if (!v.get(i).isNumber()) { // asDouble would read "abc", null and true as numbers
+                throw new ConfigException(file, qualified(key + "[" + i + "]"), "expected a number, found " + v.get(i));
+            }
+            out[i] = v.get(i).doubleValue();
         }
         return out;
     }

@@ -84,7 +84,7 @@ public record LlavaNextConfig(DecoderConfig text, String textModelType, ClipVisi
             // get_image_features then fails iterating it
             throw c.error("vision_feature_layer", "expected a layer index or a non-empty list of them, found null");
         } else if (n.isIntegralNumber()) {
-            layers = new int[] {n.asInt()};
+            layers = new int[] {c.requireInt("vision_feature_layer")};
         } else {
             layers = c.optIntArray("vision_feature_layer");
             if (layers.length == 0) {

@@ -150,6 +150,22 @@ class LlavaNextConfigTest {
                 + "list of them, found null"), e.getMessage());
     }
 
+    /** A layer index that does not fit an int is refused, not wrapped (4294967294 would read as -2). */
+    @Test
+    void featureLayerMustFitAnInt() throws IOException {
+        Path f = tmp.resolve("config.json");
+        ConfigException e = assertThrows(ConfigException.class, () -> LlavaNextConfig.read(write(HUB_7B.replace(
+                "\"vision_feature_layer\": -2", "\"vision_feature_layer\": 4294967294"))));
+        assertEquals(f + ": key 'vision_feature_layer': expected an integer from -2147483648 to 2147483647, found "
+                + "4294967294", e.getMessage());
+        e = assertThrows(ConfigException.class, () -> LlavaNextConfig.read(write(HUB_7B.replace(
+                "\"vision_feature_layer\": -2", "\"vision_feature_layer\": [-2, 4294967294]"))));
+        assertEquals(f + ": key 'vision_feature_layer[1]': expected an integer from -2147483648 to 2147483647, "
+                + "found 4294967294", e.getMessage());
+        assertArrayEquals(new int[] {-2, -5}, LlavaNextConfig.read(write(HUB_7B.replace(
+                "\"vision_feature_layer\": -2", "\"vision_feature_layer\": [-2, -5]"))).visionFeatureLayers());
+    }
+
     @Test
     void badValuesNameTheFileAndTheKey() throws IOException {
         ConfigException e = assertThrows(ConfigException.class,
