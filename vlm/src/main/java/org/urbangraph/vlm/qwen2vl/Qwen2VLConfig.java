@@ -1,6 +1,7 @@
 package org.urbangraph.vlm.qwen2vl;
 
 import java.nio.file.Path;
+import java.util.Map;
 import org.urbangraph.tensor.nn.Activation;
 import org.urbangraph.vlm.config.JsonConfig;
 import org.urbangraph.vlm.text.DecoderConfig;
@@ -33,6 +34,21 @@ public record Qwen2VLConfig(Variant variant, DecoderConfig text, Vision vision, 
         }
     }
 
+    /**
+     * transformers 4.57's Qwen2VLTextConfig and Qwen2_5_VLTextConfig defaults (the same for both) for the keys read
+     * here without a size of their own: a config that leaves them out gets what transformers builds. Without
+     * {@code use_sliding_window} there is no sliding window, whatever {@code sliding_window} says; an explicit
+     * {@code "num_key_value_heads": null} still means num_attention_heads.
+     */
+    static final Map<String, Object> TEXT_DEFAULTS = Map.of("rms_norm_eps", 1e-5, "rope_theta", 1000000.0,
+            "num_key_value_heads", 8, "hidden_act", "silu", "use_sliding_window", false, "sliding_window", 4096);
+
+    /** Qwen2_5_VLVisionConfig's fullatt_block_indexes; blocks past a shallower tower's depth are never reached. */
+    static final int[] DEFAULT_FULL_ATT_BLOCKS = {7, 15, 23, 31};
+
+    /** Qwen2_5_VLVisionConfig's tokens_per_second. */
+    static final int DEFAULT_TOKENS_PER_SECOND = 4;
+
     public static Qwen2VLConfig read(Path configJson) {
         JsonConfig c = JsonConfig.read(configJson);
         String type = c.requireString("model_type");
@@ -41,7 +57,7 @@ public record Qwen2VLConfig(Variant variant, DecoderConfig text, Vision vision, 
             case "qwen2_5_vl" -> Variant.QWEN2_5_VL;
             default -> throw c.error("model_type", "expected qwen2_vl or qwen2_5_vl, found '" + type + "'");
         };
-        JsonConfig textNode = c.has("text_config") ? c.object("text_config", true) : c;
+        JsonConfig textNode = (c.has("text_config") ? c.object("text_config", true) : c).withDefaults(TEXT_DEFAULTS);
         DecoderConfig text = DecoderConfig.fromJson(textNode, true, false);
         if (text.mropeSection() == null) {
             throw c.error("rope_scaling.mrope_section", "Qwen2-VL models need M-RoPE sections");
@@ -76,8 +92,9 @@ public record Qwen2VLConfig(Variant variant, DecoderConfig text, Vision vision, 
                         + "window_size // spatial_merge_size // patch_size merged tokens a side, which must be at "
                         + "least 1)");
             }
-            int[] full = v.optIntArray("fullatt_block_indexes");
-            for (int b : full == null ? new int[0] : full) {
+            int[] full = v.has("fullatt_block_indexes") ? v.optIntArray("fullatt_block_indexes")
+                    : java.util.Arrays.stream(DEFAULT_FULL_ATT_BLOCKS).filter(b -> b < depth).toArray();
+            for (int b : full) {
                 if (b < 0 || b >= depth) {
                     throw v.error("fullatt_block_indexes", "each index must name a block, 0 to depth - 1 = "
                             + (depth - 1) + ", found " + b);
@@ -86,7 +103,7 @@ public record Qwen2VLConfig(Variant variant, DecoderConfig text, Vision vision, 
             vision = new Vision(depth, embed, heads, v.requireInt("intermediate_size", 1),
                     DecoderConfig.activation(v, "hidden_act", "silu"), patch, temporal, merge,
                     v.optInt("out_hidden_size", text.hiddenSize(), 1), inChannels, window,
-                    full == null ? new int[0] : full, v.optInt("tokens_per_second", 2, 1));
+                    full, v.optInt("tokens_per_second", DEFAULT_TOKENS_PER_SECOND, 1));
         }
         if (vision.outHiddenSize() != text.hiddenSize()) {
             throw c.error("vision_config", "the merger outputs " + vision.outHiddenSize()

@@ -125,6 +125,77 @@ class Qwen2VLConfigRangesTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3, 3}, cfg.text().mropeSection());
     }
 
+    /** The golden config with {@code keys} (dotted for nested keys) removed. */
+    private Path without(String folder, String file, String... keys) throws IOException {
+        ObjectNode cfg = (ObjectNode) JSON.readTree(Fixtures.golden(folder, file).toFile());
+        for (String key : keys) {
+            ObjectNode node = cfg;
+            String[] parts = key.split("\\.");
+            for (int i = 0; i < parts.length - 1; i++) {
+                node = (ObjectNode) node.get(parts[i]);
+            }
+            node.remove(parts[parts.length - 1]);
+        }
+        Path out = dir.resolve("config.json");
+        Files.writeString(out, JSON.writeValueAsString(cfg));
+        return out;
+    }
+
+    /**
+     * Keys a config leaves out take the defaults of transformers' Qwen2VLTextConfig / Qwen2_5_VLTextConfig
+     * (rms_norm_eps 1e-5, rope_theta 1e6, num_key_value_heads 8, use_sliding_window False) and
+     * Qwen2_5_VLVisionConfig (tokens_per_second 4, fullatt_block_indexes [7, 15, 23, 31], of which the blocks a
+     * shallower tower lacks are never reached).
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"qwen2_vl, config_hub_style.json", "qwen2_vl, config.json", "qwen2_5_vl, config_hub_style.json",
+        "qwen2_5_vl, config.json"})
+    void missingKeysTakeTransformersDefaults(String folder, String file) throws IOException {
+        boolean nested = file.equals("config.json");
+        String t = nested ? "text_config." : "";
+        java.util.List<String> keys = new java.util.ArrayList<>(java.util.List.of(t + "rms_norm_eps",
+                t + "rope_theta", t + "use_sliding_window", "vision_config.tokens_per_second",
+                "vision_config.fullatt_block_indexes"));
+        if (nested) { // the top level is the text config's fallback
+            keys.addAll(java.util.List.of("rms_norm_eps", "rope_theta", "use_sliding_window"));
+        }
+        Qwen2VLConfig c = Qwen2VLConfig.read(without(folder, file, keys.toArray(String[]::new)));
+        assertEquals(1e-5, c.text().rmsNormEps());
+        assertEquals(1e6, c.text().ropeTheta());
+        assertEquals(0, c.text().slidingWindow(), "sliding_window is only used with use_sliding_window");
+        if (folder.equals("qwen2_5_vl")) {
+            assertEquals(4, c.vision().tokensPerSecond());
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new int[0], c.vision().fullAttBlocks(),
+                    "a two-block tower has none of blocks 7, 15, 23, 31");
+        }
+
+        // num_key_value_heads: 8 when missing, num_attention_heads when null
+        ObjectNode cfg = (ObjectNode) JSON.readTree(Fixtures.golden(folder, "config_hub_style.json").toFile());
+        cfg.put("num_attention_heads", 16); // head_dim 4
+        ((ObjectNode) cfg.get("rope_scaling")).putArray("mrope_section").add(0).add(1).add(1);
+        cfg.remove("num_key_value_heads");
+        Path out = dir.resolve("config.json");
+        Files.writeString(out, JSON.writeValueAsString(cfg));
+        assertEquals(8, Qwen2VLConfig.read(out).text().numKvHeads());
+        cfg.putNull("num_key_value_heads");
+        Files.writeString(out, JSON.writeValueAsString(cfg));
+        assertEquals(16, Qwen2VLConfig.read(out).text().numKvHeads());
+    }
+
+    @Test
+    void fullAttentionBlocksDefaultToTransformersOnADeepTower() throws IOException {
+        Path f = without("qwen2_5_vl", "config.json", "vision_config.fullatt_block_indexes");
+        ObjectNode cfg = (ObjectNode) JSON.readTree(f.toFile());
+        ((ObjectNode) cfg.get("vision_config")).put("depth", 32);
+        Files.writeString(f, JSON.writeValueAsString(cfg));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {7, 15, 23, 31},
+                Qwen2VLConfig.read(f).vision().fullAttBlocks());
+        ((ObjectNode) cfg.get("vision_config")).put("depth", 16);
+        Files.writeString(f, JSON.writeValueAsString(cfg));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {7, 15},
+                Qwen2VLConfig.read(f).vision().fullAttBlocks());
+    }
+
     @Test
     void windowSizesFromOneMergedTokenUpLoad() throws IOException {
         assertEquals(28, Qwen2VLConfig.read(edited("qwen2_5_vl", "config.json", "vision_config.window_size", "28"))
