@@ -147,7 +147,9 @@ public final class CityGraph {
 
     SpatialEdge link(SpatialNode from, SpatialNode to, Relation relation, double lengthM, double bearingDeg,
             String via) {
-        SpatialEdge e = new SpatialEdge(relation, round(lengthM, 10), round(bearingDeg, 10), via);
+        // rounding can carry a bearing just short of 360 (359.97) up to 360.0, which is north: written as 0.0
+        double bearing = round(Geo.normalizeDegrees(bearingDeg), 10);
+        SpatialEdge e = new SpatialEdge(relation, round(lengthM, 10), bearing >= 360 ? 0.0 : bearing, via);
         graph.addEdge(from, to, e);
         return e;
     }

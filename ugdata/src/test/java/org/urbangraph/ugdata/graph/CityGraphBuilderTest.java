@@ -377,4 +377,18 @@ class CityGraphBuilderTest {
                 + " -> Intersection of Frankrigsgade and Lyneborggade 170.3"), along.toString());
         assertEquals(8, along.size());
     }
+
+    @Test
+    void bearingsJustWestOfNorthRoundToZeroNotTo360() {
+        CityGraph g = new CityGraph("t", null, GraphSettings.defaults());
+        SpatialNode a = g.addNode("poi/n1", NodeKind.POI, "A", "cafe", 0, 0, Map.of());
+        SpatialNode b = g.addNode("poi/n2", NodeKind.POI, "B", "cafe", 0, 0.001, Map.of());
+        assertEquals(0.0, g.link(a, b, Relation.NEAR, 10, 359.97, null).bearingDeg(), 0.0);
+        assertEquals(359.9, g.link(a, b, Relation.NEAR, 10, 359.94, null).bearingDeg(), 0.0);
+        // from anchors: 0.0005 m west of due north over 111 m is a bearing of 359.9997
+        SpatialNode c = g.addNode("poi/n3", NodeKind.POI, "C", "cafe", -0.0000000045, 0.001, Map.of());
+        double b1 = Geo.bearing(0, 0, c.lon(), c.lat());
+        assertTrue(b1 > 359.95 && b1 < 360, Double.toString(b1));
+        assertEquals(0.0, g.link(a, c, Relation.NEAR, null).bearingDeg(), 0.0);
+    }
 }
