@@ -30,10 +30,19 @@ public record PolylineProjection(double footLon, double footLat, double distance
             return new PolylineProjection(lons[0], lats[0], d, d == 0 ? 0 : Geo.bearing(lon, lat, lons[0], lats[0]),
                     0, 0, 0);
         }
+        // a zero-length segment (a repeated vertex) has no direction, and its foot is a vertex that a real
+        // segment next to it reaches too: it is a candidate only when the whole line is one point
+        boolean anyReal = false;
+        for (int i = 0; i + 1 < lons.length && !anyReal; i++) {
+            anyReal = lons[i] != lons[i + 1] || lats[i] != lats[i + 1];
+        }
         double best = Double.POSITIVE_INFINITY;
         int bestSeg = 0;
         double bestT = 0;
         for (int i = 0; i + 1 < lons.length; i++) {
+            if (anyReal && lons[i] == lons[i + 1] && lats[i] == lats[i + 1]) {
+                continue;
+            }
             double ax = f.x(lons[i]);
             double ay = f.y(lats[i]);
             double bx = f.x(lons[i + 1]);
@@ -73,18 +82,28 @@ public record PolylineProjection(double footLon, double footLat, double distance
         return s;
     }
 
-    /** The point {@code alongM} metres along a polyline (clamped to its ends), with the local line bearing. */
+    /**
+     * The point {@code alongM} metres along a polyline (clamped to its ends), with the local line bearing: that of
+     * the segment holding the point, never of a zero-length one (a repeated vertex), which has no direction.
+     */
     public static double[] pointAlong(double[] lons, double[] lats, double alongM) {
         double rest = Math.max(0, alongM);
+        int lastReal = -1;
         for (int i = 0; i + 1 < lons.length; i++) {
             double seg = Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
-            if (rest <= seg || i + 2 == lons.length) {
-                double t = seg == 0 ? 0 : Math.min(1.0, rest / seg);
+            if (seg > 0 && (rest <= seg || i + 2 == lons.length)) {
+                double t = Math.min(1.0, rest / seg);
                 return new double[] {lons[i] + t * (lons[i + 1] - lons[i]), lats[i] + t * (lats[i + 1] - lats[i]),
                     Geo.bearing(lons[i], lats[i], lons[i + 1], lats[i + 1])};
             }
+            if (seg > 0) {
+                lastReal = i;
+            }
             rest -= seg;
         }
-        return new double[] {lons[0], lats[0], 0};
+        // past the end, where the line ends in repeated vertices (or is a single point)
+        int n = lons.length - 1;
+        return new double[] {lons[n], lats[n], lastReal < 0 ? 0
+            : Geo.bearing(lons[lastReal], lats[lastReal], lons[lastReal + 1], lats[lastReal + 1])};
     }
 }

@@ -63,4 +63,22 @@ class PolylineProjectionTest {
         assertThrows(IllegalArgumentException.class,
                 () -> PolylineProjection.project(0, 0, new double[] {1, 2}, new double[] {1}));
     }
+
+    @Test
+    void aRepeatedVertexNeverGivesTheLineItsDirection() {
+        // the first vertex is repeated: the zero-length segment 0 ties with segment 1 at the start vertex
+        double[] lons = {0.0, 0.0, 0.001};
+        double[] lats = {0.0, 0.0, 0.0};
+        PolylineProjection p = PolylineProjection.project(-0.0001, 0.0, lons, lats);
+        assertEquals(90.0, p.lineBearingDeg(), 1e-9);
+        assertEquals(1, p.segment());
+        assertEquals(0.0, p.footLon(), 0.0);
+        assertEquals(0.0, p.alongM(), 0.0);
+        assertEquals(90.0, PolylineProjection.pointAlong(lons, lats, 0)[2], 1e-9);
+        // repeated at the end: a point beyond it lies on the last real segment, running east
+        double[] endLons = {0.0, 0.001, 0.001};
+        PolylineProjection q = PolylineProjection.project(0.0011, 0.0, endLons, lats);
+        assertEquals(90.0, q.lineBearingDeg(), 1e-9);
+        assertEquals(90.0, PolylineProjection.pointAlong(endLons, lats, 1e6)[2], 1e-9);
+    }
 }
