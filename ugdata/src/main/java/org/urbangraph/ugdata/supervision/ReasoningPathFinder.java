@@ -93,12 +93,12 @@ public final class ReasoningPathFinder {
         return out;
     }
 
+    /** Landmarks (POIs and crossings) share the first rank and are seeded together; then streets; then areas. */
     private static int kindRank(SpatialNode n) {
         return switch (n.kind()) {
-            case POI -> 0;
-            case CROSSING -> 1;
-            case STREET -> 2;
-            default -> 3;
+            case POI, CROSSING -> 0;
+            case STREET -> 1;
+            default -> 2;
         };
     }
 

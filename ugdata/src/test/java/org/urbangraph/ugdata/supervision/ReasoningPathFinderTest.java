@@ -141,4 +141,51 @@ class ReasoningPathFinderTest {
         assertThrows(IllegalArgumentException.class, () -> new ReasoningPathFinder(town, 0, 10));
         assertThrows(IllegalArgumentException.class, () -> new ReasoningPathFinder(town, 3, 0));
     }
+
+    @Test
+    void poisAndCrossingsShareTheFirstRankAndAreSeededTogether() throws Exception {
+        // Long Street along the equator, crossed by three streets (three crossings); three POIs; the image in the
+        // middle sees all six within 150 m, one hop away
+        Path f = tmp.resolve("landmarks.osm");
+        Files.writeString(f, """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <osm version="0.6">
+                 <node id="1" lat="0" lon="0"/>
+                 <node id="2" lat="0" lon="0.0005"/>
+                 <node id="3" lat="0" lon="0.0015"/>
+                 <node id="4" lat="0" lon="0.0025"/>
+                 <node id="5" lat="0" lon="0.003"/>
+                 <node id="11" lat="-0.0005" lon="0.0005"/><node id="12" lat="0.0005" lon="0.0005"/>
+                 <node id="13" lat="-0.0005" lon="0.0015"/><node id="14" lat="0.0005" lon="0.0015"/>
+                 <node id="15" lat="-0.0005" lon="0.0025"/><node id="16" lat="0.0005" lon="0.0025"/>
+                 <node id="21" lat="0.0003" lon="0.001"><tag k="amenity" v="cafe"/><tag k="name" v="Cafe"/></node>
+                 <node id="22" lat="0.0003" lon="0.002"><tag k="amenity" v="bank"/><tag k="name" v="Bank"/></node>
+                 <node id="23" lat="-0.0003" lon="0.001"><tag k="shop" v="bakery"/><tag k="name" v="Bakery"/></node>
+                 <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="5"/><tag k="highway" v="residential"/><tag k="name" v="Long Street"/></way>
+                 <way id="101"><nd ref="11"/><nd ref="2"/><nd ref="12"/><tag k="highway" v="residential"/><tag k="name" v="B Street"/></way>
+                 <way id="102"><nd ref="13"/><nd ref="3"/><nd ref="14"/><tag k="highway" v="residential"/><tag k="name" v="C Street"/></way>
+                 <way id="103"><nd ref="15"/><nd ref="4"/><nd ref="16"/><tag k="highway" v="residential"/><tag k="name" v="D Street"/></way>
+                </osm>
+                """);
+        CityGraph g = CityGraphBuilder.build(OsmReader.read(f, new BuildIssues(null)), "landmarks", GraphSettings.defaults());
+        SpatialNode img = g.anchorImage("i", "street-view image", "synthetic", 0.0015, 0.0001, Map.of());
+        Subgraph s = new SubgraphExtractor(g, 700, 500).extract(img);
+        assertEquals(3, g.nodesOf(NodeKind.CROSSING).size());
+        assertEquals(3, g.nodesOf(NodeKind.POI).size());
+        ReasoningPathFinder finder = new ReasoningPathFinder(g, 1, 3);
+        int crossingStarts = 0;
+        for (long seed = 0; seed < 32; seed++) {
+            List<SpatialReasoningPath> paths = finder.paths(s, seed);
+            assertEquals(3, paths.size());
+            for (SpatialReasoningPath p : paths) {
+                assertTrue(p.startKey().startsWith("poi/") || p.startKey().startsWith("crossing/"), p.startKey());
+                assertEquals(1, p.hops(), p.text());
+                if (p.startKey().startsWith("crossing/")) {
+                    crossingStarts++;
+                }
+            }
+        }
+        assertTrue(crossingStarts > 0, "no crossing ever starts a path");
+        assertTrue(crossingStarts < 3 * 32, "no POI ever starts a path");
+    }
 }
