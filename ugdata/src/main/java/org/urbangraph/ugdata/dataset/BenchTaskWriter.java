@@ -218,13 +218,20 @@ final class BenchTaskWriter {
         // more than the candidates asked for: places of one name and category are kept once
         List<PointIndex.Hit<SpatialNode>> pois = graph.poiIndex().within(q.lon(), q.lat(), GROUNDING_RADIUS_M,
                 c.benchCandidates() * 4 + 8);
-        if (pois.size() < 2 || pois.get(1).distanceM() - pois.get(0).distanceM() < 5) {
-            return null; // no POI, or no clear nearest one
+        if (pois.size() < 2) {
+            return null;
+        }
+        // the truth must be clearly nearer than the nearest place of another name; a place of its own name (two
+        // platforms of one stop) reads as the same answer, so however near it is, it takes nothing from the margin
+        SpatialNode nearest = pois.getFirst().item();
+        PointIndex.Hit<SpatialNode> second = pois.stream().filter(h -> !h.item().name().equals(nearest.name()))
+                .findFirst().orElse(null);
+        if (second == null || second.distanceM() - pois.getFirst().distanceM() < 5) {
+            return null; // no wrong answer, or no clear nearest place
         }
         ObjectNode row = base("nearest_poi", q, n, List.of("image", "image+graph"));
         query(row, q, true, true, "Which place is nearest to where this street view was taken?", null);
         List<ObjectNode> all = new ArrayList<>();
-        SpatialNode nearest = pois.getFirst().item();
         for (PointIndex.Hit<SpatialNode> h : pois.subList(1, pois.size())) {
             // a place of the truth's name (two platforms of one stop) is no wrong answer: no embedder can tell them
             // apart, and a question whose every candidate is such a copy has nothing to ask
