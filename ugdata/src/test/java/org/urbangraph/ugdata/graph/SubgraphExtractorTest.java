@@ -6,7 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
@@ -93,5 +97,65 @@ class SubgraphExtractorTest {
     void rejectsNonsenseSettings() {
         assertThrows(IllegalArgumentException.class, () -> new SubgraphExtractor(berlin, 0, 10));
         assertThrows(IllegalArgumentException.class, () -> new SubgraphExtractor(berlin, 100, 0));
+    }
+
+    /** BFS hop counts from the image over nodes within the radius, other images left out. */
+    static Map<SpatialNode, Integer> levels(CityGraph g, SpatialNode image, double radiusM) {
+        Map<SpatialNode, Integer> level = new HashMap<>();
+        level.put(image, 0);
+        ArrayDeque<SpatialNode> q = new ArrayDeque<>(List.of(image));
+        while (!q.isEmpty()) {
+            SpatialNode u = q.poll();
+            for (SpatialEdge e : g.graph().edgesOf(u)) {
+                SpatialNode v = g.graph().getEdgeSource(e) == u ? g.graph().getEdgeTarget(e) : g.graph().getEdgeSource(e);
+                if (v.kind() != NodeKind.IMAGE && !level.containsKey(v)
+                        && g.distanceTo(v, image.lon(), image.lat()) <= radiusM) {
+                    level.put(v, level.get(u) + 1);
+                    q.add(v);
+                }
+            }
+        }
+        return level;
+    }
+
+    @Test
+    void withinEachBreadthFirstLevelNearerNodesComeFirstAndTheCapKeepsTheNearestOfTheCutLevel() throws Exception {
+        // images on a 6 x 6 grid over the extract, in a graph of their own
+        CityGraph g = CityGraphBuilder.build(OsmReader.read(Fixtures.path("data", "cities", "berlin-tiergarten.osm.gz"),
+                new BuildIssues(null)), "berlin", GraphSettings.defaults());
+        var ext = g.extent();
+        int cut = 0;
+        for (int i = 0; i < 36; i++) {
+            double lon = ext.minLon() + (i % 6 + 0.5) / 6 * (ext.maxLon() - ext.minLon());
+            double lat = ext.minLat() + (i / 6 + 0.5) / 6 * (ext.maxLat() - ext.minLat());
+            SpatialNode img = g.anchorImage("grid" + i, "street-view image", "synthetic", lon, lat, Map.of());
+            Map<SpatialNode, Integer> level = levels(g, img, 400);
+            List<SpatialNode> all = new SubgraphExtractor(g, 400, 100_000).extract(img).nodes();
+            assertEquals(level.keySet(), new HashSet<>(all));
+            for (int k = 1; k < all.size(); k++) {
+                SpatialNode a = all.get(k - 1);
+                SpatialNode b = all.get(k);
+                assertTrue(level.get(a) <= level.get(b), "levels in order at " + k);
+                if (level.get(a).equals(level.get(b))) {
+                    assertTrue(g.distanceTo(a, lon, lat) <= g.distanceTo(b, lon, lat), "image " + i + ", level "
+                            + level.get(a) + ": " + a.key() + " before the nearer " + b.key());
+                }
+            }
+            // a cap that cuts level 2 halfway keeps its nearest nodes, whichever level-1 node reaches them
+            int upTo1 = (int) all.stream().filter(n -> level.get(n) <= 1).count();
+            List<SpatialNode> level2 = all.stream().filter(n -> level.get(n) == 2)
+                    .sorted(Comparator.comparingDouble((SpatialNode n) -> g.distanceTo(n, lon, lat))
+                            .thenComparingInt(SpatialNode::index))
+                    .toList();
+            if (level2.size() < 4) {
+                continue;
+            }
+            cut++;
+            int keep = level2.size() / 2;
+            List<SpatialNode> capped = new SubgraphExtractor(g, 400, upTo1 + keep).extract(img).nodes();
+            assertEquals(new HashSet<>(level2.subList(0, keep)), new HashSet<>(capped.subList(upTo1, capped.size())),
+                    "image " + i);
+        }
+        assertTrue(cut >= 10, cut + " images with a level 2 to cut");
     }
 }
