@@ -1,6 +1,7 @@
 package org.urbangraph.ugdata.graph;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -258,14 +259,18 @@ public final class CityGraphBuilder {
 
     // ---- edges ----
 
+    /** A crossing's place on one polyline of a street: the polyline and the distance along it. */
+    private record Stop(SpatialNode crossing, int polyline, double alongM) {}
+
     private static void linkCrossings(CityGraph g, Map<SpatialNode, List<SpatialNode>> crossingStreets,
             List<StreetMerger.Street> streets, List<SpatialNode> streetNodes) {
         Set<Long> pairs = new HashSet<>();
-        Map<SpatialNode, List<Object[]>> onStreet = new LinkedHashMap<>();
+        Map<SpatialNode, List<Stop>> onStreet = new LinkedHashMap<>();
         Map<SpatialNode, StreetMerger.Street> streetOf = new HashMap<>();
         for (int i = 0; i < streets.size(); i++) {
             streetOf.put(streetNodes.get(i), streets.get(i));
         }
+        Map<SpatialNode, List<double[]>> alongOf = new HashMap<>();
         for (Map.Entry<SpatialNode, List<SpatialNode>> e : crossingStreets.entrySet()) {
             SpatialNode c = e.getKey();
             long osmNode = Long.parseLong(c.attribute("osm").substring(1));
@@ -275,17 +280,25 @@ public final class CityGraphBuilder {
                 StreetGeometry geom = g.streetGeometry(s);
                 StreetGeometry.Hit hit = geom.project(c.lon(), c.lat());
                 g.link(c, s, Relation.NEAREST, hit.projection().distanceM(), hit.projection().bearingDeg(), null);
-                List<Object[]> list = onStreet.computeIfAbsent(s, k -> new ArrayList<>());
-                list.add(new Object[] {c, hit});
-                // where a street's own polylines branch, the crossing node lies on several of them, all at 0 m: it
-                // sits between its neighbours on each, not only on the first
+                List<Stop> list = onStreet.computeIfAbsent(s, k -> new ArrayList<>());
+                // the crossing sits at every vertex of the street that is its node: on each polyline where the
+                // street's own ways branch there, and twice on a line that passes it twice; the closing vertex of a
+                // ring is its first one, reached again by the closing edge
                 List<long[]> ids = streetOf.get(s).nodeIds();
+                List<double[]> along = alongOf.computeIfAbsent(s, k -> cumulativeAlong(geom));
+                boolean placed = false;
                 for (int p = 0; p < ids.size(); p++) {
-                    if (p != hit.polyline() && contains(ids.get(p), osmNode)) {
-                        PolylineProjection on = PolylineProjection.project(c.lon(), c.lat(), geom.lons().get(p),
-                                geom.lats().get(p));
-                        list.add(new Object[] {c, new StreetGeometry.Hit(p, on)});
+                    long[] line = ids.get(p);
+                    int end = isRing(line) ? line.length - 1 : line.length;
+                    for (int k = 0; k < end; k++) {
+                        if (line[k] == osmNode) {
+                            list.add(new Stop(c, p, along.get(p)[k]));
+                            placed = true;
+                        }
                     }
+                }
+                if (!placed) {
+                    list.add(new Stop(c, hit.polyline(), hit.projection().alongM()));
                 }
             }
             for (int i = 0; i < members.size(); i++) {
@@ -299,48 +312,62 @@ public final class CityGraphBuilder {
                 }
             }
         }
-        // consecutive crossings along each street polyline; two polylines that share a stretch give its pairs once
-        for (Map.Entry<SpatialNode, List<Object[]>> e : onStreet.entrySet()) {
+        // consecutive crossings along each street polyline, and round a ring from its last crossing back to its
+        // first; two polylines that share a stretch give its pairs once
+        for (Map.Entry<SpatialNode, List<Stop>> e : onStreet.entrySet()) {
+            SpatialNode street = e.getKey();
             Set<Long> linked = new HashSet<>();
-            List<Object[]> list = e.getValue();
-            list.sort((x, y) -> {
-                StreetGeometry.Hit hx = (StreetGeometry.Hit) x[1];
-                StreetGeometry.Hit hy = (StreetGeometry.Hit) y[1];
-                if (hx.polyline() != hy.polyline()) {
-                    return Integer.compare(hx.polyline(), hy.polyline());
-                }
-                int c = Double.compare(hx.projection().alongM(), hy.projection().alongM());
-                return c != 0 ? c : Integer.compare(((SpatialNode) x[0]).index(), ((SpatialNode) y[0]).index());
-            });
-            for (int i = 0; i + 1 < list.size(); i++) {
-                StreetGeometry.Hit h1 = (StreetGeometry.Hit) list.get(i)[1];
-                StreetGeometry.Hit h2 = (StreetGeometry.Hit) list.get(i + 1)[1];
-                if (h1.polyline() != h2.polyline()) {
+            List<Stop> list = e.getValue();
+            list.sort(Comparator.comparingInt(Stop::polyline).thenComparingDouble(Stop::alongM)
+                    .thenComparingInt(x -> x.crossing().index()));
+            List<long[]> ids = streetOf.get(street).nodeIds();
+            StreetGeometry geom = g.streetGeometry(street);
+            int first = 0;
+            for (int i = 0; i < list.size(); i++) {
+                Stop s1 = list.get(i);
+                if (i + 1 < list.size() && list.get(i + 1).polyline() == s1.polyline()) {
+                    Stop s2 = list.get(i + 1);
+                    linkAlong(g, street, linked, s1.crossing(), s2.crossing(), s2.alongM() - s1.alongM());
                     continue;
                 }
-                double along = h2.projection().alongM() - h1.projection().alongM();
-                if (along < 0.5) {
-                    continue;
+                // s1 is the last stop on its polyline
+                if (isRing(ids.get(s1.polyline()))) {
+                    Stop s0 = list.get(first);
+                    double total = PolylineProjection.length(geom.lons().get(s1.polyline()),
+                            geom.lats().get(s1.polyline()));
+                    linkAlong(g, street, linked, s1.crossing(), s0.crossing(), total - s1.alongM() + s0.alongM());
                 }
-                SpatialNode c1 = (SpatialNode) list.get(i)[0];
-                SpatialNode c2 = (SpatialNode) list.get(i + 1)[0];
-                if (c1 == c2 || !linked.add(((long) Math.min(c1.index(), c2.index()) << 32)
-                        | Math.max(c1.index(), c2.index()))) {
-                    continue;
-                }
-                g.link(c1, c2, Relation.ON_SAME_STREET, along, Geo.bearing(c1.lon(), c1.lat(), c2.lon(), c2.lat()),
-                        e.getKey().key());
+                first = i + 1;
             }
         }
     }
 
-    private static boolean contains(long[] ids, long id) {
-        for (long x : ids) {
-            if (x == id) {
-                return true;
-            }
+    private static void linkAlong(CityGraph g, SpatialNode street, Set<Long> linked, SpatialNode c1, SpatialNode c2,
+            double along) {
+        if (along < 0.5 || c1 == c2 || !linked.add(((long) Math.min(c1.index(), c2.index()) << 32)
+                | Math.max(c1.index(), c2.index()))) {
+            return;
         }
-        return false;
+        g.link(c1, c2, Relation.ON_SAME_STREET, along, Geo.bearing(c1.lon(), c1.lat(), c2.lon(), c2.lat()), street.key());
+    }
+
+    private static boolean isRing(long[] line) {
+        return line.length > 2 && line[0] == line[line.length - 1];
+    }
+
+    /** Per polyline, the distance along it to each vertex, metres, summed as {@link PolylineProjection} does. */
+    private static List<double[]> cumulativeAlong(StreetGeometry geom) {
+        List<double[]> out = new ArrayList<>();
+        for (int p = 0; p < geom.lons().size(); p++) {
+            double[] lo = geom.lons().get(p);
+            double[] la = geom.lats().get(p);
+            double[] a = new double[lo.length];
+            for (int k = 1; k < lo.length; k++) {
+                a[k] = a[k - 1] + Geo.haversine(lo[k - 1], la[k - 1], lo[k], la[k]);
+            }
+            out.add(a);
+        }
+        return out;
     }
 
     private static void linkPois(CityGraph g, GraphSettings settings) {

@@ -391,4 +391,74 @@ class CityGraphBuilderTest {
         assertTrue(b1 > 359.95 && b1 < 360, Double.toString(b1));
         assertEquals(0.0, g.link(a, c, Relation.NEAR, null).bearingDeg(), 0.0);
     }
+
+    /** A graph of the given OSM elements (nodes and ways), written to a file. */
+    CityGraph graphOf(String elements) throws IOException {
+        Path f = tmp.resolve("town-" + System.nanoTime() + ".osm");
+        Files.writeString(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\">\n" + elements + "</osm>\n");
+        return CityGraphBuilder.build(OsmReader.read(f, new BuildIssues(null)), "town", GraphSettings.defaults());
+    }
+
+    static SpatialNode street(CityGraph g, String name) {
+        return g.nodesOf(NodeKind.STREET).stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** A square of 0.001 degree (111.2 m a side) on the equator, with spokes east at 2, north at 3 and west at 4. */
+    static final String SQUARE_AND_SPOKES = """
+             <node id="1" lat="0" lon="0"/>
+             <node id="2" lat="0" lon="0.001"/>
+             <node id="3" lat="0.001" lon="0.001"/>
+             <node id="4" lat="0.001" lon="0"/>
+             <node id="5" lat="0" lon="0.002"/>
+             <node id="6" lat="0.002" lon="0.001"/>
+             <node id="7" lat="0.001" lon="-0.001"/>
+             <way id="201"><nd ref="2"/><nd ref="5"/><tag k="highway" v="residential"/><tag k="name" v="East Street"/></way>
+             <way id="202"><nd ref="3"/><nd ref="6"/><tag k="highway" v="residential"/><tag k="name" v="North Street"/></way>
+             <way id="203"><nd ref="4"/><nd ref="7"/><tag k="highway" v="residential"/><tag k="name" v="West Street"/></way>
+            """;
+
+    @Test
+    void aRingStreetLinksItsLastCrossingBackToItsFirst() throws IOException {
+        String one = Double.toString(Math.round(TinyTown.MILLI_DEG_M * 10) / 10.0);
+        String two = Double.toString(Math.round(2 * TinyTown.MILLI_DEG_M * 10) / 10.0);
+        Set<String> expected = Set.of(
+                "Intersection of East Street and Ring Road -> Intersection of North Street and Ring Road " + one,
+                "Intersection of North Street and Ring Road -> Intersection of Ring Road and West Street " + one,
+                // the closing edge: from the west spoke (3 sides along) round the corner at 1 to the east spoke
+                "Intersection of Ring Road and West Street -> Intersection of East Street and Ring Road " + two);
+        // one closed way 1-2-3-4-1
+        CityGraph closed = graphOf(SQUARE_AND_SPOKES + """
+                 <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/><tag k="name" v="Ring Road"/></way>
+                """);
+        assertEquals(expected, alongStreet(closed, street(closed, "Ring Road")));
+        // two ways chained into a ring: 1-2-3 and 3-4-1
+        CityGraph chained = graphOf(SQUARE_AND_SPOKES + """
+                 <way id="100"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/><tag k="name" v="Ring Road"/></way>
+                 <way id="101"><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/><tag k="name" v="Ring Road"/></way>
+                """);
+        SpatialNode ring = street(chained, "Ring Road");
+        assertEquals(1, chained.streetGeometry(ring).lons().size(), "the two ways chain into one ring");
+        assertEquals(expected, alongStreet(chained, ring));
+    }
+
+    @Test
+    void aCrossingThatALinePassesTwiceLiesAtBothPlaces() throws IOException {
+        // Loop Lane 8-1-2-3-4-1: a stick from 8 to 1, then round the square back to 1; Stick Street meets it at 1,
+        // East Street at 2, West Street at 4
+        CityGraph g = graphOf(SQUARE_AND_SPOKES + """
+                 <node id="8" lat="-0.001" lon="0"/>
+                 <node id="9" lat="0" lon="-0.001"/>
+                 <way id="100"><nd ref="8"/><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="residential"/><tag k="name" v="Loop Lane"/></way>
+                 <way id="204"><nd ref="1"/><nd ref="9"/><tag k="highway" v="residential"/><tag k="name" v="Stick Street"/></way>
+                """);
+        String one = Double.toString(Math.round(TinyTown.MILLI_DEG_M * 10) / 10.0);
+        String two = Double.toString(Math.round(2 * TinyTown.MILLI_DEG_M * 10) / 10.0);
+        assertEquals(Set.of(
+                "Intersection of Loop Lane and Stick Street -> Intersection of East Street and Loop Lane " + one,
+                "Intersection of East Street and Loop Lane -> Intersection of Loop Lane and North Street " + one,
+                "Intersection of Loop Lane and North Street -> Intersection of Loop Lane and West Street " + one,
+                // back at node 1, the line's second pass through it
+                "Intersection of Loop Lane and West Street -> Intersection of Loop Lane and Stick Street " + one),
+                alongStreet(g, street(g, "Loop Lane")));
+    }
 }
