@@ -112,7 +112,8 @@ public final class CityGraphBuilder {
             }
             String highway = streetClass(lengthByClass, total);
             long[] wayIds = st.ways().stream().mapToLong(OsmWay::id).toArray();
-            StreetGeometry geom = new StreetGeometry(wayIds, st.lons(), st.lats(), st.tunnel(), highway, total);
+            StreetGeometry geom = new StreetGeometry(wayIds, st.lons(), st.lats(), st.tunnel(), highway, total,
+                    st.segmentHighway());
             PolylineProjection anchor = geom.project(sumLon / count, sumLat / count).projection();
             Map<String, String> attrs = new LinkedHashMap<>();
             attrs.put("highway", highway);

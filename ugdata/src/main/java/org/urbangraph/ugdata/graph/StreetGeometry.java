@@ -13,9 +13,12 @@ import org.urbangraph.ugdata.geo.PolylineProjection;
  * @param tunnel per polyline: true when it runs in a tunnel or under cover
  * @param highway the highway class covering most of the street's length
  * @param lengthM total length of all polylines
+ * @param segmentHighway per polyline, the highway class of each segment (segment {@code i} runs from vertex
+ *     {@code i} to {@code i + 1}): that of the OSM way it comes from, since a polyline may chain ways of several
+ *     classes (a residential road that goes on as a footway)
  */
 public record StreetGeometry(long[] osmWayIds, List<double[]> lons, List<double[]> lats, List<Boolean> tunnel,
-        String highway, double lengthM) {
+        String highway, double lengthM, List<String[]> segmentHighway) {
 
     /** The projection of (lon, lat) onto the nearest of the polylines, with the polyline's index. */
     public Hit project(double lon, double lat) {

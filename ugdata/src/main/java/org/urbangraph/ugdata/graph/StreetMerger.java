@@ -22,9 +22,12 @@ final class StreetMerger {
             "platform", "bus_stop", "elevator", "corridor", "services", "rest_area", "raceway", "emergency_bay",
             "street_lamp", "traffic_signals", "no", "via_ferrata", "ladder");
 
-    /** One merged street: its name, member ways in file order, and chained polylines (tunnel or not). */
+    /**
+     * One merged street: its name, member ways in file order, and chained polylines (tunnel or not), with the
+     * highway class of each polyline segment (that of the way it comes from: chaining joins ways of any class).
+     */
     record Street(String name, List<OsmWay> ways, List<long[]> nodeIds, List<double[]> lons, List<double[]> lats,
-            List<Boolean> tunnel) {}
+            List<Boolean> tunnel, List<String[]> segmentHighway) {}
 
     private StreetMerger() {}
 
@@ -91,11 +94,15 @@ final class StreetMerger {
         List<double[]> lo = new ArrayList<>();
         List<double[]> la = new ArrayList<>();
         List<Boolean> tunnel = new ArrayList<>();
+        List<String[]> hw = new ArrayList<>();
         for (OsmWay w : members) {
             ids.add(w.nodeIds());
             lo.add(w.lons());
             la.add(w.lats());
             tunnel.add(OsmFeatures.isUnderground(w.tags()));
+            String[] classes = new String[Math.max(0, w.lons().length - 1)];
+            java.util.Arrays.fill(classes, w.tag("highway"));
+            hw.add(classes);
         }
         boolean joined = true;
         while (joined) {
@@ -133,39 +140,47 @@ final class StreetMerger {
                     long[] ib = ids.get(b);
                     double[] ob = lo.get(b);
                     double[] tb = la.get(b);
+                    String[] hb = hw.get(b);
                     long[] ia = ids.get(a);
                     double[] oa = lo.get(a);
                     double[] ta = la.get(a);
+                    String[] ha = hw.get(a);
                     if (mode == 1 || mode == 3) {
                         ib = reverse(ib);
                         ob = reverse(ob);
                         tb = reverse(tb);
+                        hb = reverse(hb);
                     }
                     long[] ni;
                     double[] no;
                     double[] nt;
+                    String[] nh;
                     if (mode <= 1) {
                         ni = concat(ia, ib);
                         no = concat(oa, ob);
                         nt = concat(ta, tb);
+                        nh = concatSegments(ha, hb);
                     } else {
                         ni = concat(ib, ia);
                         no = concat(ob, oa);
                         nt = concat(tb, ta);
+                        nh = concatSegments(hb, ha);
                     }
                     ids.set(a, ni);
                     lo.set(a, no);
                     la.set(a, nt);
+                    hw.set(a, nh);
                     ids.remove(b);
                     lo.remove(b);
                     la.remove(b);
                     tunnel.remove(b);
+                    hw.remove(b);
                     joined = true;
                     break outer;
                 }
             }
         }
-        return new Street(name, members, ids, lo, la, tunnel);
+        return new Street(name, members, ids, lo, la, tunnel, hw);
     }
 
     private static double[] box(List<OsmWay> group, List<Integer> members) {
@@ -224,6 +239,21 @@ final class StreetMerger {
         for (int i = 0; i < a.length; i++) {
             r[i] = a[a.length - 1 - i];
         }
+        return r;
+    }
+
+    private static String[] reverse(String[] a) {
+        String[] r = new String[a.length];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = a[a.length - 1 - i];
+        }
+        return r;
+    }
+
+    /** Segments of two polylines joined end to start: all of both (the shared vertex is no segment). */
+    private static String[] concatSegments(String[] a, String[] b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
         return r;
     }
 

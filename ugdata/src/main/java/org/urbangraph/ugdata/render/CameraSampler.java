@@ -1,6 +1,7 @@
 package org.urbangraph.ugdata.render;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,11 @@ import org.urbangraph.ugdata.graph.SpatialNode;
 import org.urbangraph.ugdata.graph.StreetGeometry;
 
 /**
- * Chooses camera positions for synthetic street views: uniformly by length along the city's named streets of road
- * classes
- * (seeded), at least a minimum spacing apart, each looking along its street in one of the two directions. When
- * the city is too small for the requested count at that spacing, the spacing is halved until it fits.
+ * Chooses camera positions for synthetic street views: uniformly by length along the sections of the city's named
+ * streets whose own OSM way is of a road class (seeded; a street's footway or steps sections get none, whatever
+ * the class of the street as a whole), at least a minimum spacing apart, in the right-hand lane of the section's
+ * class, each looking along its street in one of the two directions. When the city is too small for the requested
+ * count at that spacing, the spacing is halved until it fits.
  */
 public final class CameraSampler {
     /** Street classes a street view is taken on (not footpaths, tracks, motorways or climbing routes). */
@@ -32,29 +34,48 @@ public final class CameraSampler {
         if (count <= 0) {
             return List.of();
         }
+        // sampling pieces: the runs of consecutive camera-class segments of each open-air polyline, with the class
+        // of each segment (a merged street chains ways of any class: its footway or steps sections get no camera)
         List<SpatialNode> streets = new ArrayList<>();
+        List<String[]> classes = new ArrayList<>();
         List<double[]> lons = new ArrayList<>();
         List<double[]> lats = new ArrayList<>();
         List<Double> cumulative = new ArrayList<>();
         double total = 0;
         for (SpatialNode s : graph.nodesOf(NodeKind.STREET)) {
             StreetGeometry g = graph.streetGeometry(s);
-            if (!CAMERA_CLASSES.contains(g.highway())) {
-                continue;
-            }
             for (int p = 0; p < g.lons().size(); p++) {
                 if (g.tunnel().get(p)) {
                     continue;
                 }
-                double len = PolylineProjection.length(g.lons().get(p), g.lats().get(p));
-                if (len < 5) {
-                    continue;
+                double[] lo = g.lons().get(p);
+                double[] la = g.lats().get(p);
+                String[] hw = g.segmentHighway().get(p);
+                int i = 0;
+                while (i < hw.length) {
+                    if (!CAMERA_CLASSES.contains(hw[i])) {
+                        i++;
+                        continue;
+                    }
+                    int j = i;
+                    while (j + 1 < hw.length && CAMERA_CLASSES.contains(hw[j + 1])) {
+                        j++;
+                    }
+                    // segments i..j, vertices i..j+1
+                    boolean whole = i == 0 && j + 2 == lo.length;
+                    double[] pieceLon = whole ? lo : Arrays.copyOfRange(lo, i, j + 2);
+                    double[] pieceLat = whole ? la : Arrays.copyOfRange(la, i, j + 2);
+                    double len = PolylineProjection.length(pieceLon, pieceLat);
+                    if (len >= 5) {
+                        streets.add(s);
+                        classes.add(Arrays.copyOfRange(hw, i, j + 1));
+                        lons.add(pieceLon);
+                        lats.add(pieceLat);
+                        total += len;
+                        cumulative.add(total);
+                    }
+                    i = j + 1;
                 }
-                streets.add(s);
-                lons.add(g.lons().get(p));
-                lats.add(g.lats().get(p));
-                total += len;
-                cumulative.add(total);
             }
         }
         if (streets.isEmpty()) {
@@ -86,12 +107,30 @@ public final class CameraSampler {
             double heading = Geo.normalizeDegrees(pt[2] + (reverse ? 180 : 0));
             SpatialNode s = streets.get(k);
             // stand in the right-hand lane, as a car-mounted camera would, not on the centre line
-            double offset = 0.22 * SceneIndex.roadWidth(graph.streetGeometry(s).highway(), null, null);
+            String highway = classes.get(k)[segmentAt(lons.get(k), lats.get(k), at - start)];
+            double offset = 0.22 * SceneIndex.roadWidth(highway, null, null);
             double[] cam = Geo.destination(pt[0], pt[1], heading + 90, offset);
             poses.add(new CameraPose(cam[0], cam[1], heading, s.key(), s.name()));
             put(cells, grid, pt[0], pt[1], spacing);
         }
         return poses;
+    }
+
+    /** The segment holding the point {@code alongM} metres along a polyline, as {@link PolylineProjection#pointAlong}. */
+    private static int segmentAt(double[] lons, double[] lats, double alongM) {
+        double rest = Math.max(0, alongM);
+        int lastReal = 0;
+        for (int i = 0; i + 1 < lons.length; i++) {
+            double seg = Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+            if (seg > 0 && (rest <= seg || i + 2 == lons.length)) {
+                return i;
+            }
+            if (seg > 0) {
+                lastReal = i;
+            }
+            rest -= seg;
+        }
+        return lastReal;
     }
 
     private static int lowerBound(List<Double> cumulative, double v) {

@@ -264,7 +264,7 @@ class UgDataBuildRulesTest {
     @Test
     void aRenderedViewStandsOnTheStreetItsCameraWasPlacedOn() throws IOException {
         // the first 26 views of the bundled Monaco build (seed 0): view 3 stands on Avenue de la Porte Neuve 1.3 m
-        // above Tunnel Rocher Palais (0.6 m), view 25 on Rue Baron Sainte-Suzanne beside the footway Rue Langlé
+        // above Tunnel Rocher Palais (0.6 m), view 13 on Rue Baron Sainte-Suzanne beside the footway Rue Langlé
         Path out = tmp.resolve("streets");
         UgDataBuilder.build(UgDataConfig.builder(Fixtures.path("data", "cities", "monaco.osm.pbf"), out)
                 .split(Split.HELD_OUT).render(26).imageSize(32, 32).seed(0).bench(700, 5).log(null).build());
@@ -285,14 +285,14 @@ class UgDataBuildRulesTest {
         }
         assertEquals(26, streetOf.size());
         assertEquals("Avenue de la Porte Neuve", streetOf.get("synthetic-monaco-000003"));
-        assertEquals("Rue Baron Sainte-Suzanne", streetOf.get("synthetic-monaco-000025"));
+        assertEquals("Rue Baron Sainte-Suzanne", streetOf.get("synthetic-monaco-000013"));
         for (BenchSample s : ds.bench("geolocation")) {
             if (s.query().imageId().equals("synthetic-monaco-000003")) {
                 assertTrue(s.truth().text().startsWith("On Avenue de la Porte Neuve, "), s.truth().text());
             }
         }
         for (BenchSample s : ds.bench("perception_street_class")) {
-            if (s.query().imageId().equals("synthetic-monaco-000025")) {
+            if (s.query().imageId().equals("synthetic-monaco-000013")) {
                 assertEquals("local_street", s.label(), "Rue Baron Sainte-Suzanne is residential, Rue Langlé a footway");
             }
         }
@@ -452,7 +452,7 @@ class UgDataBuildRulesTest {
     @Test
     void theCheckReadsOnPastABadRowAndCountsItAsARow() throws IOException {
         Path out = tmp.resolve("r");
-        DatasetManifest built = UgDataBuilder.build(config(out).render(3).build());
+        DatasetManifest built = UgDataBuilder.build(config(out).render(4).build());
         Path s2 = out.resolve("stage2.jsonl");
         List<String> lines = Files.readAllLines(s2);
         assertTrue(lines.size() > 3, "rows: " + lines.size());
