@@ -11,7 +11,7 @@ import org.urbangraph.ugdata.osm.OsmFeatures;
 import org.urbangraph.ugdata.osm.OsmWay;
 
 /**
- * Groups named highway ways into streets: ways of one name that share a node, or whose boxes come within the
+ * Groups named highway ways into streets: ways of one name that share a node, or whose lines come within the
  * merge gap (the two carriageways of a boulevard), form one street; the same name far away (a "Landstrasse" in
  * every village) stays a separate street. Within a street, ways that continue each other end to end are
  * chained into longer polylines, so that positions along the street are comparable.
@@ -72,7 +72,10 @@ final class StreetMerger {
             }
             for (int a = 0; a < roots.size(); a++) {
                 for (int b = a + 1; b < roots.size(); b++) {
-                    if (boxGapM(boxes.get(a), boxes.get(b)) <= gapM) {
+                    // the boxes are a cheap first test; the lines themselves must come within the gap (a long
+                    // diagonal street's box holds places far from it)
+                    if (boxGapM(boxes.get(a), boxes.get(b)) <= gapM
+                            && linesWithin(group, comps.get(roots.get(a)), comps.get(roots.get(b)), gapM)) {
                         union(parent, roots.get(a), roots.get(b));
                     }
                 }
@@ -195,6 +198,75 @@ final class StreetMerger {
             }
         }
         return b;
+    }
+
+    /** True if some segment (or lone vertex) of the ways {@code a} comes within {@code gapM} metres of one of {@code b}. */
+    static boolean linesWithin(List<OsmWay> group, List<Integer> a, List<Integer> b, double gapM) {
+        OsmWay first = group.get(a.getFirst());
+        LocalFrame f = LocalFrame.at(first.lons()[0], first.lats()[0]);
+        double gap2 = gapM * gapM;
+        for (int i : a) {
+            double[] ax = xs(f, group.get(i));
+            double[] ay = ys(f, group.get(i));
+            for (int j : b) {
+                double[] bx = xs(f, group.get(j));
+                double[] by = ys(f, group.get(j));
+                for (int p = 0; p < Math.max(1, ax.length - 1); p++) {
+                    int p2 = Math.min(p + 1, ax.length - 1);
+                    for (int q = 0; q < Math.max(1, bx.length - 1); q++) {
+                        int q2 = Math.min(q + 1, bx.length - 1);
+                        if (segmentDistance2(ax[p], ay[p], ax[p2], ay[p2], bx[q], by[q], bx[q2], by[q2]) <= gap2) {
+                            return true;
+                        }
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static double[] xs(LocalFrame f, OsmWay w) {
+        double[] x = new double[w.lons().length];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = f.x(w.lons()[k]);
+        }
+        return x;
+    }
+
+    private static double[] ys(LocalFrame f, OsmWay w) {
+        double[] y = new double[w.lats().length];
+        for (int k = 0; k < y.length; k++) {
+            y[k] = f.y(w.lats()[k]);
+        }
+        return y;
+    }
+
+    /** Squared distance between segments p1-p2 and q1-q2 in a metric plane (0 when they cross). */
+    static double segmentDistance2(double p1x, double p1y, double p2x, double p2y, double q1x, double q1y,
+            double q2x, double q2y) {
+        double d1 = orient(p1x, p1y, p2x, p2y, q1x, q1y);
+        double d2 = orient(p1x, p1y, p2x, p2y, q2x, q2y);
+        double d3 = orient(q1x, q1y, q2x, q2y, p1x, p1y);
+        double d4 = orient(q1x, q1y, q2x, q2y, p2x, p2y);
+        if (((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))) {
+            return 0;
+        }
+        return Math.min(Math.min(pointSegment2(p1x, p1y, q1x, q1y, q2x, q2y), pointSegment2(p2x, p2y, q1x, q1y, q2x, q2y)),
+                Math.min(pointSegment2(q1x, q1y, p1x, p1y, p2x, p2y), pointSegment2(q2x, q2y, p1x, p1y, p2x, p2y)));
+    }
+
+    private static double orient(double ax, double ay, double bx, double by, double cx, double cy) {
+        return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax);
+    }
+
+    private static double pointSegment2(double px, double py, double ax, double ay, double bx, double by) {
+        double dx = bx - ax;
+        double dy = by - ay;
+        double len2 = dx * dx + dy * dy;
+        double t = len2 == 0 ? 0 : Math.clamp(((px - ax) * dx + (py - ay) * dy) / len2, 0.0, 1.0);
+        double ex = ax + t * dx - px;
+        double ey = ay + t * dy - py;
+        return ex * ex + ey * ey;
     }
 
     /** Gap in metres between two lon/lat boxes (0 when they overlap). */

@@ -461,4 +461,28 @@ class CityGraphBuilderTest {
                 "Intersection of Loop Lane and West Street -> Intersection of Loop Lane and Stick Street " + one),
                 alongStreet(g, street(g, "Loop Lane")));
     }
+
+    @Test
+    void streetsOfOneNameWhoseBoxesOverlapButWhoseLinesLieFarApartStaySeparate() throws IOException {
+        // a long diagonal Hauptstrasse and a short one inside its box, 550 m from it
+        CityGraph apart = graphOf("""
+                 <node id="1" lat="0" lon="0"/>
+                 <node id="2" lat="0.01" lon="0.01"/>
+                 <node id="3" lat="0.001" lon="0.008"/>
+                 <node id="4" lat="0.001" lon="0.009"/>
+                 <way id="100"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/><tag k="name" v="Hauptstrasse"/></way>
+                 <way id="101"><nd ref="3"/><nd ref="4"/><tag k="highway" v="residential"/><tag k="name" v="Hauptstrasse"/></way>
+                """);
+        assertEquals(2, apart.nodesOf(NodeKind.STREET).size());
+        // the two carriageways of one road, 40 m apart, are one street
+        CityGraph carriageways = graphOf("""
+                 <node id="1" lat="0" lon="0"/>
+                 <node id="2" lat="0" lon="0.005"/>
+                 <node id="3" lat="0.00036" lon="0.005"/>
+                 <node id="4" lat="0.00036" lon="0"/>
+                 <way id="100"><nd ref="1"/><nd ref="2"/><tag k="highway" v="primary"/><tag k="name" v="Hauptstrasse"/></way>
+                 <way id="101"><nd ref="3"/><nd ref="4"/><tag k="highway" v="primary"/><tag k="name" v="Hauptstrasse"/></way>
+                """);
+        assertEquals(1, carriageways.nodesOf(NodeKind.STREET).size());
+    }
 }
