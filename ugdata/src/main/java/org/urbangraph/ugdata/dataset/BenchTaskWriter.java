@@ -164,7 +164,21 @@ final class BenchTaskWriter {
         }
         ObjectNode truth = candidate(q.image().id(), null, q.image().file(), q.graphFile(), q.image().node(), q.lon(),
                 q.lat());
-        List<ObjectNode> cands = imageNegatives(q, truth);
+        // the query is the second view: a wrong image nearer to it than the truth is (a photo pair may be up to 15 m
+        // apart) would be the better answer; each wrong image lies farther from the query than the truth, and at
+        // least the minimum separation from it
+        double qLon = q.image().pairLon();
+        double qLat = q.image().pairLat();
+        double truthM = Geo.haversine(qLon, qLat, q.lon(), q.lat());
+        List<ObjectNode> all = new ArrayList<>();
+        for (ImageWork o : nearestImages(q)) {
+            double d = Geo.haversine(qLon, qLat, o.lon(), o.lat());
+            if (!o.image().id().equals(q.image().pairId()) && d > truthM && d >= MIN_NEGATIVE_DISTANCE_M) {
+                all.add(candidate(o.image().id(), null, o.image().file(), o.graphFile(), o.image().node(), o.lon(),
+                        o.lat()));
+            }
+        }
+        List<ObjectNode> cands = distinctInputs(all, truth, c.benchCandidates() - 1);
         if (cands.isEmpty()) {
             return null;
         }

@@ -163,14 +163,14 @@ public final class UgDataBuilder {
     private List<DatasetImage> plan(List<ImageRecord> photos, List<CameraPose> poses) {
         List<DatasetImage> list = new ArrayList<>();
         for (ImageRecord r : photos) {
-            list.add(new DatasetImage(r, ImageCollector.photoFile(r), null, false, null, null, null));
+            list.add(new DatasetImage(r, ImageCollector.photoFile(r), null, false, null));
         }
         for (int i = 0; i < poses.size(); i++) {
             CameraPose p = poses.get(i);
             String id = ImageCollector.syntheticId(c.city(), i);
             ImageRecord r = new ImageRecord(id, null, p.lon(), p.lat(), p.headingDeg(), null, true, false,
                     "synthetic view " + i + " on " + p.streetName());
-            list.add(new DatasetImage(r, "images/" + id + ".png", p, false, null, null, null));
+            list.add(new DatasetImage(r, "images/" + id + ".png", p, false, null));
         }
         int nEval = (int) Math.round(c.evalFraction() * list.size());
         if (c.split() == Split.TRAIN && nEval == list.size() && list.size() > 1) {
@@ -191,7 +191,7 @@ public final class UgDataBuilder {
         List<DatasetImage> out = new ArrayList<>(list.size());
         for (int i = 0; i < list.size(); i++) {
             DatasetImage d = list.get(i);
-            out.add(new DatasetImage(d.record(), d.file(), d.pose(), eval.contains(i), null, null, null));
+            out.add(new DatasetImage(d.record(), d.file(), d.pose(), eval.contains(i), null));
         }
         return out;
     }
@@ -236,7 +236,7 @@ public final class UgDataBuilder {
         String pairId = img.id() + "-view2";
         String pair = "images/" + pairId + ".png";
         writePng(renderer.render(second), second, pairId, dir.resolve(pair));
-        return img.withPair(pair, pairId);
+        return img.withPair(pair, pairId, second.lon(), second.lat());
     }
 
     private void writePng(BufferedImage image, CameraPose p, String id, Path file) throws IOException {
@@ -269,7 +269,7 @@ public final class UgDataBuilder {
                 }
             }
             if (best != null) {
-                out.set(i, a.withPair(best.file(), best.id()));
+                out.set(i, a.withPair(best.file(), best.id(), best.record().lon(), best.record().lat()));
             }
         }
         return out;

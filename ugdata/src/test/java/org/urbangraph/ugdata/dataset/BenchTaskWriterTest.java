@@ -42,12 +42,11 @@ class BenchTaskWriterTest {
         return CityGraphBuilder.build(OsmReader.read(f, new BuildIssues(null)), "town", GraphSettings.defaults());
     }
 
-    /** A benchmark image at (lon, lat) anchored in the graph, with an optional second view. */
-    static ImageWork benchImage(CityGraph g, String id, double lon, double lat, String pairId) {
-        ImageRecord r = new ImageRecord(id, null, lon, lat, Double.NaN, null, pairId == null, false, "test");
+    /** A benchmark photo at (lon, lat) anchored in the graph. */
+    static ImageWork benchImage(CityGraph g, String id, double lon, double lat) {
+        ImageRecord r = new ImageRecord(id, null, lon, lat, Double.NaN, null, false, false, "test");
         SpatialNode node = g.anchorImage(id, "street-view image", "photo", lon, lat, Map.of());
-        DatasetImage img = new DatasetImage(r, "images/" + id + ".png", null, true,
-                pairId == null ? null : "images/" + pairId + ".png", pairId, node);
+        DatasetImage img = new DatasetImage(r, "images/" + id + ".jpg", null, true, node);
         return new ImageWork(img, "graphs/" + id + ".json", "caption of " + id, "place of " + id,
                 new PerceptionLabels.Labels(PerceptionLabels.UNKNOWN, PerceptionLabels.UNKNOWN, PerceptionLabels.UNKNOWN),
                 List.of());
@@ -77,7 +76,7 @@ class BenchTaskWriterTest {
         double m = 0.001 / MILLI_DEG_M;
         CityGraph g = town(poi(10, 0, 20 * m, "Cafe A", "cafe") + poi(11, 0, -22.2 * m, "Cafe A", "cafe")
                 + poi(12, 40 * m, 0, "Bank B", "bank"));
-        List<JsonNode> rows = rows(g, List.of(benchImage(g, "q", 0, 0, null)), "nearest_poi");
+        List<JsonNode> rows = rows(g, List.of(benchImage(g, "q", 0, 0)), "nearest_poi");
         assertEquals(1, rows.size());
         JsonNode row = rows.getFirst();
         JsonNode truth = row.get("candidates").get(row.get("answer").asInt());
@@ -92,7 +91,7 @@ class BenchTaskWriterTest {
         double m = 0.001 / MILLI_DEG_M;
         CityGraph g = town(poi(10, 0, 20 * m, "Cafe A", "cafe") + poi(11, 0, -26 * m, "Cafe A", "cafe")
                 + poi(12, 21 * m, 0, "Bank B", "bank"));
-        assertEquals(List.of(), rows(g, List.of(benchImage(g, "q", 0, 0, null)), "nearest_poi"));
+        assertEquals(List.of(), rows(g, List.of(benchImage(g, "q", 0, 0)), "nearest_poi"));
     }
     @Test
     void aWrongDistanceDirectionCandidateJustAcrossTheSectorEdgeIsNoWrongAnswer() {
@@ -114,5 +113,33 @@ class BenchTaskWriterTest {
         assertEquals(7.5, BenchTaskWriter.sectorEdgeMarginDeg(15), 1e-9);
         assertEquals(7.5, BenchTaskWriter.sectorEdgeMarginDeg(345), 1e-9);
         assertTrue(BenchTaskWriter.sectorEdgeMarginDeg(15) < BenchTaskWriter.SECTOR_EDGE_MARGIN_DEG);
+    }
+
+    /** a's image paired with b's photo, as the build pairs benchmark photos within 15 m. */
+    static ImageWork paired(ImageWork a, ImageWork b) {
+        return new ImageWork(a.image().withPair(b.image().file(), b.image().id(), b.lon(), b.lat()), a.graphFile(), a.caption(), a.place(),
+                a.labels(), a.paths());
+    }
+
+    @Test
+    void noWrongImageToImageCandidateIsNearerTheQueryPhotoThanTheTruth() throws IOException {
+        // the truth A at the origin; the query is photo B 12 m east of it; C is 16 m east of A, so 4 m from B, nearer
+        // the query than the truth is; D lies 40 m west of A, E 30 m east (18 m from B, farther than the truth)
+        double m = 0.001 / MILLI_DEG_M;
+        CityGraph g = town("");
+        ImageWork a = benchImage(g, "a", 0, 0);
+        ImageWork b = benchImage(g, "b", 12 * m, 0);
+        ImageWork c = benchImage(g, "c", 16 * m, 0);
+        ImageWork d = benchImage(g, "d", -40 * m, 0);
+        ImageWork e = benchImage(g, "e", 30 * m, 0);
+        List<JsonNode> rows = rows(g, List.of(paired(a, b), b, c, d, e), "image_to_image");
+        assertEquals(1, rows.size());
+        JsonNode row = rows.getFirst();
+        assertEquals("b", row.get("query").get("image_id").asText());
+        List<String> ids = new ArrayList<>();
+        row.get("candidates").forEach(x -> ids.add(x.get("id").asText()));
+        assertEquals("a", ids.get(row.get("answer").asInt()));
+        ids.remove("a");
+        assertEquals(List.of("e", "d"), ids, "wrong candidates farther from the query than the truth, nearest first");
     }
 }
