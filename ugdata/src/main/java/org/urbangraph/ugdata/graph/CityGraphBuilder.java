@@ -51,13 +51,15 @@ public final class CityGraphBuilder {
                     + " a name), so no street graph can be built");
         }
         List<SpatialNode> streetNodes = addStreets(g, streets);
-        Map<SpatialNode, List<SpatialNode>> crossingStreets = addCrossings(g, streets, streetNodes, settings);
+        Map<SpatialNode, Set<Long>> crossingOsmNodes = new HashMap<>();
+        Map<SpatialNode, List<SpatialNode>> crossingStreets = addCrossings(g, streets, streetNodes, settings,
+                crossingOsmNodes);
         addPois(g, osm);
         if (settings.includeAreas()) {
             addAreas(g, osm, settings, issues);
         }
         g.buildIndexes();
-        linkCrossings(g, crossingStreets, streets, streetNodes);
+        linkCrossings(g, crossingStreets, crossingOsmNodes, streets, streetNodes);
         linkPois(g, settings);
         if (settings.includeAreas()) {
             linkAreas(g);
@@ -127,8 +129,12 @@ public final class CityGraphBuilder {
         return out;
     }
 
+    /**
+     * Adds the crossings and returns each one's streets; fills {@code osmNodes} with each crossing's OSM nodes: its
+     * own, and those merged into it (where a cross street meets the other carriageway of a dual carriageway).
+     */
     private static Map<SpatialNode, List<SpatialNode>> addCrossings(CityGraph g, List<StreetMerger.Street> streets,
-            List<SpatialNode> streetNodes, GraphSettings settings) {
+            List<SpatialNode> streetNodes, GraphSettings settings, Map<SpatialNode, Set<Long>> osmNodes) {
         Map<Long, Integer> firstStreet = new HashMap<>();
         Map<Long, TreeSet<Integer>> shared = new TreeMap<>();
         Map<Long, double[]> coords = new HashMap<>();
@@ -152,14 +158,16 @@ public final class CityGraphBuilder {
             double[] c = coords.get(e.getKey());
             String setKey = e.getValue().toString();
             List<SpatialNode> same = accepted.computeIfAbsent(setKey, k -> new ArrayList<>());
-            boolean dup = false;
+            SpatialNode dup = null;
             for (SpatialNode other : same) {
                 if (Geo.haversine(c[0], c[1], other.lon(), other.lat()) < settings.crossingMergeM()) {
-                    dup = true;
+                    dup = other;
                     break;
                 }
             }
-            if (dup) {
+            if (dup != null) {
+                // kept as an alias: the crossing lies here too, on the lines that pass this node
+                osmNodes.get(dup).add(e.getKey());
                 continue;
             }
             List<SpatialNode> members = new ArrayList<>();
@@ -176,6 +184,7 @@ public final class CityGraphBuilder {
                     + String.join(" and ", names), complex ? "complex_crossing" : "crossing", c[0], c[1], attrs);
             same.add(n);
             out.put(n, members);
+            osmNodes.put(n, new java.util.LinkedHashSet<>(List.of(e.getKey())));
         }
         return out;
     }
@@ -264,7 +273,8 @@ public final class CityGraphBuilder {
     private record Stop(SpatialNode crossing, int polyline, double alongM) {}
 
     private static void linkCrossings(CityGraph g, Map<SpatialNode, List<SpatialNode>> crossingStreets,
-            List<StreetMerger.Street> streets, List<SpatialNode> streetNodes) {
+            Map<SpatialNode, Set<Long>> crossingOsmNodes, List<StreetMerger.Street> streets,
+            List<SpatialNode> streetNodes) {
         Set<Long> pairs = new HashSet<>();
         Map<SpatialNode, List<Stop>> onStreet = new LinkedHashMap<>();
         Map<SpatialNode, StreetMerger.Street> streetOf = new HashMap<>();
@@ -274,7 +284,7 @@ public final class CityGraphBuilder {
         Map<SpatialNode, List<double[]>> alongOf = new HashMap<>();
         for (Map.Entry<SpatialNode, List<SpatialNode>> e : crossingStreets.entrySet()) {
             SpatialNode c = e.getKey();
-            long osmNode = Long.parseLong(c.attribute("osm").substring(1));
+            Set<Long> osmNodes = crossingOsmNodes.get(c);
             List<SpatialNode> members = e.getValue();
             Relation streetRelation = members.size() >= 3 ? Relation.COMPLEX_CROSSING : Relation.INTERSECTION;
             for (SpatialNode s : members) {
@@ -282,9 +292,10 @@ public final class CityGraphBuilder {
                 StreetGeometry.Hit hit = geom.project(c.lon(), c.lat());
                 g.link(c, s, Relation.NEAREST, hit.projection().distanceM(), hit.projection().bearingDeg(), null);
                 List<Stop> list = onStreet.computeIfAbsent(s, k -> new ArrayList<>());
-                // the crossing sits at every vertex of the street that is its node: on each polyline where the
-                // street's own ways branch there, and twice on a line that passes it twice; the closing vertex of a
-                // ring is its first one, reached again by the closing edge
+                // the crossing sits at every vertex of the street that is its node or a node merged into it (the
+                // other carriageway of a dual carriageway): on each polyline where the street's own ways branch
+                // there, and twice on a line that passes it twice; the closing vertex of a ring is its first one,
+                // reached again by the closing edge
                 List<long[]> ids = streetOf.get(s).nodeIds();
                 List<double[]> along = alongOf.computeIfAbsent(s, k -> cumulativeAlong(geom));
                 boolean placed = false;
@@ -292,7 +303,7 @@ public final class CityGraphBuilder {
                     long[] line = ids.get(p);
                     int end = isRing(line) ? line.length - 1 : line.length;
                     for (int k = 0; k < end; k++) {
-                        if (line[k] == osmNode) {
+                        if (osmNodes.contains(line[k])) {
                             list.add(new Stop(c, p, along.get(p)[k]));
                             placed = true;
                         }

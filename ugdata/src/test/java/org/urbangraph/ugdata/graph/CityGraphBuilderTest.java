@@ -485,4 +485,41 @@ class CityGraphBuilderTest {
                 """);
         assertEquals(1, carriageways.nodesOf(NodeKind.STREET).size());
     }
+
+    @Test
+    void aMergedDualCarriagewayCrossingLiesOnBothCarriageways() throws IOException {
+        // Boulevard: a north carriageway (lat 0.0001, west to east) and a south one (lat -0.0001, east to west), 22 m
+        // apart; B, C and D Street cross both at lon 0.0005, 0.0015 and 0.0025, so each crossing merges its two
+        // nodes; C's kept node (the lower id, 20) is on the south carriageway, B's and D's on the north one
+        CityGraph g = graphOf("""
+                 <node id="1" lat="0.0001" lon="0"/>
+                 <node id="11" lat="0.0001" lon="0.0005"/>
+                 <node id="21" lat="0.0001" lon="0.0015"/>
+                 <node id="12" lat="0.0001" lon="0.0025"/>
+                 <node id="2" lat="0.0001" lon="0.003"/>
+                 <node id="3" lat="-0.0001" lon="0.003"/>
+                 <node id="32" lat="-0.0001" lon="0.0025"/>
+                 <node id="20" lat="-0.0001" lon="0.0015"/>
+                 <node id="31" lat="-0.0001" lon="0.0005"/>
+                 <node id="4" lat="-0.0001" lon="0"/>
+                 <node id="41" lat="-0.001" lon="0.0005"/><node id="42" lat="0.001" lon="0.0005"/>
+                 <node id="43" lat="-0.001" lon="0.0015"/><node id="44" lat="0.001" lon="0.0015"/>
+                 <node id="45" lat="-0.001" lon="0.0025"/><node id="46" lat="0.001" lon="0.0025"/>
+                 <way id="100"><nd ref="1"/><nd ref="11"/><nd ref="21"/><nd ref="12"/><nd ref="2"/><tag k="highway" v="primary"/><tag k="name" v="Boulevard"/></way>
+                 <way id="101"><nd ref="3"/><nd ref="32"/><nd ref="20"/><nd ref="31"/><nd ref="4"/><tag k="highway" v="primary"/><tag k="name" v="Boulevard"/></way>
+                 <way id="201"><nd ref="41"/><nd ref="31"/><nd ref="11"/><nd ref="42"/><tag k="highway" v="residential"/><tag k="name" v="B Street"/></way>
+                 <way id="202"><nd ref="43"/><nd ref="20"/><nd ref="21"/><nd ref="44"/><tag k="highway" v="residential"/><tag k="name" v="C Street"/></way>
+                 <way id="203"><nd ref="45"/><nd ref="32"/><nd ref="12"/><nd ref="46"/><tag k="highway" v="residential"/><tag k="name" v="D Street"/></way>
+                """);
+        SpatialNode boulevard = street(g, "Boulevard");
+        assertEquals(2, g.streetGeometry(boulevard).lons().size(), "two carriageways");
+        assertEquals(3, g.nodesOf(NodeKind.CROSSING).size(), "one crossing per cross street");
+        assertEquals("crossing/n20", g.nodesOf(NodeKind.CROSSING).stream()
+                .filter(c -> c.name().contains("C Street")).findFirst().orElseThrow().key());
+        String one = Double.toString(Math.round(TinyTown.MILLI_DEG_M * 10) / 10.0);
+        assertEquals(Set.of(
+                "Intersection of B Street and Boulevard -> Intersection of Boulevard and C Street " + one,
+                "Intersection of Boulevard and C Street -> Intersection of Boulevard and D Street " + one),
+                alongStreet(g, boulevard));
+    }
 }
