@@ -96,7 +96,10 @@ public final class Lora {
         return layers;
     }
 
-    /** The trainable LoRA weights under their PEFT adapter keys. */
+    /**
+     * The trainable LoRA weights under their PEFT adapter keys in the current module layout ({@link #save} writes an
+     * adapter loaded in the older layout under that layout's keys instead).
+     */
     public Map<String, Parameter> parameters() {
         Map<String, Parameter> out = new LinkedHashMap<>();
         layers.forEach((path, l) -> {

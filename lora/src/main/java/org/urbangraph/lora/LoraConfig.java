@@ -45,7 +45,7 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         if ((targetModules == null) == (targetRegex == null)) {
             throw new IllegalArgumentException("give either target module names or a target regex");
         }
-        if (!PLAIN_INITIALISATIONS.contains(initLoraWeights)) {
+        if (initLoraWeights == null || !PLAIN_INITIALISATIONS.contains(initLoraWeights)) {
             throw new IllegalArgumentException("init_lora_weights must be one of " + PLAIN_INITIALISATIONS + ", got "
                     + initLoraWeights);
         }
@@ -174,18 +174,19 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
                 && !v.asText().equals("false")) {
             return v.asText();
         }
-        String known = v.isTextual() && (v.asText().startsWith("pissa") || v.asText().equals("olora")
-                || v.asText().equals("corda") || v.asText().equals("loftq"))
-                ? "this initialisation rewrites the base model's weights (PEFT subtracts the initial adapter from "
-                + "them, or quantises them) and the adapter was trained against the rewritten ones, so it cannot be "
-                + "applied to the unchanged base weights as W + scaling * B A"
-                : "it is not an initialisation of A and B alone (true, false, \"gaussian\", \"eva\", "
-                + "\"orthogonal\"), and an adapter whose initialisation changes the base weights does not fit the "
-                + "unchanged base model";
-        throw new IllegalArgumentException(file + ": key 'init_lora_weights' is " + v + "; " + known
-                + ". PEFT converts such an adapter to plain LoRA when it is saved with "
-                + "path_initial_model_for_weight_conversion (PiSSA / OLoRA / CorDA, see convert_pissa_to_lora); the "
-                + "converted adapter has init_lora_weights true and loads here");
+        boolean rewrites = v.isTextual() && (v.asText().startsWith("pissa") || v.asText().equals("olora")
+                || v.asText().startsWith("corda") || v.asText().equals("loftq"));
+        if (!rewrites) {
+            throw new IllegalArgumentException(file + ": key 'init_lora_weights' is " + v + ", which this reader "
+                    + "does not know; expected true, false, \"gaussian\", \"eva\" or \"orthogonal\" (the "
+                    + "initialisations of A and B alone)");
+        }
+        throw new IllegalArgumentException(file + ": key 'init_lora_weights' is " + v + "; this initialisation "
+                + "rewrites the base model's weights (PEFT subtracts the initial adapter from them, or quantises them) "
+                + "and the adapter was trained against the rewritten ones, so it cannot be applied to the unchanged "
+                + "base weights as W + scaling * B A. PEFT converts such an adapter to plain LoRA when it is saved "
+                + "with path_initial_model_for_weight_conversion (PiSSA / OLoRA / CorDA, see convert_pissa_to_lora); "
+                + "the converted adapter has init_lora_weights true and loads here");
     }
 
     /** The PEFT config JSON, with the keys PEFT 0.21 writes (inert ones at their defaults). */

@@ -275,7 +275,7 @@ class LoraTest {
         // initialisations that move part of the base weight into the adapter (PiSSA, OLoRA, CorDA) or quantise it
         // (LoftQ): the adapter needs the rewritten base, so it is refused by key, value and file
         for (String value : new String[] {"\"pissa\"", "\"pissa_niter_16\"", "\"olora\"", "\"corda\"",
-            "\"loftq\"", "\"lora_ga\"", "\"True\"", "1"}) {
+            "\"loftq\""}) {
             Files.writeString(config, saved.replace("\"init_lora_weights\" : true", "\"init_lora_weights\" : " + value));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Lora.load(new Net(new Rng(1)), dir), value);
@@ -283,6 +283,19 @@ class LoraTest {
                     && e.getMessage().contains(value) && e.getMessage().contains("path_initial_model_for_weight_conversion")
                     && e.getMessage().contains("init_lora_weights true"), e.getMessage());
         }
+        // values this reader does not know are refused as unknown, with the accepted ones listed
+        for (String value : new String[] {"\"lora_ga\"", "\"True\"", "1", "\"mica\""}) {
+            Files.writeString(config, saved.replace("\"init_lora_weights\" : true", "\"init_lora_weights\" : " + value));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Lora.load(new Net(new Rng(1)), dir), value);
+            assertTrue(e.getMessage().startsWith(config.toString()) && e.getMessage().contains("'init_lora_weights'")
+                    && e.getMessage().contains(value) && e.getMessage().contains("does not know")
+                    && e.getMessage().contains("\"orthogonal\"")
+                    && !e.getMessage().contains("path_initial_model_for_weight_conversion"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new LoraConfig(4, 8, 0, List.of("q_proj"), null, false, "CAUSAL_LM", null, null),
+                "a null initialisation is refused with a message, not a NullPointerException");
         // initialisations of A and B alone: the trained adapter is W + s B A on the unchanged base, as with true
         for (String value : new String[] {"true", "false", "\"gaussian\"", "\"eva\"", "\"orthogonal\""}) {
             Files.writeString(config, saved.replace("\"init_lora_weights\" : true", "\"init_lora_weights\" : " + value));

@@ -26,7 +26,11 @@ public final class ShardedSafetensors implements WeightSource {
         this.byTensor = byTensor;
     }
 
-    public static ShardedSafetensors open(Path index) {
+    public static ShardedSafetensors open(Path given) {
+        // Normalised once, for reading the index and resolving the shards alike, so that a model opened as "./model"
+        // or "a/../model" still contains its shards, and "link/../model" names one directory for both. Not
+        // toRealPath: Hugging Face cache snapshots are symlinks into a blob directory.
+        Path index = given.toAbsolutePath().normalize();
         JsonNode root;
         try {
             root = SafetensorsFile.JSON.readTree(Files.readString(index));
@@ -37,9 +41,7 @@ public final class ShardedSafetensors implements WeightSource {
         if (map == null || !map.isObject()) {
             throw new SafetensorsException(index, "shard index has no \"weight_map\" object");
         }
-        // Normalised like the shard paths below, so that a model opened as "./model" or "a/../model" still contains
-        // its shards. Not toRealPath: Hugging Face cache snapshots are symlinks into a blob directory.
-        Path dir = index.toAbsolutePath().normalize().getParent();
+        Path dir = index.getParent();
         Map<Path, SafetensorsFile> shards = new LinkedHashMap<>();
         Map<SafetensorsFile, String> shardNames = new LinkedHashMap<>();
         Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();

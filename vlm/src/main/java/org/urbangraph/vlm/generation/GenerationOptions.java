@@ -138,8 +138,8 @@ public record GenerationOptions(int maxNewTokens, double temperature, int topK, 
         }
         int budget = maxLength - promptLength;
         if (budget <= 0) {
-            throw new IllegalArgumentException("max_length is " + maxLength + " (the prompt and the new tokens "
-                    + "together) but the prompt is already " + promptLength + " tokens long (its padded length), so "
+            throw new IllegalArgumentException("max_length is " + maxLength + " (generation_config.json's cap on the "
+                    + "prompt and the new tokens together) but the prompt is already " + promptLength + " tokens long (its padded length), so "
                     + "no token can be generated; set max_new_tokens (withMaxNewTokens) or a larger max_length");
         }
         return budget;

@@ -112,7 +112,7 @@ public record LlavaNextConfig(DecoderConfig text, String textModelType, ClipVisi
         if (n == null || n.isNull()) { // LlavaNextConfig.__init__ replaces None with its default pinpoints
             for (int[] p : DEFAULT_PINPOINTS) {
                 if (p[0] % tile != 0 || p[1] % tile != 0) {
-                    throw c.error("image_grid_pinpoints", "missing, and LlavaNextConfig's default pinpoints "
+                    throw c.error("image_grid_pinpoints", (n == null ? "missing" : "null") + ", and LlavaNextConfig's default pinpoints "
                             + java.util.Arrays.deepToString(DEFAULT_PINPOINTS) + " are not multiples of the vision "
                             + "tower's image_size " + tile + "; give pinpoints that are");
                 }

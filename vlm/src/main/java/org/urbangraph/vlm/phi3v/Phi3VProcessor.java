@@ -36,10 +36,8 @@ public final class Phi3VProcessor {
         int last = 0;
         while (m.find()) {
             chunks.add(prompt.substring(last, m.start()));
-            int n;
-            try {
-                n = Integer.parseInt(m.group(1));
-            } catch (NumberFormatException e) {
+            int n = tagNumber(m.group(1));
+            if (n < 0) {
                 throw new IllegalArgumentException("image tag " + m.group() + " has an out-of-range number");
             }
             if (n != tags.size() + 1) {
@@ -78,5 +76,21 @@ public final class Phi3VProcessor {
             at += p.length;
         }
         return out;
+    }
+
+    /**
+     * The number of a tag's digits, read code point by code point as Python's {@code int()} reads any decimal digits
+     * (those outside the Basic Multilingual Plane too, which {@link Integer#parseInt} would see as two chars), or -1
+     * past {@link Integer#MAX_VALUE}.
+     */
+    static int tagNumber(String digits) {
+        long n = 0;
+        for (int cp : digits.codePoints().toArray()) {
+            n = n * 10 + Character.digit(cp, 10);
+            if (n > Integer.MAX_VALUE) {
+                return -1;
+            }
+        }
+        return (int) n;
     }
 }

@@ -1,5 +1,6 @@
 package org.urbangraph.vlm.qwen2vl;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Map;
 import org.urbangraph.tensor.nn.Activation;
@@ -91,6 +92,12 @@ public record Qwen2VLConfig(Variant variant, DecoderConfig text, Vision vision, 
                         + ", found " + window + " (Qwen2.5-VL's get_window_index makes attention windows of "
                         + "window_size // spatial_merge_size // patch_size merged tokens a side, which must be at "
                         + "least 1)");
+            }
+            JsonNode fullNode = v.node("fullatt_block_indexes");
+            if (fullNode != null && fullNode.isNull()) {
+                // transformers keeps None here and fails when the tower iterates it
+                throw v.error("fullatt_block_indexes", "is null; give the list of full-attention blocks or leave the "
+                        + "key out for transformers' default [7, 15, 23, 31]");
             }
             int[] full = v.has("fullatt_block_indexes") ? v.optIntArray("fullatt_block_indexes")
                     : java.util.Arrays.stream(DEFAULT_FULL_ATT_BLOCKS).filter(b -> b < depth).toArray();

@@ -1,6 +1,7 @@
 package org.urbangraph.vlm.phi3v;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,5 +61,10 @@ class Phi3VProcessorTest {
     void tagsWithNonAsciiDigitsAreTagsAsInTheReference() {
         long[] ids = Phi3VProcessor.inputIds("<|image_\u0661|> and <|image_\u0662|>", new int[] {2, 1}, TOKENIZER);
         assertArrayEquals(new long[] {1, -1, -1, 1, 29871, 322, 29871, -2, 1}, ids);
+        // MATHEMATICAL BOLD DIGIT ONE, outside the Basic Multilingual Plane
+        long[] bold = Phi3VProcessor.inputIds("<|image_\uD835\uDFCF|> and <|image_2|>", new int[] {2, 1}, TOKENIZER);
+        assertArrayEquals(ids, bold);
+        assertEquals(12, Phi3VProcessor.tagNumber("\u0661\u0032"));
+        assertEquals(-1, Phi3VProcessor.tagNumber("99999999999"));
     }
 }

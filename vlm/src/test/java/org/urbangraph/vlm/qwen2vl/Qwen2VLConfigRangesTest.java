@@ -76,6 +76,7 @@ class Qwen2VLConfigRangesTest {
         "qwen2_5_vl | config.json           | vision_config.in_channels   | 0      | vision_config.in_channels   | at least 1",
         "qwen2_5_vl | config.json           | vision_config.tokens_per_second | 0  | vision_config.tokens_per_second | at least 1",
         "qwen2_5_vl | config.json           | vision_config.fullatt_block_indexes | [2] | vision_config.fullatt_block_indexes | 0 to depth - 1 = 1",
+        "qwen2_5_vl | config.json           | vision_config.fullatt_block_indexes | null | vision_config.fullatt_block_indexes | is null",
         "qwen2_5_vl | config.json           | vision_config.num_heads     | 3      | vision_config.hidden_size   | multiple of 4",
         "qwen2_5_vl | config.json           | vision_config.hidden_act    | '\"foo\"' | vision_config.hidden_act | unsupported activation 'foo'",
         "qwen2_vl   | config.json           | vision_config.spatial_merge_size | 0 | vision_config.spatial_merge_size | at least 1",
