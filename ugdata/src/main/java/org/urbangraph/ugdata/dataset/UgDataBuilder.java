@@ -232,7 +232,7 @@ public final class UgDataBuilder {
         }
         double[] moved = Geo.destination(p.lon(), p.lat(), p.headingDeg(), PAIR_SHIFT_M);
         CameraPose second = new CameraPose(moved[0], moved[1], Geo.normalizeDegrees(p.headingDeg() + PAIR_TURN_DEG),
-                p.streetKey(), p.streetName());
+                p.streetKey(), p.streetName(), p.highway());
         String pairId = img.id() + "-view2";
         String pair = "images/" + pairId + ".png";
         writePng(renderer.render(second), second, pairId, dir.resolve(pair));
@@ -294,8 +294,10 @@ public final class UgDataBuilder {
             attrs.put("synthetic_placement", Boolean.toString(r.syntheticPlacement()));
             attrs.put("split", img.eval() ? "eval" : "train");
             // a rendered view stands on the street its camera was placed on, not on a tunnel or footway beneath it
+            // and is of the class of the section its camera was placed on, not of the merged street as a whole
             SpatialNode n = graph.anchorImage(r.id(), "street-view image", r.source(), r.lon(), r.lat(), attrs,
-                    img.pose() == null ? null : img.pose().streetKey(), r.headingDeg());
+                    img.pose() == null ? null : img.pose().streetKey(),
+                    img.pose() == null ? null : img.pose().highway(), r.headingDeg());
             out.add(img.withNode(n));
         }
         return out;
@@ -316,9 +318,8 @@ public final class UgDataBuilder {
                 String graphFile = "graphs/" + img.id() + ".json";
                 GraphJson.write(sub, graph, c.cityName(), graphAttributes(img), dir.resolve(graphFile));
                 ImageSurroundings around = ImageSurroundings.of(graph, sub);
-                String highway = around.street() == null ? null : graph.streetGeometry(around.street()).highway();
                 PerceptionLabels.Labels labels = PerceptionLabels.at(graph, img.record().lon(), img.record().lat(),
-                        highway);
+                        around.streetHighway());
                 String caption = c.captioner().caption(new CaptionContext(c.cityName(), img.node(),
                         img.record().headingDeg(), dir.resolve(img.file()), graph, sub, labels, c.seed()));
                 List<SpatialReasoningPath> paths = withPaths.contains(img.node())

@@ -29,6 +29,11 @@ public final class CityGraph {
     public static final double NEAR_EQUAL_M = 10;
     /** A street runs along a heading when its direction is within this angle of it, either way. */
     public static final double ALIGNED_DEG = 30;
+    /**
+     * Image attribute: the highway class of the section of its street the image stands on (see
+     * {@link #anchorImage(String, String, String, double, double, Map, String, String, double)}).
+     */
+    public static final String STREET_HIGHWAY = "street_highway";
 
     private final String city;
     private final OsmBounds extent;
@@ -337,24 +342,41 @@ public final class CityGraph {
      */
     public SpatialNode anchorImage(String imageId, String name, String category, double lon, double lat,
             Map<String, String> attributes) {
-        return anchorImage(imageId, name, category, lon, lat, attributes, null, Double.NaN);
+        return anchorImage(imageId, name, category, lon, lat, attributes, null, null, Double.NaN);
+    }
+
+    /**
+     * As {@link #anchorImage(String, String, String, double, double, Map, String, String, double)}, with the class
+     * of the street section read from where the image projects onto its street.
+     */
+    public SpatialNode anchorImage(String imageId, String name, String category, double lon, double lat,
+            Map<String, String> attributes, String streetKey, double headingDeg) {
+        return anchorImage(imageId, name, category, lon, lat, attributes, streetKey, null, headingDeg);
     }
 
     /**
      * Adds an image node and links it into the graph: {@code nearest} to the street it stands on (see
      * {@link #cameraStreet}; perpendicular distance and bearing to the foot point), {@code near} to POIs and
-     * crossings around it, and {@code bounds} from each area that contains it. Not thread-safe: anchor all images
-     * before cutting subgraphs in parallel.
+     * crossings around it, and {@code bounds} from each area that contains it. With a street, the image gets the
+     * attribute {@value #STREET_HIGHWAY}: the highway class of the section of the street it stands on (that of its
+     * own OSM way; a merged street chains ways of several classes, and its class is only that of most of its
+     * length). Not thread-safe: anchor all images before cutting subgraphs in parallel.
      *
      * @param streetKey the street a rendered view's camera was placed on, or null for a photo
+     * @param streetHighway the class of the section a rendered view's camera was placed on, or null to take that
+     *     of the segment the image projects onto
      * @param headingDeg the camera heading, NaN when unknown
      * @return the image node
      */
     public SpatialNode anchorImage(String imageId, String name, String category, double lon, double lat,
-            Map<String, String> attributes, String streetKey, double headingDeg) {
+            Map<String, String> attributes, String streetKey, String streetHighway, double headingDeg) {
         requireIndexed();
-        SpatialNode img = addNode("image/" + imageId, NodeKind.IMAGE, name, category, lon, lat, attributes);
         StreetHit street = cameraStreet(lon, lat, streetKey, headingDeg, settings.nearestStreetMaxM());
+        Map<String, String> attrs = new java.util.LinkedHashMap<>(attributes);
+        if (street != null) {
+            attrs.put(STREET_HIGHWAY, streetHighway != null ? streetHighway : sectionHighway(street));
+        }
+        SpatialNode img = addNode("image/" + imageId, NodeKind.IMAGE, name, category, lon, lat, attrs);
         if (street != null) {
             link(img, street.street(), Relation.NEAREST, street.distanceM(), street.hit().projection().bearingDeg(), null);
         }
@@ -371,6 +393,12 @@ public final class CityGraph {
             }
         }
         return img;
+    }
+
+    /** The highway class of the segment a street hit lies on. */
+    public String sectionHighway(StreetHit hit) {
+        return streets.get(hit.street().index()).segmentHighway().get(hit.hit().polyline())[hit.hit().projection()
+                .segment()];
     }
 
     private void requireIndexed() {

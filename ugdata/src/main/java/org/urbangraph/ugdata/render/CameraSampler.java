@@ -110,7 +110,7 @@ public final class CameraSampler {
             String highway = classes.get(k)[segmentAt(lons.get(k), lats.get(k), at - start)];
             double offset = 0.22 * SceneIndex.roadWidth(highway, null, null);
             double[] cam = Geo.destination(pt[0], pt[1], heading + 90, offset);
-            poses.add(new CameraPose(cam[0], cam[1], heading, s.key(), s.name()));
+            poses.add(new CameraPose(cam[0], cam[1], heading, s.key(), s.name(), highway));
             put(cells, grid, pt[0], pt[1], spacing);
         }
         return poses;

@@ -19,10 +19,13 @@ import org.urbangraph.ugdata.graph.Subgraph;
  * breadth-first walk over the graph, so it can miss places that are near but not reached (or not reached before
  * the cap), and a caption must state what is on the map.
  *
+ * @param streetHighway highway class of the section of {@code street} the image stands on (that of its own OSM
+ *     way, not of the merged street as a whole), null without a street
  * @param radiusM the radius the lists cover
  * @param streets streets other than {@code street} with some geometry within the radius
  */
-public record ImageSurroundings(SpatialNode image, SpatialNode street, double streetDistanceM, double radiusM,
+public record ImageSurroundings(SpatialNode image, SpatialNode street, String streetHighway, double streetDistanceM,
+        double radiusM,
         List<Nearby> crossings, List<Nearby> pois, List<Nearby> streets, List<SpatialNode> areas) {
 
     /** A node with its distance and bearing from the camera. */
@@ -62,7 +65,11 @@ public record ImageSurroundings(SpatialNode image, SpatialNode street, double st
                 streets.add(new Nearby(h.street(), h.distanceM(), h.hit().projection().bearingDeg()));
             }
         }
-        return new ImageSurroundings(img, street, streetDist, radiusM, List.copyOf(crossings), List.copyOf(pois),
+        String highway = street == null ? null : img.attribute(CityGraph.STREET_HIGHWAY);
+        if (street != null && highway == null) {
+            highway = g.sectionHighway(g.cameraStreet(img.lon(), img.lat(), street.key(), Double.NaN, Double.NaN));
+        }
+        return new ImageSurroundings(img, street, highway, streetDist, radiusM, List.copyOf(crossings), List.copyOf(pois),
                 List.copyOf(streets), List.copyOf(areas));
     }
 

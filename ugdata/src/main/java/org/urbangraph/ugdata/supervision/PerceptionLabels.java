@@ -13,7 +13,7 @@ import org.urbangraph.ugdata.osm.OsmFeatures;
 /**
  * Labels of the surroundings derived from OpenStreetMap, standing in for the human urban-perception labels of
  * the UGE paper (which are not available): the dominant land use within a radius, the dominant kind of places
- * (POI mix), and the class of the street the camera stands on. Each label set has fixed classes with a
+ * (POI mix), and the class of the street section the camera stands on. Each label set has fixed classes with a
  * prototype text, in a fixed order (the candidate list of the perception benchmark).
  */
 public final class PerceptionLabels {
@@ -88,7 +88,8 @@ public final class PerceptionLabels {
      * Labels at a point. Land use samples a grid of points within {@link #RADIUS_M} and takes, at each, the
      * smallest area polygon containing it; fewer than a fifth of the points covered gives {@link #UNKNOWN}.
      *
-     * @param streetHighway highway class of the street the camera stands on (null if none)
+     * @param streetHighway highway class of the street section the camera stands on, that of its own OSM way rather
+     *     than of the merged street as a whole (null if none)
      */
     public static Labels at(CityGraph g, double lon, double lat, String streetHighway) {
         return new Labels(landUse(g, lon, lat), poiMix(g, lon, lat), streetClass(streetHighway));

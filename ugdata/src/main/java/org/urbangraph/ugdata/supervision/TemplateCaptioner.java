@@ -78,7 +78,8 @@ public final class TemplateCaptioner implements ContextCaptioner {
 
     private static String opening(ImageSurroundings s, double heading, String city, int variant) {
         String street = s.street() == null ? null : s.street().name();
-        String cls = s.street() == null ? null : s.street().category().replace('_', ' ');
+        // the class of the section the camera stands on: a merged street may be mostly of another class
+        String cls = s.street() == null ? null : s.streetHighway().replace('_', ' ');
         boolean known = !Double.isNaN(heading);
         String dir = known ? Geo.compassWords(heading) : null;
         if (street == null) {

@@ -303,6 +303,44 @@ class UgDataBuildRulesTest {
     }
 
     @Test
+    void theStreetClassOfAViewIsThatOfTheSectionItsCameraStandsOn() throws IOException {
+        // Birch Lane: a track of about 400 m that goes on as an unclassified road of about 100 m; the street is a
+        // track (80 % of its length), but cameras stand only on the unclassified road, which they draw as a road
+        Path osm = tmp.resolve("birch.osm");
+        Files.writeString(osm, """
+                <osm version="0.6">
+                 <node id="1" lat="0" lon="0"/>
+                 <node id="2" lat="0" lon="0.0036"/>
+                 <node id="3" lat="0" lon="0.0045"/>
+                 <way id="100"><nd ref="1"/><nd ref="2"/><tag k="highway" v="track"/><tag k="name" v="Birch Lane"/></way>
+                 <way id="101"><nd ref="2"/><nd ref="3"/><tag k="highway" v="unclassified"/><tag k="name" v="Birch Lane"/></way>
+                </osm>
+                """);
+        Path held = tmp.resolve("birch-held");
+        UgDataBuilder.build(UgDataConfig.builder(osm, held).split(Split.HELD_OUT).render(6).imageSize(32, 32).seed(2)
+                .bench(700, 4).log(null).build());
+        UgDataset ds = UgDataset.open(held);
+        GraphFile city = ds.cityGraph();
+        assertEquals("track", city.nodes().stream().filter(n -> n.type() == NodeKind.STREET).findFirst().orElseThrow()
+                .category(), "the street as a whole is a track");
+        List<BenchSample> labels = ds.bench("perception_street_class");
+        assertEquals(6, labels.size(), "every view is labelled");
+        for (BenchSample s : labels) {
+            assertEquals("local_street", s.label(), s.query().imageId() + " stands on the unclassified road");
+        }
+        Path train = tmp.resolve("birch-train");
+        UgDataBuilder.build(UgDataConfig.builder(osm, train).render(4).evalFraction(0).imageSize(32, 32).seed(2)
+                .bench(700, 4).log(null).build());
+        List<UgeSample> rows = UgDataset.open(train).stage1();
+        assertFalse(rows.isEmpty());
+        for (UgeSample r : rows) {
+            String text = r.query() + " " + String.join(" ", r.positives());
+            assertTrue(text.contains("unclassified"), text);
+            assertFalse(text.contains("track"), text);
+        }
+    }
+
+    @Test
     void anExistingDatasetIsReplacedOnlyWhenAllowed() throws IOException {
         Path out = tmp.resolve("f");
         UgDataBuilder.build(config(out).render(2).build());

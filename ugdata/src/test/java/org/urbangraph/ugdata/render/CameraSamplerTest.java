@@ -87,6 +87,7 @@ class CameraSamplerTest {
             StreetGeometry.Hit hit = g.streetGeometry(elm).project(p.lon(), p.lat());
             assertTrue(hit.projection().footLon() <= 0.001 + 1e-12, p + " stands on the footway");
             assertEquals(lane, hit.projection().distanceM(), 0.25, p + ": in the right-hand lane of a residential road");
+            assertEquals("residential", p.highway(), p + " carries the class of its section");
         }
     }
 }

@@ -63,10 +63,10 @@ class StreetViewRendererTest {
         }
         CameraPose p = poses.get(0);
         CameraPose turned = new CameraPose(p.lon(), p.lat(), Geo.normalizeDegrees(p.headingDeg() + 90), p.streetKey(),
-                p.streetName());
+                p.streetName(), p.highway());
         assertTrue(meanAbsDiff(base, r.render(turned)) > 4.0, "turning the camera changes the view");
         double[] moved = Geo.destination(p.lon(), p.lat(), p.headingDeg(), 25);
-        CameraPose ahead = new CameraPose(moved[0], moved[1], p.headingDeg(), p.streetKey(), p.streetName());
+        CameraPose ahead = new CameraPose(moved[0], moved[1], p.headingDeg(), p.streetKey(), p.streetName(), p.highway());
         assertTrue(meanAbsDiff(base, r.render(ahead)) > 1.0, "walking 25 m changes the view");
     }
 
