@@ -16,6 +16,17 @@ public record PolylineProjection(double footLon, double footLat, double distance
         double alongM, double lineBearingDeg) {
 
     /**
+     * A point some distance along a polyline.
+     *
+     * @param lon longitude of the point
+     * @param lat latitude of the point
+     * @param bearingDeg direction of the line there: that of {@code segment}
+     * @param segment index of the segment (between vertex {@code segment} and {@code segment + 1}) holding the
+     *     point; never a zero-length one while the line has a segment of some length
+     */
+    public record Along(double lon, double lat, double bearingDeg, int segment) {}
+
+    /**
      * Projects (lon, lat) onto the polyline given by parallel coordinate arrays (at least one vertex). The search
      * runs in a local metric frame at the point; the reported distance is haversine.
      */
@@ -34,13 +45,13 @@ public record PolylineProjection(double footLon, double footLat, double distance
         // segment next to it reaches too: it is a candidate only when the whole line is one point
         boolean anyReal = false;
         for (int i = 0; i + 1 < lons.length && !anyReal; i++) {
-            anyReal = lons[i] != lons[i + 1] || lats[i] != lats[i + 1];
+            anyReal = segmentLength(lons, lats, i) > 0;
         }
         double best = Double.POSITIVE_INFINITY;
         int bestSeg = 0;
         double bestT = 0;
         for (int i = 0; i + 1 < lons.length; i++) {
-            if (anyReal && lons[i] == lons[i + 1] && lats[i] == lats[i + 1]) {
+            if (anyReal && segmentLength(lons, lats, i) == 0) {
                 continue;
             }
             double ax = f.x(lons[i]);
@@ -64,37 +75,60 @@ public record PolylineProjection(double footLon, double footLat, double distance
         double footLat = lats[bestSeg] + bestT * (lats[bestSeg + 1] - lats[bestSeg]);
         double along = 0;
         for (int i = 0; i < bestSeg; i++) {
-            along += Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+            along += segmentLength(lons, lats, i);
         }
-        along += bestT * Geo.haversine(lons[bestSeg], lats[bestSeg], lons[bestSeg + 1], lats[bestSeg + 1]);
+        along += bestT * segmentLength(lons, lats, bestSeg);
         double dist = Geo.haversine(lon, lat, footLon, footLat);
         double bearing = dist < 1e-6 ? 0.0 : Geo.bearing(lon, lat, footLon, footLat);
         double segBearing = Geo.bearing(lons[bestSeg], lats[bestSeg], lons[bestSeg + 1], lats[bestSeg + 1]);
         return new PolylineProjection(footLon, footLat, dist, bearing, bestSeg, along, segBearing);
     }
 
+    /**
+     * Haversine length in metres of segment {@code i} (vertex {@code i} to {@code i + 1}). A segment of length 0 (a
+     * repeated vertex) has no direction: projection, the walk along the line and the distance along it all skip it
+     * by this one test.
+     */
+    public static double segmentLength(double[] lons, double[] lats, int i) {
+        return Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+    }
+
     /** Length of a polyline in metres (sum of haversine segment lengths). */
     public static double length(double[] lons, double[] lats) {
         double s = 0;
         for (int i = 0; i + 1 < lons.length; i++) {
-            s += Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+            s += segmentLength(lons, lats, i);
         }
         return s;
     }
 
     /**
-     * The point {@code alongM} metres along a polyline (clamped to its ends), with the local line bearing: that of
-     * the segment holding the point, never of a zero-length one (a repeated vertex), which has no direction.
+     * The distance along a polyline from its first vertex to each of its vertices, metres: the sums of
+     * {@link #segmentLength}, as {@link #alongM()} and {@link #pointAlong} measure.
      */
-    public static double[] pointAlong(double[] lons, double[] lats, double alongM) {
+    public static double[] vertexAlong(double[] lons, double[] lats) {
+        double[] a = new double[lons.length];
+        for (int i = 1; i < lons.length; i++) {
+            a[i] = a[i - 1] + segmentLength(lons, lats, i - 1);
+        }
+        return a;
+    }
+
+    /**
+     * The point {@code alongM} metres along a polyline (clamped to its ends), with the segment holding it and the
+     * local line bearing: that of that segment, never of a zero-length one (a repeated vertex), which has no
+     * direction. Past the end of a line that ends in repeated vertices, the point is its last vertex on the last
+     * segment of some length; a line of one point gives segment 0 and bearing 0.
+     */
+    public static Along pointAlong(double[] lons, double[] lats, double alongM) {
         double rest = Math.max(0, alongM);
         int lastReal = -1;
         for (int i = 0; i + 1 < lons.length; i++) {
-            double seg = Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
+            double seg = segmentLength(lons, lats, i);
             if (seg > 0 && (rest <= seg || i + 2 == lons.length)) {
                 double t = Math.min(1.0, rest / seg);
-                return new double[] {lons[i] + t * (lons[i + 1] - lons[i]), lats[i] + t * (lats[i + 1] - lats[i]),
-                    Geo.bearing(lons[i], lats[i], lons[i + 1], lats[i + 1])};
+                return new Along(lons[i] + t * (lons[i + 1] - lons[i]), lats[i] + t * (lats[i + 1] - lats[i]),
+                        Geo.bearing(lons[i], lats[i], lons[i + 1], lats[i + 1]), i);
             }
             if (seg > 0) {
                 lastReal = i;
@@ -103,7 +137,7 @@ public record PolylineProjection(double footLon, double footLat, double distance
         }
         // past the end, where the line ends in repeated vertices (or is a single point)
         int n = lons.length - 1;
-        return new double[] {lons[n], lats[n], lastReal < 0 ? 0
-            : Geo.bearing(lons[lastReal], lats[lastReal], lons[lastReal + 1], lats[lastReal + 1])};
+        return lastReal < 0 ? new Along(lons[n], lats[n], 0, 0) : new Along(lons[n], lats[n],
+                Geo.bearing(lons[lastReal], lats[lastReal], lons[lastReal + 1], lats[lastReal + 1]), lastReal);
     }
 }

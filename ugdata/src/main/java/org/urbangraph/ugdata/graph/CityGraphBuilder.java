@@ -367,17 +367,11 @@ public final class CityGraphBuilder {
         return line.length > 2 && line[0] == line[line.length - 1];
     }
 
-    /** Per polyline, the distance along it to each vertex, metres, summed as {@link PolylineProjection} does. */
+    /** Per polyline, the distance along it to each vertex, metres ({@link PolylineProjection#vertexAlong}). */
     private static List<double[]> cumulativeAlong(StreetGeometry geom) {
         List<double[]> out = new ArrayList<>();
         for (int p = 0; p < geom.lons().size(); p++) {
-            double[] lo = geom.lons().get(p);
-            double[] la = geom.lats().get(p);
-            double[] a = new double[lo.length];
-            for (int k = 1; k < lo.length; k++) {
-                a[k] = a[k - 1] + Geo.haversine(lo[k - 1], la[k - 1], lo[k], la[k]);
-            }
-            out.add(a);
+            out.add(PolylineProjection.vertexAlong(geom.lons().get(p), geom.lats().get(p)));
         }
         return out;
     }

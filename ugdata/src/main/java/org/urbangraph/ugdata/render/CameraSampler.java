@@ -99,38 +99,21 @@ public final class CameraSampler {
             double at = rnd.nextDouble() * total;
             int k = lowerBound(cumulative, at);
             double start = k == 0 ? 0 : cumulative.get(k - 1);
-            double[] pt = PolylineProjection.pointAlong(lons.get(k), lats.get(k), at - start);
-            if (tooClose(cells, grid, pt[0], pt[1], spacing)) {
+            PolylineProjection.Along pt = PolylineProjection.pointAlong(lons.get(k), lats.get(k), at - start);
+            if (tooClose(cells, grid, pt.lon(), pt.lat(), spacing)) {
                 continue;
             }
             boolean reverse = rnd.nextBoolean();
-            double heading = Geo.normalizeDegrees(pt[2] + (reverse ? 180 : 0));
+            double heading = Geo.normalizeDegrees(pt.bearingDeg() + (reverse ? 180 : 0));
             SpatialNode s = streets.get(k);
             // stand in the right-hand lane, as a car-mounted camera would, not on the centre line
-            String highway = classes.get(k)[segmentAt(lons.get(k), lats.get(k), at - start)];
+            String highway = classes.get(k)[pt.segment()];
             double offset = 0.22 * SceneIndex.roadWidth(highway, null, null);
-            double[] cam = Geo.destination(pt[0], pt[1], heading + 90, offset);
+            double[] cam = Geo.destination(pt.lon(), pt.lat(), heading + 90, offset);
             poses.add(new CameraPose(cam[0], cam[1], heading, s.key(), s.name(), highway));
-            put(cells, grid, pt[0], pt[1], spacing);
+            put(cells, grid, pt.lon(), pt.lat(), spacing);
         }
         return poses;
-    }
-
-    /** The segment holding the point {@code alongM} metres along a polyline, as {@link PolylineProjection#pointAlong}. */
-    private static int segmentAt(double[] lons, double[] lats, double alongM) {
-        double rest = Math.max(0, alongM);
-        int lastReal = 0;
-        for (int i = 0; i + 1 < lons.length; i++) {
-            double seg = Geo.haversine(lons[i], lats[i], lons[i + 1], lats[i + 1]);
-            if (seg > 0 && (rest <= seg || i + 2 == lons.length)) {
-                return i;
-            }
-            if (seg > 0) {
-                lastReal = i;
-            }
-            rest -= seg;
-        }
-        return lastReal;
     }
 
     private static int lowerBound(List<Double> cumulative, double v) {

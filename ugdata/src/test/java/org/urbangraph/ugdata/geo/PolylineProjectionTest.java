@@ -49,13 +49,25 @@ class PolylineProjectionTest {
         double[] lons = {0.0, 0.0, 0.002};
         double[] lats = {0.0, 0.001, 0.001};
         double first = 0.001 * DEGREE_M;
-        double[] p = PolylineProjection.pointAlong(lons, lats, first + 0.5 * 0.002 * DEGREE_M);
-        assertEquals(0.001, p[0], 1e-6);
-        assertEquals(0.001, p[1], 1e-9);
-        assertEquals(90.0, p[2], 1e-3);
-        double[] start = PolylineProjection.pointAlong(lons, lats, -5);
-        assertEquals(0.0, start[0], 0.0);
-        assertEquals(0.0, start[2], 1e-9);
+        PolylineProjection.Along p = PolylineProjection.pointAlong(lons, lats, first + 0.5 * 0.002 * DEGREE_M);
+        assertEquals(0.001, p.lon(), 1e-6);
+        assertEquals(0.001, p.lat(), 1e-9);
+        assertEquals(90.0, p.bearingDeg(), 1e-3);
+        assertEquals(1, p.segment());
+        PolylineProjection.Along start = PolylineProjection.pointAlong(lons, lats, -5);
+        assertEquals(0.0, start.lon(), 0.0);
+        assertEquals(0.0, start.bearingDeg(), 1e-9);
+        assertEquals(0, start.segment());
+        double[] along = PolylineProjection.vertexAlong(lons, lats);
+        assertEquals(3, along.length);
+        assertEquals(0.0, along[0], 0.0);
+        assertEquals(first, along[1], 1e-6 * first);
+        assertEquals(PolylineProjection.length(lons, lats), along[2], 1e-9);
+        // walking to a projection's distance along the line finds the point and the segment it projected onto
+        PolylineProjection q = PolylineProjection.project(0.0013, 0.0012, lons, lats);
+        PolylineProjection.Along back = PolylineProjection.pointAlong(lons, lats, q.alongM());
+        assertEquals(q.segment(), back.segment());
+        assertEquals(q.footLon(), back.lon(), 1e-9);
     }
 
     @Test
@@ -74,11 +86,16 @@ class PolylineProjectionTest {
         assertEquals(1, p.segment());
         assertEquals(0.0, p.footLon(), 0.0);
         assertEquals(0.0, p.alongM(), 0.0);
-        assertEquals(90.0, PolylineProjection.pointAlong(lons, lats, 0)[2], 1e-9);
+        assertEquals(90.0, PolylineProjection.pointAlong(lons, lats, 0).bearingDeg(), 1e-9);
+        assertEquals(1, PolylineProjection.pointAlong(lons, lats, 0).segment(), "the walk skips segment 0 as well");
         // repeated at the end: a point beyond it lies on the last real segment, running east
         double[] endLons = {0.0, 0.001, 0.001};
         PolylineProjection q = PolylineProjection.project(0.0011, 0.0, endLons, lats);
         assertEquals(90.0, q.lineBearingDeg(), 1e-9);
-        assertEquals(90.0, PolylineProjection.pointAlong(endLons, lats, 1e6)[2], 1e-9);
+        assertEquals(0, q.segment());
+        PolylineProjection.Along end = PolylineProjection.pointAlong(endLons, lats, 1e6);
+        assertEquals(90.0, end.bearingDeg(), 1e-9);
+        assertEquals(0, end.segment(), "past the end, on the last segment of some length");
+        assertEquals(0.001, end.lon(), 0.0);
     }
 }
