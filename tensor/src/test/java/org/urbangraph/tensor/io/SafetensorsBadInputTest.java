@@ -189,14 +189,20 @@ class SafetensorsBadInputTest {
         assertTrue(e.getMessage().contains("'w3'"), e.getMessage());
     }
 
-    @Test
-    void shardedModelReadsEveryShard() throws IOException {
+    /** tmp/model: x in a.safetensors and y in b.safetensors, with the index that says so. */
+    private Path twoShardModel() throws IOException {
         Path dir = tmp.resolve("model");
         Files.createDirectories(dir);
         SafetensorsWriter.write(dir.resolve("a.safetensors"), Map.of("x", Tensor.of(new float[] {1, 2}, 2)), Map.of());
         SafetensorsWriter.write(dir.resolve("b.safetensors"), Map.of("y", Tensor.of(new long[] {7, 8, 9}, 3)), Map.of());
         Files.writeString(dir.resolve("model.safetensors.index.json"),
                 "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
+        return dir;
+    }
+
+    @Test
+    void shardedModelReadsEveryShard() throws IOException {
+        Path dir = twoShardModel();
         WeightSource w = WeightSource.open(dir);
         assertEquals(java.util.List.of("x", "y"), w.names());
         org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 2}, w.tensor("x").toFloatArray());
@@ -206,12 +212,7 @@ class SafetensorsBadInputTest {
     /** A model directory named with "." or ".." components opens: its shards are inside it once both are normalised. */
     @Test
     void shardedModelOpensThroughDotAndDotDotPaths() throws IOException {
-        Path dir = tmp.resolve("model");
-        Files.createDirectories(dir);
-        SafetensorsWriter.write(dir.resolve("a.safetensors"), Map.of("x", Tensor.of(new float[] {1, 2}, 2)), Map.of());
-        SafetensorsWriter.write(dir.resolve("b.safetensors"), Map.of("y", Tensor.of(new long[] {7, 8, 9}, 3)), Map.of());
-        Files.writeString(dir.resolve("model.safetensors.index.json"),
-                "{\"weight_map\":{\"x\":\"a.safetensors\",\"y\":\"b.safetensors\"}}");
+        Path dir = twoShardModel();
         for (Path via : new Path[] {tmp.resolve("model/../model"), tmp.resolve("./model"),
                 tmp.resolve("./model/model.safetensors.index.json")}) {
             WeightSource w = WeightSource.open(via);
