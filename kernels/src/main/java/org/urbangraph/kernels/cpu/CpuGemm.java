@@ -21,6 +21,11 @@ import org.urbangraph.kernels.View;
  * than 4 x 16, and 3 x 24 in between). A 6 x 16 tile (as BLIS uses) needs 12 accumulators, and C2 then spills
  * accumulators to the stack, which puts a store-load pair on the critical FMA chain (2.2 times slower).
  *
+ * <p>With 512-bit vectors (AVX-512: 32 vector registers) the tile is 12 x 32 ({@link #kernelWide}): 24 accumulators,
+ * 2 B vectors and one broadcast, 27 registers, 12 broadcasts and 2 vector loads per 24 multiply-adds. The 5-row tile
+ * at that width (5 x 32, ten accumulators) left two thirds of the registers unused and ran 1024 x 1024 x 1024 at 0.64
+ * of OpenBLAS's rate on one thread of a Xeon (Cascade Lake); the 12-row tile runs it at 0.88.
+ *
  * <p>Loop order: for each NC column block, B is packed for the whole depth; each task then owns an MC x NC block of
  * c and walks all depth blocks over it, packing the matching A block each time (or, when c has several column blocks
  * and A is at most 16 MiB, reading the matching block of an A packed once before the first column block). Its running
@@ -30,7 +35,9 @@ import org.urbangraph.kernels.View;
  *
  * <p>Block sizes: KC = 256 keeps a B panel (KC x NR floats, 16 KiB) in L1 next to an A panel; MC = 130 (a multiple of
  * MR, and one block for a 128-token sequence) and NC = 512 keep the packed A block (130 KiB) and the block's sums
- * (260 KiB) together in a 512 KiB L2. The system properties {@code ug.gemm.kc}, {@code ug.gemm.mc} and
+ * (260 KiB) together in a 512 KiB L2. With 512-bit vectors a B panel is twice as wide, so KC is 128 (the same 16 KiB;
+ * KC 256 filled the 32 KiB L1 with the B panel alone and ran 1024 x 1024 x 1024 at 0.91 of KC 128's rate) and MC is
+ * 132, the multiple of 12 above 130. The system properties {@code ug.gemm.kc}, {@code ug.gemm.mc} and
  * {@code ug.gemm.nc} override them for tuning on other caches (MC is rounded up to a multiple of MR; NC must be a
  * multiple of NR). With several threads, a product whose row blocks would not share out evenly takes smaller ones
  * ({@link #rowBlock}).
@@ -44,9 +51,11 @@ import org.urbangraph.kernels.View;
  */
 final class CpuGemm {
 
-    static final int MR = 5;
+    /** 512-bit vectors (AVX-512): 32 vector registers, room for a 12 x 32 tile (see the class comment). */
+    static final boolean WIDE = LANES >= 16;
+    static final int MR = WIDE ? 12 : 5;
     static final int NR = 2 * LANES;
-    static final int KC = Integer.getInteger("ug.gemm.kc", 256);
+    static final int KC = Integer.getInteger("ug.gemm.kc", WIDE ? 128 : 256);
     static final int MC = roundUp(Integer.getInteger("ug.gemm.mc", 130), MR);
     static final int NC = Integer.getInteger("ug.gemm.nc", 512);
     /** Below this many multiply-adds per matrix, a batch runs one matrix per task instead of splitting each. */
@@ -156,24 +165,35 @@ final class CpuGemm {
      * share out evenly (five blocks of a 632-row product on two threads: 3 + 2, one thread idle for the last third),
      * the multiple of MR that splits m into the next multiple of the thread count (six blocks of 110 and 82 rows: 330
      * + 302). Products of fewer blocks than twice the threads are split by columns as well, so they are left alone.
-     * Where no such multiple of MR exists below half of MC, the first try is kept (nearly even).
+     * Where no such multiple of MR exists below half of MC, the first try that leaves at most one thread idle in the
+     * last round is kept, or else the first try (nearly even).
      */
     static int rowBlock(int m, int threads) {
-        int blocks = (m + MC - 1) / MC;
+        return rowBlock(m, threads, MR, MC);
+    }
+
+    /** {@link #rowBlock(int, int)} for a tile of mr rows and blocks of mc rows (a multiple of mr). */
+    static int rowBlock(int m, int threads, int mr, int mc) {
+        int blocks = (m + mc - 1) / mc;
         if (threads == 1 || blocks < 2 * threads || blocks % threads == 0) {
-            return MC;
+            return mc;
         }
         // rounding the rows up to MR can leave fewer blocks than asked for (2641 rows in 24 blocks: 23 of 115), so
-        // the next multiples of the thread count are tried too, up to twice the blocks of MC
+        // the next multiples of the thread count are tried too, up to twice the blocks of mc
+        // (with a 12-row tile the steps are coarse: 2881 rows on four threads find no split into a multiple of
+        // four within twice the blocks, and take the first that leaves one thread idle in the last round, 27 x 108)
         int first = 0;
+        int oneIdle = 0;
         for (int even = (blocks + threads - 1) / threads * threads; even <= 2 * blocks; even += threads) {
-            int rows = roundUp((m + even - 1) / even, MR);
-            if ((m + rows - 1) / rows % threads == 0) {
+            int rows = roundUp((m + even - 1) / even, mr);
+            int got = (m + rows - 1) / rows;
+            if (got % threads == 0) {
                 return rows;
             }
+            oneIdle = oneIdle == 0 && got % threads == threads - 1 ? rows : oneIdle;
             first = first == 0 ? rows : first;
         }
-        return first;
+        return oneIdle != 0 ? oneIdle : first;
     }
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
@@ -286,7 +306,11 @@ final class CpuGemm {
                     }
                 }
                 int to = kBlocks == 1 ? 0 : ((jr - p0) * mcr + ir) * NR;
-                kernel(kc, ap, ao + ir * kc, bp, bo, acc, to, pb > 0);
+                if (WIDE) {
+                    kernelWide(kc, ap, ao + ir * kc, bp, bo, acc, to, pb > 0);
+                } else {
+                    kernel(kc, ap, ao + ir * kc, bp, bo, acc, to, pb > 0);
+                }
                 if (!last) {
                     continue;
                 }
@@ -324,7 +348,15 @@ final class CpuGemm {
             int base = aBase + ir * kc;
             long row0 = a.offset() + (long) (ic + ir) * rs + (long) pc * ks;
             float[] arr = f32 && ks == 1 && mr == MR ? CpuMem.floats(s) : null;
-            if (arr != null) {
+            if (arr != null && MR != 5) {
+                // rows contiguous in k, in a float[]: each row in turn into its lane of the panel
+                for (int i = 0; i < MR; i++) {
+                    int ri = Math.toIntExact(s.address() / 4 + row0 + i * rs);
+                    for (int p = 0, o = base + i; p < kc; p++, o += MR) {
+                        ap[o] = arr[ri + p];
+                    }
+                }
+            } else if (arr != null) {
                 // rows contiguous in k, in a float[]: interleave the MR rows straight into the panel
                 int r0 = Math.toIntExact(s.address() / 4 + row0);
                 int r1 = Math.toIntExact(r0 + rs);
@@ -508,6 +540,101 @@ final class CpuGemm {
         c31.intoArray(out, to + 3 * NR + LANES);
         c40.intoArray(out, to + 4 * NR);
         c41.intoArray(out, to + 4 * NR + LANES);
+    }
+
+    /**
+     * The 12 x NR tile of {@link #kernel} for 512-bit vectors: 24 accumulators, two B vectors and one broadcast, 27 of
+     * the 32 vector registers.
+     */
+    private static void kernelWide(int kc, float[] ap, int ao, float[] bp, int bo, float[] out, int to, boolean add) {
+        FloatVector c0a = start(out, to, add);
+        FloatVector c0b = start(out, to + LANES, add);
+        FloatVector c1a = start(out, to + 1 * NR, add);
+        FloatVector c1b = start(out, to + 1 * NR + LANES, add);
+        FloatVector c2a = start(out, to + 2 * NR, add);
+        FloatVector c2b = start(out, to + 2 * NR + LANES, add);
+        FloatVector c3a = start(out, to + 3 * NR, add);
+        FloatVector c3b = start(out, to + 3 * NR + LANES, add);
+        FloatVector c4a = start(out, to + 4 * NR, add);
+        FloatVector c4b = start(out, to + 4 * NR + LANES, add);
+        FloatVector c5a = start(out, to + 5 * NR, add);
+        FloatVector c5b = start(out, to + 5 * NR + LANES, add);
+        FloatVector c6a = start(out, to + 6 * NR, add);
+        FloatVector c6b = start(out, to + 6 * NR + LANES, add);
+        FloatVector c7a = start(out, to + 7 * NR, add);
+        FloatVector c7b = start(out, to + 7 * NR + LANES, add);
+        FloatVector c8a = start(out, to + 8 * NR, add);
+        FloatVector c8b = start(out, to + 8 * NR + LANES, add);
+        FloatVector c9a = start(out, to + 9 * NR, add);
+        FloatVector c9b = start(out, to + 9 * NR + LANES, add);
+        FloatVector c10a = start(out, to + 10 * NR, add);
+        FloatVector c10b = start(out, to + 10 * NR + LANES, add);
+        FloatVector c11a = start(out, to + 11 * NR, add);
+        FloatVector c11b = start(out, to + 11 * NR + LANES, add);
+        for (int ai = ao, bi = bo, end = ao + kc * MR; ai < end; ai += MR, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bi + LANES);
+            FloatVector x = FloatVector.broadcast(F, ap[ai]);
+            c0a = x.fma(b0, c0a);
+            c0b = x.fma(b1, c0b);
+            x = FloatVector.broadcast(F, ap[ai + 1]);
+            c1a = x.fma(b0, c1a);
+            c1b = x.fma(b1, c1b);
+            x = FloatVector.broadcast(F, ap[ai + 2]);
+            c2a = x.fma(b0, c2a);
+            c2b = x.fma(b1, c2b);
+            x = FloatVector.broadcast(F, ap[ai + 3]);
+            c3a = x.fma(b0, c3a);
+            c3b = x.fma(b1, c3b);
+            x = FloatVector.broadcast(F, ap[ai + 4]);
+            c4a = x.fma(b0, c4a);
+            c4b = x.fma(b1, c4b);
+            x = FloatVector.broadcast(F, ap[ai + 5]);
+            c5a = x.fma(b0, c5a);
+            c5b = x.fma(b1, c5b);
+            x = FloatVector.broadcast(F, ap[ai + 6]);
+            c6a = x.fma(b0, c6a);
+            c6b = x.fma(b1, c6b);
+            x = FloatVector.broadcast(F, ap[ai + 7]);
+            c7a = x.fma(b0, c7a);
+            c7b = x.fma(b1, c7b);
+            x = FloatVector.broadcast(F, ap[ai + 8]);
+            c8a = x.fma(b0, c8a);
+            c8b = x.fma(b1, c8b);
+            x = FloatVector.broadcast(F, ap[ai + 9]);
+            c9a = x.fma(b0, c9a);
+            c9b = x.fma(b1, c9b);
+            x = FloatVector.broadcast(F, ap[ai + 10]);
+            c10a = x.fma(b0, c10a);
+            c10b = x.fma(b1, c10b);
+            x = FloatVector.broadcast(F, ap[ai + 11]);
+            c11a = x.fma(b0, c11a);
+            c11b = x.fma(b1, c11b);
+        }
+        c0a.intoArray(out, to);
+        c0b.intoArray(out, to + LANES);
+        c1a.intoArray(out, to + 1 * NR);
+        c1b.intoArray(out, to + 1 * NR + LANES);
+        c2a.intoArray(out, to + 2 * NR);
+        c2b.intoArray(out, to + 2 * NR + LANES);
+        c3a.intoArray(out, to + 3 * NR);
+        c3b.intoArray(out, to + 3 * NR + LANES);
+        c4a.intoArray(out, to + 4 * NR);
+        c4b.intoArray(out, to + 4 * NR + LANES);
+        c5a.intoArray(out, to + 5 * NR);
+        c5b.intoArray(out, to + 5 * NR + LANES);
+        c6a.intoArray(out, to + 6 * NR);
+        c6b.intoArray(out, to + 6 * NR + LANES);
+        c7a.intoArray(out, to + 7 * NR);
+        c7b.intoArray(out, to + 7 * NR + LANES);
+        c8a.intoArray(out, to + 8 * NR);
+        c8b.intoArray(out, to + 8 * NR + LANES);
+        c9a.intoArray(out, to + 9 * NR);
+        c9b.intoArray(out, to + 9 * NR + LANES);
+        c10a.intoArray(out, to + 10 * NR);
+        c10b.intoArray(out, to + 10 * NR + LANES);
+        c11a.intoArray(out, to + 11 * NR);
+        c11b.intoArray(out, to + 11 * NR + LANES);
     }
 
     static FloatVector start(float[] out, int at, boolean add) {

@@ -39,7 +39,8 @@ final class WeightRowsGemm {
 
     /** The most rows of x for which this order beats packing the weight (see above); -Dug.gemm.weightRows overrides. */
     static final int MAX_ROWS = Integer.getInteger("ug.gemm.weightRows", 144);
-    private static final int MR = CpuGemm.MR;
+    /** Weight rows per tile: five, broadcast from where they lie (each needs its own index register). */
+    private static final int MR = 5;
     private static final int NR = CpuGemm.NR;
     private static final int KC = CpuGemm.KC;
     /** Weight rows per group, a multiple of MR; -Dug.gemm.group overrides. */

@@ -217,30 +217,44 @@ class TransposedWeightGemmTest {
 
     @Test
     void rowBlocksShareOutEvenlyOverTheThreads() {
-        assertEquals(130, CpuGemm.MC);
-        assertEquals(130, CpuGemm.rowBlock(632, 1), "one thread: MC");
-        assertEquals(130, CpuGemm.rowBlock(128, 2), "one block, split by columns");
-        assertEquals(130, CpuGemm.rowBlock(298, 2), "three blocks, split by columns as well");
-        assertEquals(130, CpuGemm.rowBlock(1024, 2), "eight blocks share out evenly");
-        assertEquals(110, CpuGemm.rowBlock(632, 2), "five blocks become six: 5 x 110 + 82");
-        assertEquals(105, CpuGemm.rowBlock(601, 2), "5 x 105 + 76");
-        assertEquals(100, CpuGemm.rowBlock(781, 2), "seven blocks become eight");
-        assertEquals(105, CpuGemm.rowBlock(910, 3), "seven blocks become nine on three threads");
-        for (int m = 1; m <= 3000; m++) {
-            for (int threads = 1; threads <= 4; threads++) {
-                int rows = CpuGemm.rowBlock(m, threads);
-                int blocks = (m + rows - 1) / rows;
-                int before = (m + CpuGemm.MC - 1) / CpuGemm.MC;
-                assertEquals(0, rows % CpuGemm.MR, m + " rows on " + threads);
-                assertTrue(rows <= CpuGemm.MC, m + " rows on " + threads);
-                assertTrue(rows == CpuGemm.MC || blocks >= before && blocks <= 2 * before,
-                        m + " rows on " + threads + " threads: " + blocks + " blocks of " + rows);
-                // the last round of blocks keeps at least all but one thread busy
-                int idle = blocks % threads == 0 ? 0 : threads - blocks % threads;
-                assertTrue(idle <= 1 || rows == CpuGemm.MC && before < 2 * threads,
-                        m + " rows on " + threads + " threads: " + blocks + " blocks of " + rows);
-                if (threads == 2 && rows != CpuGemm.MC) {
-                    assertEquals(0, blocks % 2, m + " rows on two threads: " + blocks + " blocks of " + rows);
+        assertEquals(CpuGemm.WIDE ? 12 : 5, CpuGemm.MR, "tile height for " + CpuMem.LANES + "-float vectors");
+        assertEquals(CpuGemm.roundUp(130, CpuGemm.MR), CpuGemm.MC);
+        assertEquals(CpuGemm.rowBlock(632, 2, CpuGemm.MR, CpuGemm.MC), CpuGemm.rowBlock(632, 2));
+        // the 5-row tile of 256-bit vectors, blocks of 130 rows
+        assertEquals(130, CpuGemm.rowBlock(632, 1, 5, 130), "one thread: MC");
+        assertEquals(130, CpuGemm.rowBlock(128, 2, 5, 130), "one block, split by columns");
+        assertEquals(130, CpuGemm.rowBlock(298, 2, 5, 130), "three blocks, split by columns as well");
+        assertEquals(130, CpuGemm.rowBlock(1024, 2, 5, 130), "eight blocks share out evenly");
+        assertEquals(110, CpuGemm.rowBlock(632, 2, 5, 130), "five blocks become six: 5 x 110 + 82");
+        assertEquals(105, CpuGemm.rowBlock(601, 2, 5, 130), "5 x 105 + 76");
+        assertEquals(100, CpuGemm.rowBlock(781, 2, 5, 130), "seven blocks become eight");
+        assertEquals(105, CpuGemm.rowBlock(910, 3, 5, 130), "seven blocks become nine on three threads");
+        // the 12-row tile of 512-bit vectors, blocks of 132 rows
+        assertEquals(132, CpuGemm.rowBlock(632, 1, 12, 132), "one thread: MC");
+        assertEquals(132, CpuGemm.rowBlock(1056, 2, 12, 132), "eight blocks share out evenly");
+        assertEquals(108, CpuGemm.rowBlock(632, 2, 12, 132), "five blocks become six: 5 x 108 + 92");
+        assertEquals(120, CpuGemm.rowBlock(901, 2, 12, 132), "seven blocks become eight: 7 x 120 + 61");
+        assertEquals(108, CpuGemm.rowBlock(910, 3, 12, 132), "seven blocks become nine on three threads");
+        assertEquals(108, CpuGemm.rowBlock(2881, 4, 12, 132), "no multiple of four: 27 blocks, one thread idle last");
+        for (int[] tile : new int[][] {{5, 130}, {12, 132}}) {
+            int mr = tile[0];
+            int mc = tile[1];
+            for (int m = 1; m <= 3000; m++) {
+                for (int threads = 1; threads <= 4; threads++) {
+                    int rows = CpuGemm.rowBlock(m, threads, mr, mc);
+                    int blocks = (m + rows - 1) / rows;
+                    int before = (m + mc - 1) / mc;
+                    String what = m + " rows on " + threads + " threads, tile " + mr + ": " + blocks + " blocks of "
+                            + rows;
+                    assertEquals(0, rows % mr, what);
+                    assertTrue(rows <= mc, what);
+                    assertTrue(rows == mc || blocks >= before && blocks <= 2 * before, what);
+                    // the last round of blocks keeps at least all but one thread busy
+                    int idle = blocks % threads == 0 ? 0 : threads - blocks % threads;
+                    assertTrue(idle <= 1 || rows == mc && before < 2 * threads, what);
+                    if (threads == 2 && rows != mc) {
+                        assertEquals(0, blocks % 2, what);
+                    }
                 }
             }
         }
