@@ -467,11 +467,22 @@ final class CpuGemm {
             s0 = 0;
             ld = kc;
         }
-        // eight rows by eight k at a time in vector registers, the rest of the depth four rows at a time
-        int vk = Transpose8.FAST ? kc / 8 * 8 : 0;
-        for (int h = 0; h < NR && vk > 0; h += 8) {
-            for (int p = 0; p < vk; p += 8) {
-                Transpose8.block(src, s0 + h * ld + p, ld, bp, base + h + p * NR, NR);
+        // sixteen (512-bit vectors) or eight rows by as many k at a time in vector registers, the rest of the depth
+        // four rows at a time
+        int vk;
+        if (Transpose16.FAST) {
+            vk = kc / 16 * 16;
+            for (int h = 0; h < NR && vk > 0; h += 16) {
+                for (int p = 0; p < vk; p += 16) {
+                    Transpose16.block(src, s0 + h * ld + p, ld, bp, base + h + p * NR, NR);
+                }
+            }
+        } else {
+            vk = Transpose8.FAST ? kc / 8 * 8 : 0;
+            for (int h = 0; h < NR && vk > 0; h += 8) {
+                for (int p = 0; p < vk; p += 8) {
+                    Transpose8.block(src, s0 + h * ld + p, ld, bp, base + h + p * NR, NR);
+                }
             }
         }
         for (int h = 0; h < NR && vk < kc; h += 4) {
