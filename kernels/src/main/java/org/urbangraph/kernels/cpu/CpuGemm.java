@@ -319,6 +319,15 @@ final class CpuGemm {
                     for (int i = 0; i < mr; i++) {
                         update(acc, to + i * NR, carr, (int) (cBase + co + i * ld), alpha, beta);
                     }
+                } else if (cs == 1 && carr != null) {
+                    // the last, partial panel of rows contiguous in a float[]
+                    for (int i = 0; i < mr; i++) {
+                        int ci = (int) (cBase + co + i * ld);
+                        for (int j = 0; j < nr; j++) {
+                            float v = alpha * acc[to + i * NR + j];
+                            carr[ci + j] = beta == 0 ? v : v + beta * carr[ci + j];
+                        }
+                    }
                 } else {
                     updateEdge(acc, to, c.seg(), co, ld, cs, mr, nr, alpha, beta);
                 }
@@ -348,15 +357,21 @@ final class CpuGemm {
             int base = aBase + ir * kc;
             long row0 = a.offset() + (long) (ic + ir) * rs + (long) pc * ks;
             float[] arr = f32 && ks == 1 && mr == MR ? CpuMem.floats(s) : null;
-            if (arr != null && MR != 5) {
-                // rows contiguous in k, in a float[]: each row in turn into its lane of the panel
-                for (int i = 0; i < MR; i++) {
-                    int ri = Math.toIntExact(s.address() / 4 + row0 + i * rs);
+            if (arr != null && MR % 4 == 0) {
+                // rows contiguous in k, in a float[]: four rows at a time into four adjacent lanes of the panel
+                for (int i = 0; i < MR; i += 4) {
+                    int r0 = Math.toIntExact(s.address() / 4 + row0 + i * rs);
+                    int r1 = Math.toIntExact(r0 + rs);
+                    int r2 = Math.toIntExact(r0 + 2 * rs);
+                    int r3 = Math.toIntExact(r0 + 3 * rs);
                     for (int p = 0, o = base + i; p < kc; p++, o += MR) {
-                        ap[o] = arr[ri + p];
+                        ap[o] = arr[r0 + p];
+                        ap[o + 1] = arr[r1 + p];
+                        ap[o + 2] = arr[r2 + p];
+                        ap[o + 3] = arr[r3 + p];
                     }
                 }
-            } else if (arr != null) {
+            } else if (arr != null && MR == 5) {
                 // rows contiguous in k, in a float[]: interleave the MR rows straight into the panel
                 int r0 = Math.toIntExact(s.address() / 4 + row0);
                 int r1 = Math.toIntExact(r0 + rs);
@@ -421,9 +436,14 @@ final class CpuGemm {
                     FloatVector.fromArray(F, farr, src).intoArray(bp, o);
                     FloatVector.fromArray(F, farr, src + LANES).intoArray(bp, o + LANES);
                 }
-            } else if (ns == 1 && nr == NR && (t == DType.F32 || t == DType.BF16)) {
+            } else if (ns == 1 && (t == DType.F32 || t == DType.BF16)) {
+                // rows contiguous in n, a full panel or the last, partial one (an 80-wide attention head is two
+                // panels of 32 and one of 16 with 512-bit vectors), zero padded
                 for (int p = 0; p < kc; p++) {
-                    CpuMem.load(s, t, col0 + p * ks, 1, NR, bp, base + p * NR);
+                    CpuMem.load(s, t, col0 + p * ks, 1, nr, bp, base + p * NR);
+                    if (nr < NR) {
+                        java.util.Arrays.fill(bp, base + p * NR + nr, base + (p + 1) * NR, 0f);
+                    }
                 }
             } else if (ks == 1) {
                 packTransposed(s, t, col0, ns, kc, nr, bp, base);
