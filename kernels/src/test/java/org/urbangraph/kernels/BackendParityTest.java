@@ -432,7 +432,7 @@ public abstract class BackendParityTest extends ParityChecks {
     void gemmMatchesTheReference() {
         ParityData d = data(41);
         int[][] sizes = {{1, 1, 1, 1}, {1, 7, 33, 5}, {2, 33, 17, 257}, {1, 257, 65, 33}, {3, 13, 257, 7},
-            {2, 70, 129, 50}, {1, 1, 300, 97}, {1, 97, 1, 33}};
+            {2, 70, 129, 50}, {1, 1, 300, 97}, {1, 97, 1, 33}, {1, 9, 300, 1100}};
         DType[] bTypes = {DType.F32, DType.BF16, DType.F16};
         Layout[] aLayouts = {CONTIGUOUS, TRANSPOSED, PADDED, BROADCAST0};
         Layout[] bLayouts = {CONTIGUOUS, TRANSPOSED, BROADCAST0, PADDED};

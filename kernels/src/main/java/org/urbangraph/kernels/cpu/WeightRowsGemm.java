@@ -41,9 +41,9 @@ final class WeightRowsGemm {
      * The most rows of x for which this order beats packing the weight (see above); -Dug.gemm.weightRows overrides.
      * With 512-bit vectors the packed path's tile is 12 x 32 (24 accumulators) while this one stays 5 x 32 (ten: its
      * five weight rows each take a general register), so the packed path wins sooner: paired on one thread of a Xeon
-     * (Cascade Lake), rates of x [M, 1536] times a 1536 x 8960 weight in place over packed were 1.25 to 1.32 at 64 rows,
-     * 0.92 to 0.95 at 80, 0.95 to 0.98 at 96 (but 1.14 to 1.18 for a 8960 x 1536 weight) and 0.82 to 0.92 at 112 and
-     * 128.
+     * (Cascade Lake), rates of x [M, 1536] times a 1536 x 8960 weight in place over packed were 1.25 to 1.32 at 64
+     * rows, 0.92 to 0.95 at 80, 0.95 to 0.98 at 96 (but 1.14 to 1.18 for a 8960 x 1536 weight) and 0.82 to 0.92 at
+     * 112 and 128.
      */
     static final int MAX_ROWS = Integer.getInteger("ug.gemm.weightRows", CpuGemm.WIDE ? 64 : 144);
     /** Weight rows per tile: five, broadcast from where they lie (each needs its own index register). */

@@ -122,6 +122,59 @@ class TransposedWeightGemmTest {
         Approx.assertCloseScaled(what, ref, Approx.toDouble(c), scale, 1e-5, 0);
     }
 
+    /**
+     * A B whose rows are contiguous in n (a weight [out, in] as a backward product multiplies by it), F32 on the heap:
+     * packed a depth block per task, each row read in order. Three column blocks of NC (the last with a partial panel),
+     * depth over two KC, rows padded (ldb > n) and offset; against a double-precision reference, with the same bits on
+     * one and two threads.
+     */
+    @Test
+    void rowMajorWeightsMatchTheReference() {
+        long seed = 900;
+        for (int[] s : new int[][] {{9, 300, 1100}, {5, 129, 33}, {131, 270, 530}, {1, 7, 3}}) {
+            for (boolean accumulate : new boolean[] {false, true}) {
+                int m = s[0];
+                int k = s[1];
+                int n = s[2];
+                int ldb = n + 3;
+                float[] a = random(m * k, seed++);
+                float[] w = random(1 + k * ldb, seed++);
+                float[] c0 = accumulate ? random(m * n, seed++) : new float[m * n];
+                float alpha = accumulate ? -1.5f : 1f;
+                float beta = accumulate ? 0.75f : 0f;
+                float[][] out = new float[2][];
+                for (CpuPool pool : new CpuPool[] {POOL1, POOL2}) {
+                    float[] c = c0.clone();
+                    View av = View.contiguous(new HostBuffer(MemorySegment.ofArray(a)), DType.F32, 0, 1, m, k);
+                    View bv = new View(new HostBuffer(MemorySegment.ofArray(w)), DType.F32, 1, new int[] {1, k, n},
+                            new long[] {0, ldb, 1});
+                    View cv = View.contiguous(new HostBuffer(MemorySegment.ofArray(c)), DType.F32, 0, 1, m, n);
+                    new CpuGemm(pool).gemm(av, bv, cv, alpha, beta);
+                    out[pool.threads() - 1] = c;
+                }
+                String what = m + "x" + k + "x" + n + (accumulate ? " alpha -1.5 beta 0.75" : "");
+                double[] ref = new double[m * n];
+                double[] scale = new double[m * n];
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double sum = 0;
+                        double mag = 0;
+                        for (int p = 0; p < k; p++) {
+                            double x = a[i * k + p];
+                            double y = w[1 + p * ldb + j];
+                            sum += x * y;
+                            mag += Math.abs(x * y);
+                        }
+                        ref[i * n + j] = alpha * sum + beta * c0[i * n + j];
+                        scale[i * n + j] = Math.abs(alpha) * mag + Math.abs(beta * c0[i * n + j]);
+                    }
+                }
+                Approx.assertCloseScaled(what, ref, Approx.toDouble(out[0]), scale, 1e-5, 0);
+                assertArrayEquals(out[0], out[1], what + ": 1 and 2 threads");
+            }
+        }
+    }
+
     @Test
     void transposedWeightsMatchTheReference() {
         long seed = 1;
