@@ -194,6 +194,35 @@ class TransposedWeightGemmTest {
         }
     }
 
+    /**
+     * Up to four row blocks by a weight wider than one NC block, A packed once: each task packs the panels of its own
+     * narrow column block and multiplies every row block by them (CpuGemm.ownColumns). The same bits as packing each
+     * NC block once for all tasks, on one and two threads, and within the reference's tolerance: one row block and
+     * several (300 rows, 528 = four blocks of 132 or five of 105 and 108 when MR is 5), depth in one and in several
+     * KC blocks, column blocks of several panels with a partial last one (1100 columns of depth 1000 are blocks of 96
+     * with 512-bit vectors), an F32 weight on the heap and in native memory and a BF16 one.
+     */
+    @Test
+    void ownColumnBlocksGiveTheSharedPackingsBits() {
+        long seed = 500;
+        for (int[] s : new int[][] {{13, 1000, 1100}, {131, 270, 530}, {300, 1000, 531}, {528, 129, 700}}) {
+            for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
+                for (boolean nativeW : new boolean[] {false, true}) {
+                    boolean accumulate = nativeW;
+                    Case t = make(s, dtype, nativeW, accumulate, seed += 3);
+                    MemorySegment wseg = weight(t.w(), dtype, nativeW);
+                    String what = s[0] + "x" + s[1] + "x" + s[2] + " W " + dtype + (nativeW ? " native" : " heap");
+                    float[] shared = run(t, new CpuGemm(POOL1, 0, 0), wseg);
+                    float[] own = run(t, new CpuGemm(POOL1, 0, 4), wseg);
+                    check(what + ", own column blocks", t, own);
+                    assertArrayEquals(shared, own, what + ": own column blocks against shared packing, 1 thread");
+                    assertArrayEquals(shared, run(t, new CpuGemm(POOL2, 0, 4), wseg),
+                            what + ": own column blocks on 2 threads against shared packing on 1");
+                }
+            }
+        }
+    }
+
     @Test
     void sameBitsForOneAndTwoThreads() {
         Case t = make(new int[] {130, 300, 67}, DType.BF16, false, true, 77);
