@@ -28,7 +28,7 @@ import org.urbangraph.kernels.View;
  *
  * <p>Loop order: for each NC column block, B is packed for the whole depth; each task then owns an MC x NC block of
  * c and walks all depth blocks over it, packing the matching A block each time (or, when c has several column blocks
- * and A is at most 16 MiB, reading the matching block of an A packed once before the first column block). Its running
+ * and A is at most 64 MiB, reading the matching block of an A packed once before the first column block). Its running
  * sums stay in a buffer of the task's own, tile after tile, that is in L2 or read in order from one depth block to
  * the next, and c is written once at the end (with the textbook order, c returns from memory for every depth block
  * once it outgrows L3).
@@ -69,11 +69,15 @@ final class CpuGemm {
     /** Below this many multiply-adds per matrix, a batch runs one matrix per task instead of splitting each. */
     private static final long SMALL = 1L << 21;
     /**
-     * Up to this many floats (16 MiB), A is packed once for the whole product when c has more than one NC column block,
+     * Up to this many floats (64 MiB), A is packed once for the whole product when c has more than one NC column block,
      * instead of once per column block: with few rows (a 128-token forward through a 1536 x 8960 projection), packing
-     * A again for each of the 18 column blocks cost a quarter as much as packing the weight itself.
+     * A again for each of the 18 column blocks cost a quarter as much as packing the weight itself; with many (the
+     * vision tower's 1024 x 5120 by 5120 x 1280 projection, 21 MB of A), packing it for each of three column blocks
+     * cost 9 % of the product (one thread, 1.39 against 1.26 times OpenBLAS's time packed once).
      */
-    private static final long SHARED_A = 1L << 22;
+    private static final long SHARED_A = 1L << 24;
+    /** A packed once for a product is kept for the next one up to this many floats (16 MiB); larger ones are dropped. */
+    private static final long KEEP_A = 1L << 22;
     /** The default of {@link #ownRowBlocks}: up to 528 rows with 512-bit vectors, 520 otherwise. */
     static final int OWN_B_ROW_BLOCKS = Integer.getInteger("ug.gemm.ownrows", 4);
     /** Floats of packed B per task in ownColumns (384 KiB: 64 columns of a 1536-deep weight). */
@@ -228,7 +232,9 @@ final class CpuGemm {
         int mcb = rowBlock(m, threads);
         int icBlocks = (m + mcb - 1) / mcb;
         // A packed once: block ic's depth block pb at ic * k + pc * (its rows rounded up to MR)
-        float[] aAll = n > NC && (long) roundUp(m, MR) * k <= SHARED_A ? buffer(packedAllA, roundUp(m, MR) * k) : null;
+        long aSize = (long) roundUp(m, MR) * k;
+        float[] aAll = n <= NC || aSize > SHARED_A ? null
+                : aSize <= KEEP_A ? buffer(packedAllA, (int) aSize) : new float[(int) aSize];
         if (aAll != null) {
             run(parallel, icBlocks * kBlocks, t -> {
                 int ic = t / kBlocks * mcb;

@@ -223,6 +223,32 @@ class TransposedWeightGemmTest {
         }
     }
 
+    /**
+     * An A of more than 16 MiB (1100 x 3900 floats) is packed once into a buffer of its own for the product, not kept
+     * for the next: the same bits as the product computed one column block at a time (each block no wider than NC, so
+     * A is packed per block there), on one and two threads, twice in a row on the same GEMM.
+     */
+    @Test
+    void largeSharedAGivesTheBitsOfPerBlockPacking() {
+        Case t = make(new int[] {1100, 3900, CpuGemm.NC + 40}, DType.F32, true, true, 600);
+        MemorySegment wseg = weight(t.w(), DType.F32, true);
+        float[] blocks = t.c0().clone();
+        CpuGemm one = new CpuGemm(POOL1);
+        View a = new View(new HostBuffer(MemorySegment.ofArray(t.a())), DType.F32, 2, new int[] {1, t.m(), t.k()},
+                new long[] {0, t.lda(), 1});
+        for (int j0 = 0; j0 < t.n(); j0 += CpuGemm.NC) {
+            int nc = Math.min(CpuGemm.NC, t.n() - j0);
+            View b = new View(new HostBuffer(wseg), DType.F32, 1 + (long) j0 * t.ldw(), new int[] {1, t.k(), nc},
+                    new long[] {0, 1, t.ldw()});
+            View c = new View(new HostBuffer(MemorySegment.ofArray(blocks)), DType.F32, j0, new int[] {1, t.m(), nc},
+                    new long[] {0, t.n(), 1});
+            one.gemm(a, b, c, t.alpha(), t.beta());
+        }
+        assertArrayEquals(blocks, run(t, one, wseg), "1 thread, A packed once");
+        assertArrayEquals(blocks, run(t, one, wseg), "1 thread, A packed once, second product");
+        assertArrayEquals(blocks, run(t, POOL2, wseg), "2 threads, A packed once");
+    }
+
     @Test
     void sameBitsForOneAndTwoThreads() {
         Case t = make(new int[] {130, 300, 67}, DType.BF16, false, true, 77);
