@@ -52,7 +52,8 @@ import org.urbangraph.kernels.View;
  *
  * <p>A product of at most 144 rows by an F32 weight in a float[] seen transposed (a Linear layer on a short
  * sequence, a decoding step) goes to {@link WeightRowsGemm} instead, which reads the weight in place rather than
- * packing it and gives the same bits.
+ * packing it and gives the same bits; one to four rows (a decoding step) go to {@link WeightRowsGemv}, a
+ * matrix-vector product with the same bits.
  *
  * <p>Determinism: each element of c is one chain of fused multiply-adds over its K products in k order (the chain goes
  * through the sums buffer between depth blocks), scaled by alpha at the end, whatever the thread count or task split.
@@ -85,6 +86,8 @@ final class CpuGemm {
 
     private final CpuPool pool;
     private final WeightRowsGemm weightRows;
+    /** Products of at most WeightRowsGemv.MAX_ROWS rows by an F32 weight seen transposed (and weightRowsMax). */
+    private final WeightRowsGemv gemv;
     /** Products of at most this many rows by an F32 weight seen transposed go to {@link WeightRowsGemm}. */
     private final int weightRowsMax;
     /** Products of at most this many row blocks, with A packed once, go to {@link #ownColumns}. */
@@ -113,6 +116,7 @@ final class CpuGemm {
     CpuGemm(CpuPool pool, int weightRowsMax, int ownRowBlocks) {
         this.pool = pool;
         this.weightRows = new WeightRowsGemm(pool);
+        this.gemv = new WeightRowsGemv(pool);
         this.weightRowsMax = weightRowsMax;
         this.ownRowBlocks = ownRowBlocks;
     }
@@ -223,6 +227,10 @@ final class CpuGemm {
     }
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
+        if (WeightRowsGemv.applies(b, m, weightRowsMax)) {
+            gemv.single(a, b, c, m, n, k, alpha, beta, parallel);
+            return;
+        }
         if (WeightRowsGemm.applies(b, m, weightRowsMax)) {
             weightRows.single(a, b, c, m, n, k, alpha, beta, parallel);
             return;

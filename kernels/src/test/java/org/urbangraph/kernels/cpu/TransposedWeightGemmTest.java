@@ -266,7 +266,43 @@ class TransposedWeightGemmTest {
     }
 
     /**
-     * A short x times an F32 weight on the heap is computed without packing the weight (WeightRowsGemm); each element
+     * One to four rows of x by an F32 weight on the heap go to WeightRowsGemv (the weight transposed LANES x LANES in
+     * registers, one multiply-add per weight float and row): the same bits as the packed path and within the
+     * reference's tolerance, on one and two threads (531 weight rows are three tasks), with alpha and beta, for c seen
+     * transposed on the heap and in native memory; depths below, at and past one transposed block, past one KC, and
+     * weights of fewer rows than a vector (one row, three) and with a partial last group. Five rows go elsewhere.
+     */
+    @Test
+    void fewRowsGiveThePackedPathsBitsThroughTheMatrixVectorProduct() {
+        long seed = 900;
+        for (int m = 1; m <= 5; m++) {
+            for (int[] kn : new int[][] {{1, 3}, {15, 17}, {16, 16}, {37, 1}, {300, 531}, {1543, 67}}) {
+                boolean accumulate = (m + kn[0]) % 2 == 0;
+                int[] s = {m, kn[0], kn[1]};
+                Case t = make(s, DType.F32, false, accumulate, seed += 3);
+                MemorySegment wseg = weight(t.w(), DType.F32, false);
+                CpuGemm.Mat b = new CpuGemm.Mat(wseg, DType.F32, 1, 1, t.ldw());
+                assertEquals(m <= 4 && WeightRowsGemv.AVAILABLE, WeightRowsGemv.applies(b, m, 144),
+                        m + " rows: the matrix-vector path applies");
+                for (CpuPool pool : new CpuPool[] {POOL1, POOL2}) {
+                    String what = s[0] + "x" + s[1] + "x" + s[2] + (accumulate ? " alpha -1.5 beta 0.75" : "")
+                            + ", " + pool.threads() + " thread(s)";
+                    float[] got = run(t, new CpuGemm(pool), wseg);
+                    check(what, t, got);
+                    assertArrayEquals(run(t, new CpuGemm(pool, 0), wseg), got, what);
+                    for (boolean nativeC : new boolean[] {false, true}) {
+                        assertArrayEquals(transposedC(t, new CpuGemm(pool, 0), wseg, nativeC),
+                                transposedC(t, new CpuGemm(pool), wseg, nativeC),
+                                what + ", c transposed" + (nativeC ? " in native memory" : "") + ", x native");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A short x times an F32 weight on the heap is computed without packing the weight (WeightRowsGemm, or
+     * WeightRowsGemv for up to four rows); each element
      * is the same chain of multiply-adds as the packed path's, so both give the same bits, on one and two threads,
      * with alpha and beta, for a c seen transposed (written through its strides, on the heap and in native memory)
      * and an x in native memory.
