@@ -266,7 +266,8 @@ class TransposedWeightGemmTest {
     }
 
     /**
-     * One to four rows of x by an F32 weight on the heap go to WeightRowsGemv (the weight transposed LANES x LANES in
+     * One to four rows of x by a weight (F32 on the heap, read in place; F32 in native memory and BF16, widened 512
+     * floats of 16 rows at a time) go to WeightRowsGemv (the weight transposed LANES x LANES in
      * registers, one multiply-add per weight float and row): the same bits as the packed path and within the
      * reference's tolerance, on one and two threads (531 weight rows are three tasks), with alpha and beta, for c seen
      * transposed on the heap and in native memory; depths below, at and past one transposed block, past one KC, and
@@ -277,25 +278,30 @@ class TransposedWeightGemmTest {
         long seed = 900;
         for (int m = 1; m <= 5; m++) {
             for (int[] kn : new int[][] {{1, 3}, {15, 17}, {16, 16}, {37, 1}, {300, 531}, {1543, 67}}) {
-                boolean accumulate = (m + kn[0]) % 2 == 0;
-                int[] s = {m, kn[0], kn[1]};
-                Case t = make(s, DType.F32, false, accumulate, seed += 3);
-                MemorySegment wseg = weight(t.w(), DType.F32, false);
-                CpuGemm.Mat b = new CpuGemm.Mat(wseg, DType.F32, 1, 1, t.ldw());
-                assertEquals(m <= 4 && WeightRowsGemv.AVAILABLE, WeightRowsGemv.applies(b, m, 144),
-                        m + " rows: the matrix-vector path applies");
-                for (CpuPool pool : new CpuPool[] {POOL1, POOL2}) {
-                    String what = s[0] + "x" + s[1] + "x" + s[2] + (accumulate ? " alpha -1.5 beta 0.75" : "")
-                            + ", " + pool.threads() + " thread(s)";
-                    float[] got = run(t, new CpuGemm(pool), wseg);
-                    check(what, t, got);
-                    assertArrayEquals(run(t, new CpuGemm(pool, 0), wseg), got, what);
-                    for (boolean nativeC : new boolean[] {false, true}) {
-                        assertArrayEquals(transposedC(t, new CpuGemm(pool, 0), wseg, nativeC),
-                                transposedC(t, new CpuGemm(pool), wseg, nativeC),
-                                what + ", c transposed" + (nativeC ? " in native memory" : "") + ", x native");
-                    }
+                for (int storage = 0; storage < 3; storage++) {
+                    checkFewRows(new int[] {m, kn[0], kn[1]}, storage == 2 ? DType.BF16 : DType.F32, storage > 0,
+                            (m + kn[0] + storage) % 2 == 0, seed += 3);
                 }
+            }
+        }
+    }
+
+    private static void checkFewRows(int[] s, DType dtype, boolean nativeW, boolean accumulate, long seed) {
+        Case t = make(s, dtype, nativeW, accumulate, seed);
+        MemorySegment wseg = weight(t.w(), dtype, nativeW);
+        CpuGemm.Mat b = new CpuGemm.Mat(wseg, dtype, 1, 1, t.ldw());
+        assertEquals(s[0] <= 4 && WeightRowsGemv.AVAILABLE, WeightRowsGemv.applies(b, s[0], 144),
+                s[0] + " rows: the matrix-vector path applies");
+        for (CpuPool pool : new CpuPool[] {POOL1, POOL2}) {
+            String what = s[0] + "x" + s[1] + "x" + s[2] + " W " + dtype + (nativeW ? " native" : " heap")
+                    + (accumulate ? " alpha -1.5 beta 0.75" : "") + ", " + pool.threads() + " thread(s)";
+            float[] got = run(t, new CpuGemm(pool), wseg);
+            check(what, t, got);
+            assertArrayEquals(run(t, new CpuGemm(pool, 0), wseg), got, what);
+            for (boolean nativeC : new boolean[] {false, true}) {
+                assertArrayEquals(transposedC(t, new CpuGemm(pool, 0), wseg, nativeC),
+                        transposedC(t, new CpuGemm(pool), wseg, nativeC),
+                        what + ", c transposed" + (nativeC ? " in native memory" : "") + ", x native");
             }
         }
     }
@@ -345,7 +351,7 @@ class TransposedWeightGemmTest {
         MemorySegment xa = ARENA.allocate((long) t.a().length * 4, 4);
         MemorySegment.copy(t.a(), 0, xa, CpuMem.F32, 0, t.a().length);
         View a = new View(new HostBuffer(xa), DType.F32, 2, new int[] {1, t.m(), t.k()}, new long[] {0, t.lda(), 1});
-        View b = new View(new HostBuffer(wseg), DType.F32, 1, new int[] {1, t.k(), t.n()},
+        View b = new View(new HostBuffer(wseg), t.dtype(), 1, new int[] {1, t.k(), t.n()},
                 new long[] {0, 1, t.ldw()});
         MemorySegment cseg = MemorySegment.ofArray(c);
         if (nativeC) {
