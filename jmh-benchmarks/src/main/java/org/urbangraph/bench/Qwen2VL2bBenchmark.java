@@ -22,6 +22,8 @@ import org.urbangraph.tensor.nn.Activation;
 import org.urbangraph.tensor.nn.Init;
 import org.urbangraph.tensor.nn.Rng;
 import org.urbangraph.vlm.MultimodalBatch;
+import org.urbangraph.vlm.generation.GenerationOptions;
+import org.urbangraph.vlm.generation.Generator;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLConfig;
 import org.urbangraph.vlm.qwen2vl.Qwen2VLForConditionalGeneration;
 import org.urbangraph.vlm.text.DecoderConfig;
@@ -30,7 +32,8 @@ import org.urbangraph.vlm.text.DecoderConfig;
  * A Qwen2-VL-2B-shaped model with random weights at the real dimensions (text: hidden 1536, 28 layers, 12 heads,
  * 2 KV heads, intermediate 8960, vocabulary 151936; vision: depth 32, width 1280, 16 heads): the vision tower on
  * one 448x448 image (1024 patches, 256 merged tokens), one embedding forward (that image plus 42 text tokens,
- * 298 tokens in all), and a 128-token text-only forward, with F32 and with BF16 weights. Each call takes seconds,
+ * 298 tokens in all), a 128-token text-only forward, and greedy generation of 16 tokens after it (KV cache), with F32
+ * and with BF16 weights. Each call takes seconds,
  * so the mode is single-shot. Peak resident memory, the peak used heap over the calls and the live heap are printed
  * at tear-down (see {@code Rss}).
  *
@@ -127,6 +130,18 @@ public class Qwen2VL2bBenchmark {
     public Tensor textForward128() {
         try (NoGrad g = NoGrad.enter()) {
             return model.forward(textBatch, false).lastHiddenState();
+        }
+    }
+
+    /**
+     * Greedy generation of 16 tokens after the 128-token text prompt, with the KV cache: the prompt's forward, then
+     * 16 decoding steps of one token each (no stop token, so all 16 run). Less {@link #textForward128}, a sixteenth
+     * of it is the time of one decoding step, which reads every weight once.
+     */
+    @Benchmark
+    public java.util.List<long[]> generate16After128() {
+        try (NoGrad g = NoGrad.enter()) {
+            return Generator.generate(model, textBatch, GenerationOptions.greedy(16, java.util.Set.of()));
         }
     }
 
