@@ -80,7 +80,7 @@ final class WeightRowsGemm {
         run(parallel, panels, jr -> {
             for (int pb = 0; pb < kBlocks; pb++) {
                 int pc = pb * KC;
-                CpuGemm.packBPanels(xt, pc, Math.min(KC, k - pc), 0, m, jr, jr + 1, xp, pb * KC * panels * NR);
+                GemmPacking.packBPanels(xt, pc, Math.min(KC, k - pc), 0, m, jr, jr + 1, xp, pb * KC * panels * NR);
             }
         });
         // a single weight row may carry any stride (a view of one row leaves it unused)
