@@ -86,8 +86,12 @@ final class CpuGemm {
 
     private final CpuPool pool;
     private final WeightRowsGemm weightRows;
-    /** Products of at most WeightRowsGemv.MAX_ROWS rows by an F32 weight seen transposed (and weightRowsMax). */
+    /**
+     * Products of at most gemvRowsMax rows (and weightRowsMax) by a weight seen transposed, F32, BF16 or F16, on the
+     * heap or in native memory.
+     */
     private final WeightRowsGemv gemv;
+    private final int gemvRowsMax;
     /** Products of at most this many rows by an F32 weight seen transposed go to {@link WeightRowsGemm}. */
     private final int weightRowsMax;
     /** Products of at most this many row blocks, with A packed once, go to {@link #ownColumns}. */
@@ -114,11 +118,20 @@ final class CpuGemm {
 
     /** With ownRowBlocks 0, every product that packs B shares it between tasks (tests compare the two paths). */
     CpuGemm(CpuPool pool, int weightRowsMax, int ownRowBlocks) {
+        this(pool, weightRowsMax, ownRowBlocks, WeightRowsGemv.MAX_ROWS);
+    }
+
+    /**
+     * With gemvRowsMax 0, products of one to four rows go to WeightRowsGemm instead of WeightRowsGemv (tests compare
+     * the two); weightRowsMax 0 turns both off.
+     */
+    CpuGemm(CpuPool pool, int weightRowsMax, int ownRowBlocks, int gemvRowsMax) {
         this.pool = pool;
         this.weightRows = new WeightRowsGemm(pool);
         this.gemv = new WeightRowsGemv(pool);
         this.weightRowsMax = weightRowsMax;
         this.ownRowBlocks = ownRowBlocks;
+        this.gemvRowsMax = gemvRowsMax;
     }
 
     /** One matrix of a batched operand: its memory, first element, strides along the two matrix dimensions. */
@@ -227,7 +240,7 @@ final class CpuGemm {
     }
 
     private void single(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta, boolean parallel) {
-        if (WeightRowsGemv.applies(b, m, weightRowsMax)) {
+        if (WeightRowsGemv.applies(b, m, Math.min(weightRowsMax, gemvRowsMax))) {
             gemv.single(a, b, c, m, n, k, alpha, beta, parallel);
             return;
         }

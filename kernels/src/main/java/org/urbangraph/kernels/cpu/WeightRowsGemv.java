@@ -9,7 +9,7 @@ import org.urbangraph.kernels.DType;
 import org.urbangraph.kernels.cpu.CpuGemm.Mat;
 
 /**
- * {@code c = alpha * x @ W^T + beta * c} for one to {@link #MAX_ROWS} rows of x (a decoding step, a batch of a few
+ * {@code c = alpha * x @ W^T + beta * c} for one to {@link #ROWS} rows of x (a decoding step, a batch of a few
  * sequences decoding together) by an [N, K] weight (F32, BF16 or F16, on the heap or memory-mapped): a matrix-vector
  * product, bound by reading W from memory once. {@link WeightRowsGemm} would spend a whole 2 x LANES-token panel of multiply-adds on each weight float
  * for one token (31 of every 32 wasted with 512-bit vectors: 1.6 to 1.9 GFLOP/s on one thread of a Xeon against
@@ -26,8 +26,10 @@ import org.urbangraph.kernels.cpu.CpuGemm.Mat;
  */
 final class WeightRowsGemv {
 
-    /** The most rows of x taken; -Dug.gemm.gemvRows overrides (0 turns this path off). */
-    static final int MAX_ROWS = Integer.getInteger("ug.gemm.gemvRows", 4);
+    /** Rows of x the loop has accumulators for. */
+    static final int ROWS = 4;
+    /** The most rows of x taken: ROWS, or fewer with -Dug.gemm.gemvRows (0 turns this path off). */
+    static final int MAX_ROWS = Math.max(0, Math.min(ROWS, Integer.getInteger("ug.gemm.gemvRows", ROWS)));
     /** Whether the vector width has a transpose here (16 or 8 floats). */
     static final boolean AVAILABLE = LANES == 16 && Transpose16.FAST || LANES == 8 && Transpose8.FAST;
     /** Weight rows per task: a multiple of LANES. */
@@ -46,12 +48,12 @@ final class WeightRowsGemv {
     }
 
     /**
-     * Whether this path takes the product: at most min(maxRows, MAX_ROWS) rows, and b a weight seen transposed (its
+     * Whether this path takes the product: at most min(maxRows, ROWS) rows, and b a weight seen transposed (its
      * rows contiguous in k) in F32, BF16 or F16, on the heap or in native memory (a memory-mapped weight file).
      */
     static boolean applies(Mat b, int m, int maxRows) {
         DType t = b.dtype();
-        return AVAILABLE && m <= Math.min(maxRows, MAX_ROWS) && b.rowStride() == 1
+        return AVAILABLE && m <= Math.min(maxRows, ROWS) && b.rowStride() == 1
                 && (t == DType.F32 || t == DType.BF16 || t == DType.F16);
     }
 

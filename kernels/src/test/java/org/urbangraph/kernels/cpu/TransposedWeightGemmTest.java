@@ -63,6 +63,10 @@ class TransposedWeightGemmTest {
                 short h = HostAccess.floatToBf16(w[i]);
                 w[i] = Float.intBitsToFloat(h << 16);
                 seg.set(CpuMem.I16, 2L * i, h);
+            } else if (dtype == DType.F16) {
+                short h = Float.floatToFloat16(w[i]);
+                w[i] = Float.float16ToFloat(h);
+                seg.set(CpuMem.I16, 2L * i, h);
             } else {
                 seg.set(CpuMem.F32, 4L * i, w[i]);
             }
@@ -198,14 +202,14 @@ class TransposedWeightGemmTest {
      * Up to four row blocks by a weight wider than one NC block, A packed once: each task packs the panels of its own
      * narrow column block and multiplies every row block by them (CpuGemm.ownColumns). The same bits as packing each
      * NC block once for all tasks, on one and two threads, and within the reference's tolerance: one row block and
-     * several (300 rows, 528 = four blocks of 132 or five of 105 and 108 when MR is 5), depth in one and in several
+     * several (300 rows; four whole blocks, 528 rows with the 12-row tile, 520 with the 5-row one), depth in one and in several
      * KC blocks, column blocks of several panels with a partial last one (1100 columns of depth 1000 are blocks of 96
      * with 512-bit vectors), an F32 weight on the heap and in native memory and a BF16 one.
      */
     @Test
     void ownColumnBlocksGiveTheSharedPackingsBits() {
         long seed = 500;
-        for (int[] s : new int[][] {{13, 1000, 1100}, {131, 270, 530}, {300, 1000, 531}, {528, 129, 700}}) {
+        for (int[] s : new int[][] {{13, 1000, 1100}, {131, 270, 530}, {300, 1000, 531}, {4 * CpuGemm.MC, 129, 700}}) {
             for (DType dtype : new DType[] {DType.F32, DType.BF16}) {
                 for (boolean nativeW : new boolean[] {false, true}) {
                     boolean accumulate = nativeW;
@@ -266,8 +270,8 @@ class TransposedWeightGemmTest {
     }
 
     /**
-     * One to four rows of x by a weight (F32 on the heap, read in place; F32 in native memory and BF16, widened 512
-     * floats of 16 rows at a time) go to WeightRowsGemv (the weight transposed LANES x LANES in
+     * One to four rows of x by a weight (F32 on the heap, read in place; F32 in native memory, BF16 and F16, widened 512
+     * floats of LANES rows at a time, a depth of 1024 ending on a chunk) go to WeightRowsGemv (the weight transposed LANES x LANES in
      * registers, one multiply-add per weight float and row): the same bits as the packed path and within the
      * reference's tolerance, on one and two threads (531 weight rows are three tasks), with alpha and beta, for c seen
      * transposed on the heap and in native memory; depths below, at and past one transposed block, past one KC, and
@@ -277,10 +281,11 @@ class TransposedWeightGemmTest {
     void fewRowsGiveThePackedPathsBitsThroughTheMatrixVectorProduct() {
         long seed = 900;
         for (int m = 1; m <= 5; m++) {
-            for (int[] kn : new int[][] {{1, 3}, {15, 17}, {16, 16}, {37, 1}, {300, 531}, {1543, 67}}) {
-                for (int storage = 0; storage < 3; storage++) {
-                    checkFewRows(new int[] {m, kn[0], kn[1]}, storage == 2 ? DType.BF16 : DType.F32, storage > 0,
-                            (m + kn[0] + storage) % 2 == 0, seed += 3);
+            for (int[] kn : new int[][] {{1, 3}, {15, 17}, {16, 16}, {37, 1}, {300, 531}, {1024, 40}, {1543, 67}}) {
+                for (int storage = 0; storage < 4; storage++) {
+                    DType dtype = storage == 2 ? DType.BF16 : storage == 3 ? DType.F16 : DType.F32;
+                    checkFewRows(new int[] {m, kn[0], kn[1]}, dtype, storage > 0, (m + kn[0] + storage) % 2 == 0,
+                            seed += 3);
                 }
             }
         }
@@ -306,9 +311,14 @@ class TransposedWeightGemmTest {
         }
     }
 
+    /** WeightRowsGemm up to 144 rows on every machine, WeightRowsGemv off. */
+    private static CpuGemm inPlace(CpuPool pool) {
+        return new CpuGemm(pool, 144, CpuGemm.OWN_B_ROW_BLOCKS, 0);
+    }
+
     /**
-     * A short x times an F32 weight on the heap is computed without packing the weight (WeightRowsGemm, or
-     * WeightRowsGemv for up to four rows); each element
+     * A short x times an F32 weight on the heap is computed without packing the weight (WeightRowsGemm, here for one
+     * to four rows too, with WeightRowsGemv turned off, as it is where no transpose fits the vector width); each element
      * is the same chain of multiply-adds as the packed path's, so both give the same bits, on one and two threads,
      * with alpha and beta, for a c seen transposed (written through its strides, on the heap and in native memory)
      * and an x in native memory.
@@ -327,12 +337,12 @@ class TransposedWeightGemmTest {
                 for (CpuPool pool : new CpuPool[] {POOL1, POOL2}) {
                     String what = s[0] + "x" + s[1] + "x" + s[2] + (accumulate ? " alpha -1.5 beta 0.75" : "")
                             + ", " + pool.threads() + " thread(s)";
-                    float[] inPlace = run(t, new CpuGemm(pool, 144), wseg);
+                    float[] inPlace = run(t, inPlace(pool), wseg);
                     check(what, t, inPlace);
                     assertArrayEquals(run(t, new CpuGemm(pool, 0), wseg), inPlace, what);
                     for (boolean nativeC : new boolean[] {false, true}) {
                         assertArrayEquals(transposedC(t, new CpuGemm(pool, 0), wseg, nativeC),
-                                transposedC(t, new CpuGemm(pool, 144), wseg, nativeC),
+                                transposedC(t, inPlace(pool), wseg, nativeC),
                                 what + ", c transposed" + (nativeC ? " in native memory" : "") + ", x native");
                     }
                 }
