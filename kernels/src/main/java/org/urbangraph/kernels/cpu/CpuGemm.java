@@ -264,8 +264,9 @@ final class CpuGemm {
                 GemmPacking.packA(a, ic, mc, pc, Math.min(KC, k - pc), aAll, ic * k + pc * roundUp(mc, MR));
             });
         }
-        if (aAll != null && icBlocks <= ownRowBlocks && !(b.dtype() == DType.F32 && b.colStride() == 1
-                && CpuMem.floats(b.seg()) != null)) {
+        // rows of B contiguous in n, in a float[]: a weight [out, in] in a backward product (packed by rows, below)
+        float[] rowsB = b.dtype() == DType.F32 && b.colStride() == 1 ? CpuMem.floats(b.seg()) : null;
+        if (aAll != null && icBlocks <= ownRowBlocks && rowsB == null) {
             ownColumns(aAll, b, c, m, n, k, mcb, icBlocks, kBlocks, alpha, beta, parallel);
             return;
         }
@@ -277,16 +278,8 @@ final class CpuGemm {
             float[] bp = buffer(packedB, kBlocks * KC * panels * NR);
             // a task packs two panels over the whole depth: each weight row is read as one long stream (for an [N, K]
             // weight), which the hardware prefetcher follows, where a task per depth block read 1 KiB of each row
-            java.util.function.IntConsumer pack = g -> {
-                for (int jr = 2 * g; jr < Math.min(panels, 2 * g + 2); jr++) {
-                    for (int pb = 0; pb < kBlocks; pb++) {
-                        int pc = pb * KC;
-                        GemmPacking.packBPanels(b, pc, Math.min(KC, k - pc), jcf, nc, jr, jr + 1, bp,
-                                pb * KC * panels * NR);
-                    }
-                }
-            };
-            float[] rowsB = b.dtype() == DType.F32 && b.colStride() == 1 ? CpuMem.floats(b.seg()) : null;
+            java.util.function.IntConsumer pack = g -> GemmPacking.packPanelsOverDepth(b, k, jcf, nc, 2 * g,
+                    Math.min(panels, 2 * g + 2), bp);
             if (rowsB != null) {
                 // rows contiguous in n, in a float[] (a weight [out, in] in a backward product): a task per depth
                 // block reads each of its rows' nc floats as one stream, where a task per panel pair read 128 bytes
@@ -342,13 +335,7 @@ final class CpuGemm {
             // panel by panel over the whole depth: each weight row is read as one stream (see single); packing the
             // depth in chunks, to keep a deep weight's panels in L2, was slower (128 x 8960 x 1536: 1.17 against 1.09
             // times OpenBLAS's time, in chunks of 1536)
-            for (int jr = 0; jr < panels; jr++) {
-                for (int pb = 0; pb < kBlocks; pb++) {
-                    int pc = pb * KC;
-                    GemmPacking.packBPanels(b, pc, Math.min(KC, k - pc), jc, nc, jr, jr + 1, bp,
-                            pb * KC * panels * NR);
-                }
-            }
+            GemmPacking.packPanelsOverDepth(b, k, jc, nc, 0, panels, bp);
             for (int ic = 0; ic < m; ic += mcb) {
                 int mc = Math.min(mcb, m - ic);
                 for (int pb = 0; pb < kBlocks; pb++) {

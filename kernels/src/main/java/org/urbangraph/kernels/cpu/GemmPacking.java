@@ -1,5 +1,6 @@
 package org.urbangraph.kernels.cpu;
 
+import static org.urbangraph.kernels.cpu.CpuGemm.KC;
 import static org.urbangraph.kernels.cpu.CpuGemm.MR;
 import static org.urbangraph.kernels.cpu.CpuGemm.NR;
 import static org.urbangraph.kernels.cpu.CpuMem.F;
@@ -84,6 +85,20 @@ final class GemmPacking {
                         ap[base + p * MR + i] = i < mr ? CpuMem.get(s, a.dtype(), row0 + i * rs + p * ks) : 0f;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Panels [p0, p1) of columns [jc, jc+nc) of b over the whole depth k, each panel's depth blocks in turn, so that a
+     * weight seen transposed has each of its rows read as one stream: depth block pb of the block's panels starts at
+     * pb * KC * (panels of nc) * NR in bp.
+     */
+    static void packPanelsOverDepth(Mat b, int k, int jc, int nc, int p0, int p1, float[] bp) {
+        int panels = (nc + NR - 1) / NR;
+        for (int jr = p0; jr < p1; jr++) {
+            for (int pc = 0; pc < k; pc += KC) {
+                packBPanels(b, pc, Math.min(KC, k - pc), jc, nc, jr, jr + 1, bp, pc * panels * NR);
             }
         }
     }
