@@ -180,6 +180,58 @@ final class CpuGemm {
         single(a, b, c, m, n, k, alpha, 0f, false);
     }
 
+    /** Floats that {@link #packWhole} fills for a b of depth k and width n. */
+    static int packedSize(int k, int n) {
+        return Math.multiplyExact(k, roundUp(n, NR));
+    }
+
+    /**
+     * b [k, n] packed whole into bp for {@link #serialPacked}, on the calling thread: the layout of one column block
+     * of {@link #single} as wide as b (depth block pb at pb * KC * panels * NR, panel jr at jr * NR * kc within it).
+     * For a kernel that multiplies many blocks of rows by the same b (fused attention's keys and values), which
+     * {@link #serial} would pack again for each.
+     */
+    void packWhole(Mat b, int k, int n, float[] bp) {
+        int panels = (n + NR - 1) / NR;
+        float[] rowsB = b.dtype() == DType.F32 && b.colStride() == 1 ? CpuMem.floats(b.seg()) : null;
+        if (rowsB == null) {
+            GemmPacking.packPanelsOverDepth(b, k, 0, n, 0, panels, bp);
+            return;
+        }
+        int src0 = Math.toIntExact(b.seg().address() / 4 + b.offset());
+        int ks = Math.toIntExact(b.rowStride());
+        for (int pc = 0; pc < k; pc += KC) {
+            GemmPacking.packBRows(rowsB, Math.toIntExact(src0 + (long) pc * ks), ks, Math.min(KC, k - pc), n, bp,
+                    pc * panels * NR);
+        }
+    }
+
+    /**
+     * c = alpha * a @ b (c overwritten, F32) on the calling thread, b packed by {@link #packWhole}: the bits of
+     * {@link #serial} (the same micro-kernel, tiles and order of the multiply-adds).
+     */
+    void serialPacked(Mat a, float[] bp, Mat c, int m, int n, int k, float alpha) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            scaleC(c, m, n, 0f);
+            return;
+        }
+        int kBlocks = (k + KC - 1) / KC;
+        int panels = (n + NR - 1) / NR;
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = Math.min(MC, m - ic);
+            float[] ap = buffer(packedA, roundUp(mc, MR) * Math.min(KC, k));
+            for (int pb = 0; pb < kBlocks; pb++) {
+                int pc = pb * KC;
+                int kc = Math.min(KC, k - pc);
+                GemmPacking.packA(a, ic, mc, pc, kc, ap, 0);
+                macroKernel(ap, 0, mc, kc, bp, pc * panels * NR, 0, panels, n, c, ic, 0, pb, kBlocks, alpha, 0f);
+            }
+        }
+    }
+
     /** A row-major float[] matrix starting at off with leading dimension ld. */
     static Mat rows(float[] arr, int off, int ld) {
         return new Mat(java.lang.foreign.MemorySegment.ofArray(arr), DType.F32, off, ld, 1);
