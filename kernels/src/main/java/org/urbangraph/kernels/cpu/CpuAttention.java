@@ -270,6 +270,11 @@ final class CpuAttention {
                 deltaAll[idx] = CpuMath.dot(ob, 0, gb, 0, dv);
             }
         });
+        if (rows.suitsBackward(batch, hq, lq, lk, d, dv)) {
+            rows.backward(q, k, v, mk, scale, dOut, lseAll, deltaAll, transposedHeads(k, batch, hkv, lk, d),
+                    transposedHeads(v, batch, hkv, lk, dv), dq, dk, dvOut);
+            return;
+        }
         int kBlocks = (lk + BK - 1) / BK;
         pool.run(batch * hkv * kBlocks, t -> {
             int kb = t % kBlocks;

@@ -170,14 +170,20 @@ final class CpuGemm {
      * pool tasks (fused attention's score and value products). The packing buffers are the calling thread's own.
      */
     void serial(Mat a, Mat b, Mat c, int m, int n, int k, float alpha) {
+        serial(a, b, c, m, n, k, alpha, 0f);
+    }
+
+    /** c = alpha * a @ b + beta * c (F32) on the calling thread only, as {@link #serial(Mat, Mat, Mat, int, int, int,
+     * float)}. */
+    void serial(Mat a, Mat b, Mat c, int m, int n, int k, float alpha, float beta) {
         if (m == 0 || n == 0) {
             return;
         }
         if (k == 0) {
-            scaleC(c, m, n, 0f);
+            scaleC(c, m, n, beta);
             return;
         }
-        single(a, b, c, m, n, k, alpha, 0f, false);
+        single(a, b, c, m, n, k, alpha, beta, false);
     }
 
     /** Floats that {@link #packWhole} fills for a b of depth k and width n. */

@@ -2,7 +2,9 @@ package org.urbangraph.kernels.cpu;
 
 import static org.urbangraph.kernels.cpu.CpuMem.seg;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
+import org.urbangraph.kernels.DType;
 import org.urbangraph.kernels.View;
 
 /**
@@ -42,11 +44,15 @@ final class RowAttention {
     private final boolean packOnce;
     private final ThreadLocal<float[]> packedK = new ThreadLocal<>();
     private final ThreadLocal<float[]> packedV = new ThreadLocal<>();
+    private final ThreadLocal<float[]> packedKRows = new ThreadLocal<>();
+    /** The backward below for long sequences; {@code -Dug.attention.rowBackward=false}, for comparisons. */
+    private final boolean rowBackward;
 
     RowAttention(CpuPool pool, CpuGemm gemm) {
         this.pool = pool;
         this.gemm = gemm;
         this.packOnce = !"false".equals(System.getProperty("ug.attention.packOnce"));
+        this.rowBackward = !"false".equals(System.getProperty("ug.attention.rowBackward"));
     }
 
     /** Whether a forward of lq queries over lk keys goes this way rather than through the tiles. */
@@ -140,6 +146,123 @@ final class RowAttention {
                 }
             }
         });
+    }
+
+    /**
+     * The most floats of per-head key and value gradients (batch x query heads x keys x (d + dv)) for which the
+     * backward goes this way; above it, the tiled backward. A shape limit, so that the path never depends on threads.
+     */
+    static final long MAX_BACKWARD_FLOATS = 16L << 20;
+
+    /**
+     * Whether a backward of lq queries over lk keys goes this way rather than through the tiles
+     * ({@code -Dug.attention.rowBackward=false} keeps it on the tiles, for comparisons).
+     */
+    boolean suitsBackward(int batch, int hq, int lq, int lk, int d, int dv) {
+        return rowBackward && suits(lq, lk) && (long) batch * hq * lk * (d + dv) <= MAX_BACKWARD_FLOATS;
+    }
+
+    /**
+     * The backward of {@link #forward}: per head, each block of ROWS queries recomputes its probabilities P from the
+     * saved log-sum-exp (lseAll, index (b * hq + h) * lq + i) and, with deltaAll = rowsum(dOut * out), the score
+     * gradient dS = P * (dOut V^T - delta) * scale; then dQ = dS K for its rows, and the head's own dK += dS^T Q and
+     * dV += P^T dOut over its key range. Five products per block on the packed GEMM, the keys and values of a range
+     * packed once per head. A task owns a head: its dQ rows, and its key and value gradients in buffers of its own, which
+     * the heads of a group then add into dk and dv in head order (so the bits do not depend on the threads). kts and
+     * vts hold every key and value head transposed to [dim, lk] (index b * hkv + hk).
+     */
+    void backward(View q, View k, View v, MaskRules mk, float scale, View dOut, float[] lseAll, float[] deltaAll,
+                  float[][] kts, float[][] vts, View dq, View dk, View dvOut) {
+        int batch = q.size(0);
+        int hq = q.size(1);
+        int lq = q.size(2);
+        int d = q.size(3);
+        int hkv = k.size(1);
+        int lk = k.size(2);
+        int dv = v.size(3);
+        int group = hq / hkv;
+        int blocks = (lq + ROWS - 1) / ROWS;
+        float[][] dkHeads = new float[batch * hq][];
+        float[][] dvHeads = new float[batch * hq][];
+        pool.run(batch * hq, t -> {
+            int h = t % hq;
+            int b = t / hq;
+            int hk = h / group;
+            float[] dkAcc = new float[lk * d];
+            float[] dvAcc = new float[lk * dv];
+            int packedStart = 0;
+            int packedKeys = 0;
+            float[] ktp = null;
+            float[] vtp = null;
+            float[] kp = null;
+            for (int qb = 0; qb < blocks; qb++) {
+                int i0 = qb * ROWS;
+                int bq = Math.min(ROWS, lq - i0);
+                int ks = mk.keyStart(b, i0);
+                int kn = Math.max(0, mk.keyEnd(b, i0, bq, lk) - ks);
+                float[] dqRows = Scratch.get(Scratch.H, bq * d);
+                if (kn == 0) {
+                    Arrays.fill(dqRows, 0, bq * d, 0f);
+                    CpuAttention.storeRows(dqRows, d, dq, b, h, i0, bq, d);
+                    continue;
+                }
+                if (ks != packedStart || kn != packedKeys) {
+                    ktp = CpuGemm.buffer(packedK, CpuGemm.packedSize(d, kn));
+                    vtp = CpuGemm.buffer(packedV, CpuGemm.packedSize(dv, kn));
+                    kp = CpuGemm.buffer(packedKRows, CpuGemm.packedSize(kn, d));
+                    gemm.packWhole(CpuGemm.rows(kts[b * hkv + hk], ks, lk), d, kn, ktp);
+                    gemm.packWhole(CpuGemm.rows(vts[b * hkv + hk], ks, lk), dv, kn, vtp);
+                    gemm.packWhole(head(k, b, hk, ks), kn, d, kp);
+                    packedStart = ks;
+                    packedKeys = kn;
+                }
+                // P = exp(scale * q k^T - lse), masked
+                float[] p = Scratch.get(Scratch.G, bq * kn);
+                gemm.serialPacked(head(q, b, h, i0), ktp, CpuGemm.rows(p, 0, kn), bq, kn, d, scale);
+                mk.apply(b, i0, bq, ks, kn, p);
+                int rowBase = (b * hq + h) * lq + i0;
+                for (int i = 0; i < bq; i++) {
+                    float l = lseAll[rowBase + i];
+                    if (l == Float.NEGATIVE_INFINITY) {
+                        Arrays.fill(p, i * kn, (i + 1) * kn, 0f);
+                    } else {
+                        CpuAttention.expShift(p, i * kn, kn, l);
+                    }
+                }
+                // dS = P * (dOut v^T - delta) * scale
+                float[] ds = Scratch.get(Scratch.D, bq * kn);
+                gemm.serialPacked(head(dOut, b, h, i0), vtp, CpuGemm.rows(ds, 0, kn), bq, kn, dv, 1f);
+                for (int i = 0; i < bq; i++) {
+                    CpuMath.scoreGradient(p, ds, i * kn, kn, deltaAll[rowBase + i], scale);
+                }
+                // dQ = dS k; dK += dS^T q; dV += P^T dOut
+                gemm.serialPacked(CpuGemm.rows(ds, 0, kn), kp, CpuGemm.rows(dqRows, 0, d), bq, d, kn, 1f);
+                CpuAttention.storeRows(dqRows, d, dq, b, h, i0, bq, d);
+                gemm.serial(transposed(ds, kn), head(q, b, h, i0), CpuGemm.rows(dkAcc, ks * d, d), kn, d, bq, 1f, 1f);
+                gemm.serial(transposed(p, kn), head(dOut, b, h, i0), CpuGemm.rows(dvAcc, ks * dv, dv), kn, dv, bq, 1f,
+                        1f);
+            }
+            dkHeads[t] = dkAcc;
+            dvHeads[t] = dvAcc;
+        });
+        // the group's heads added in head order, per key head
+        pool.run(batch * hkv, t -> {
+            int hk = t % hkv;
+            int b = t / hkv;
+            float[] dkSum = dkHeads[b * hq + hk * group];
+            float[] dvSum = dvHeads[b * hq + hk * group];
+            for (int g = 1; g < group; g++) {
+                CpuMath.addInto(dkSum, dkHeads[b * hq + hk * group + g], lk * d);
+                CpuMath.addInto(dvSum, dvHeads[b * hq + hk * group + g], lk * dv);
+            }
+            CpuAttention.storeRows(dkSum, d, dk, b, hk, 0, lk, d);
+            CpuAttention.storeRows(dvSum, dv, dvOut, b, hk, 0, lk, dv);
+        });
+    }
+
+    /** An [rows, n] row-major float[] block seen as its transpose [n, rows], as a GEMM operand. */
+    private static CpuGemm.Mat transposed(float[] arr, int n) {
+        return new CpuGemm.Mat(MemorySegment.ofArray(arr), DType.F32, 0, 1, n);
     }
 
     /** Rows [r0, ...) of head h of sequence b of a [B, H, L, dim] view, as a GEMM operand read in place. */

@@ -17,15 +17,17 @@ import org.urbangraph.kernels.View;
  * The row-block attention forward packs a key range's keys and values once for a run of query blocks: the same bits
  * as packing them again inside each block's products, whatever the mask (images as segments, causal, windows,
  * padding), the head sizes (80-wide heads end on a partial panel) and the thread count. Also the packed product
- * itself against {@link CpuGemm#serial}.
+ * itself against {@link CpuGemm#serial}; and the row-block backward against the tiled one.
  */
 class RowAttentionPackOnceTest {
 
     private static final String PROPERTY = "ug.attention.packOnce";
+    private static final String ROW_BACKWARD = "ug.attention.rowBackward";
 
     @AfterEach
     void clearProperty() {
         System.clearProperty(PROPERTY);
+        System.clearProperty(ROW_BACKWARD);
     }
 
     private static float[] randomArray(long seed, int n) {
@@ -114,6 +116,52 @@ class RowAttentionPackOnceTest {
             for (int j = 1; j < 4; j++) {
                 assertArrayEquals(outs[0], outs[j], c.name() + ", run " + j + " (pack once: " + (j >= 2) + ")");
                 assertArrayEquals(lses[0], lses[j], c.name() + " log-sum-exp, run " + j);
+            }
+        }
+    }
+
+    /** dq, dk, dv of one backward, flattened in that order. */
+    private static float[][] backward(Case c, CpuBackend backend, View q, View k, View v, View dOut) {
+        View out = zeros(c.batch(), c.hq(), c.len(), c.dv());
+        View lse = zeros(c.batch(), c.hq(), c.len());
+        backend.attention(q, k, v, c.mask(), 0.125f, out, lse);
+        View dq = zeros(c.batch(), c.hq(), c.len(), c.d());
+        View dk = zeros(c.batch(), c.hk(), c.len(), c.d());
+        View dv = zeros(c.batch(), c.hk(), c.len(), c.dv());
+        backend.attentionBackward(q, k, v, c.mask(), 0.125f, out, lse, dOut, dq, dk, dv);
+        return new float[][] {read(dq), read(dk), read(dv)};
+    }
+
+    @Test
+    void theRowBackwardAgreesWithTheTiledOneAndDoesNotDependOnThreads() {
+        for (Case c : cases()) {
+            View q = random(4, c.batch(), c.hq(), c.len(), c.d());
+            View k = random(5, c.batch(), c.hk(), c.len(), c.d());
+            View v = random(6, c.batch(), c.hk(), c.len(), c.dv());
+            View dOut = random(7, c.batch(), c.hq(), c.len(), c.dv());
+            System.setProperty(ROW_BACKWARD, "false");
+            float[][] tiled = backward(c, CpuBackend.withThreads(1), q, k, v, dOut);
+            System.clearProperty(ROW_BACKWARD);
+            CpuBackend one = CpuBackend.withThreads(1);
+            assertTrue(new RowAttention(new CpuPool(1), new CpuGemm(new CpuPool(1)))
+                    .suitsBackward(c.batch(), c.hq(), c.len(), c.len(), c.d(), c.dv()), c.name() + " takes the rows");
+            float[][] rows = backward(c, one, q, k, v, dOut);
+            float[][] rowsThree = backward(c, CpuBackend.withThreads(3), q, k, v, dOut);
+            String[] names = {"dq", "dk", "dv"};
+            for (int g = 0; g < 3; g++) {
+                assertArrayEquals(rows[g], rowsThree[g], c.name() + " " + names[g] + ": one thread against three");
+                double scale = 0;
+                for (float x : tiled[g]) {
+                    scale = Math.max(scale, Math.abs(x));
+                }
+                assertTrue(scale > 0, c.name() + " " + names[g] + " is not all zeros");
+                for (int i = 0; i < tiled[g].length; i++) {
+                    double diff = Math.abs(rows[g][i] - tiled[g][i]);
+                    if (diff > 2e-5 * scale) {
+                        throw new AssertionError(c.name() + " " + names[g] + "[" + i + "]: rows " + rows[g][i]
+                                + ", tiles " + tiled[g][i] + " (largest magnitude " + scale + ")");
+                    }
+                }
             }
         }
     }
