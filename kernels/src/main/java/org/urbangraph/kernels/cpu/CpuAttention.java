@@ -135,13 +135,14 @@ final class CpuAttention {
         int group = hq / hkv;
         MaskRules mk = MaskRules.of(mask, batch, lq, lk);
         int qBlocks = (lq + BQ - 1) / BQ;
+        if (RowAttention.suits(lq, lk)) {
+            // the row blocks pack each key range from k itself (transposed copies only for the old order)
+            rows.forward(q, k, v, mk, scale, out, lse, rows.packsOnce() ? null : transposedHeads(k, batch, hkv, lk, d));
+            return;
+        }
         // several query blocks per head share one transposed copy of each key head; with a single block (decoding
         // with a KV cache, short sequences) each key block is read once anyway, so it is transposed in place
         float[][] kts = qBlocks > 1 ? transposedHeads(k, batch, hkv, lk, d) : null;
-        if (RowAttention.suits(lq, lk)) {
-            rows.forward(q, k, v, mk, scale, out, lse, kts);
-            return;
-        }
         pool.run(batch * hq * qBlocks, t -> {
             int qb = t % qBlocks;
             int h = t / qBlocks % hq;
@@ -271,8 +272,7 @@ final class CpuAttention {
             }
         });
         if (rows.suitsBackward(batch, hq, lq, lk, d, dv)) {
-            rows.backward(q, k, v, mk, scale, dOut, lseAll, deltaAll, transposedHeads(k, batch, hkv, lk, d),
-                    transposedHeads(v, batch, hkv, lk, dv), dq, dk, dvOut);
+            rows.backward(q, k, v, mk, scale, dOut, lseAll, deltaAll, dq, dk, dvOut);
             return;
         }
         int kBlocks = (lk + BK - 1) / BK;

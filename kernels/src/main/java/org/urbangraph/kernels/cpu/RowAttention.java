@@ -55,14 +55,20 @@ final class RowAttention {
         this.rowBackward = !"false".equals(System.getProperty("ug.attention.rowBackward"));
     }
 
+    /** Whether {@link #forward} packs a key range once per run of blocks (and so needs no transposed keys). */
+    boolean packsOnce() {
+        return packOnce;
+    }
+
     /** Whether a forward of lq queries over lk keys goes this way rather than through the tiles. */
     static boolean suits(int lq, int lk) {
         return lq >= 2 * ROWS && lk >= MIN_KEYS && lk <= MAX_KEYS;
     }
 
     /**
-     * out = softmax(mask(scale * q k^T)) v per head, lse (if not null) = the rows' log-sum-exp; kts holds every key
-     * head transposed to [d, lk] (index b * hkv + hk).
+     * out = softmax(mask(scale * q k^T)) v per head, lse (if not null) = the rows' log-sum-exp. kts, needed only
+     * when {@link #packsOnce()} is false, holds every key head transposed to [d, lk] (index b * hkv + hk); otherwise
+     * the keys are packed from k itself.
      */
     void forward(View q, View k, View v, MaskRules mk, float scale, View out, View lse, float[][] kts) {
         int batch = q.size(0);
@@ -81,7 +87,6 @@ final class RowAttention {
             int h = t / runs % hq;
             int b = t / runs / hq;
             int hk = h / group;
-            float[] kt = kts[b * hkv + hk];
             // the key range whose keys and values kp and vp hold (none while packedKeys is 0)
             int packedStart = 0;
             int packedKeys = 0;
@@ -102,7 +107,7 @@ final class RowAttention {
                     if (packOnce && (ks != packedStart || kn != packedKeys)) {
                         kp = CpuGemm.buffer(packedK, CpuGemm.packedSize(d, kn));
                         vp = CpuGemm.buffer(packedV, CpuGemm.packedSize(kn, dv));
-                        gemm.packWhole(CpuGemm.rows(kt, ks, lk), d, kn, kp);
+                        gemm.packWhole(headTransposed(k, b, hk, ks), d, kn, kp);
                         gemm.packWhole(head(v, b, hk, ks), kn, dv, vp);
                         packedStart = ks;
                         packedKeys = kn;
@@ -111,8 +116,8 @@ final class RowAttention {
                     if (packOnce) {
                         gemm.serialPacked(head(q, b, h, i0), kp, CpuGemm.rows(s, 0, kn), bq, kn, d, scale);
                     } else {
-                        gemm.serial(head(q, b, h, i0), CpuGemm.rows(kt, ks, lk), CpuGemm.rows(s, 0, kn), bq, kn, d,
-                                scale);
+                        gemm.serial(head(q, b, h, i0), CpuGemm.rows(kts[b * hkv + hk], ks, lk),
+                                CpuGemm.rows(s, 0, kn), bq, kn, d, scale);
                     }
                     mk.apply(b, i0, bq, ks, kn, s);
                     float[] inv = new float[bq];
@@ -167,12 +172,11 @@ final class RowAttention {
      * saved log-sum-exp (lseAll, index (b * hq + h) * lq + i) and, with deltaAll = rowsum(dOut * out), the score
      * gradient dS = P * (dOut V^T - delta) * scale; then dQ = dS K for its rows, and the head's own dK += dS^T Q and
      * dV += P^T dOut over its key range. Five products per block on the packed GEMM, the keys and values of a range
-     * packed once per head. A task owns a head: its dQ rows, and its key and value gradients in buffers of its own, which
-     * the heads of a group then add into dk and dv in head order (so the bits do not depend on the threads). kts and
-     * vts hold every key and value head transposed to [dim, lk] (index b * hkv + hk).
+     * packed once per head. A task owns a head: its dQ rows, and its key and value gradients in buffers of its own,
+     * which the heads of a group then add into dk and dv in head order (so the bits do not depend on the threads).
      */
     void backward(View q, View k, View v, MaskRules mk, float scale, View dOut, float[] lseAll, float[] deltaAll,
-                  float[][] kts, float[][] vts, View dq, View dk, View dvOut) {
+                  View dq, View dk, View dvOut) {
         int batch = q.size(0);
         int hq = q.size(1);
         int lq = q.size(2);
@@ -210,8 +214,8 @@ final class RowAttention {
                     ktp = CpuGemm.buffer(packedK, CpuGemm.packedSize(d, kn));
                     vtp = CpuGemm.buffer(packedV, CpuGemm.packedSize(dv, kn));
                     kp = CpuGemm.buffer(packedKRows, CpuGemm.packedSize(kn, d));
-                    gemm.packWhole(CpuGemm.rows(kts[b * hkv + hk], ks, lk), d, kn, ktp);
-                    gemm.packWhole(CpuGemm.rows(vts[b * hkv + hk], ks, lk), dv, kn, vtp);
+                    gemm.packWhole(headTransposed(k, b, hk, ks), d, kn, ktp);
+                    gemm.packWhole(headTransposed(v, b, hk, ks), dv, kn, vtp);
                     gemm.packWhole(head(k, b, hk, ks), kn, d, kp);
                     packedStart = ks;
                     packedKeys = kn;
@@ -258,6 +262,15 @@ final class RowAttention {
             CpuAttention.storeRows(dkSum, d, dk, b, hk, 0, lk, d);
             CpuAttention.storeRows(dvSum, dv, dvOut, b, hk, 0, lk, dv);
         });
+    }
+
+    /**
+     * Rows [r0, ...) of head h of sequence b of a [B, H, L, dim] view seen transposed, [dim, L - r0], as a GEMM's B
+     * (packed like a weight seen transposed, without a transposed copy of the head).
+     */
+    private static CpuGemm.Mat headTransposed(View t, int b, int h, int r0) {
+        long[] st = t.strides();
+        return new CpuGemm.Mat(seg(t), t.dtype(), t.offset() + b * st[0] + h * st[1] + r0 * st[2], st[3], st[2]);
     }
 
     /** An [rows, n] row-major float[] block seen as its transpose [n, rows], as a GEMM operand. */
