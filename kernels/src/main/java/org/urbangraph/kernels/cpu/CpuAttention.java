@@ -366,11 +366,7 @@ final class CpuAttention {
     private static void scoreGradient(Work w, float[] vt, int j0, int ldv, int bq, int bk, int dv, float scale) {
         SmallGemm.mm(bq, bk, dv, w.dout, 0, dv, vt, j0, ldv, w.dp, 0, bk, false);
         for (int i = 0; i < bq; i++) {
-            float delta = w.delta[i];
-            int off = i * bk;
-            for (int j = 0; j < bk; j++) {
-                w.dp[off + j] = w.s[off + j] * (w.dp[off + j] - delta) * scale;
-            }
+            CpuMath.scoreGradient(w.s, w.dp, i * bk, bk, w.delta[i], scale);
         }
     }
 }

@@ -247,17 +247,6 @@ final class CpuMath {
         }
     }
 
-    /** y[0..n) += x[0..n). */
-    static void addInto(float[] y, float[] x, int n) {
-        int i = 0;
-        for (; i + LANES <= n; i += LANES) {
-            FloatVector.fromArray(F, y, i).add(FloatVector.fromArray(F, x, i)).intoArray(y, i);
-        }
-        for (; i < n; i++) {
-            y[i] += x[i];
-        }
-    }
-
     /** Attention's score gradient over one row: g[off..off+n) = p * (g - delta) * scale. */
     static void scoreGradient(float[] p, float[] g, int off, int n, float delta, float scale) {
         int i = 0;

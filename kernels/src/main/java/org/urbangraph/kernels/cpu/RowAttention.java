@@ -256,8 +256,8 @@ final class RowAttention {
             float[] dkSum = dkHeads[b * hq + hk * group];
             float[] dvSum = dvHeads[b * hq + hk * group];
             for (int g = 1; g < group; g++) {
-                CpuMath.addInto(dkSum, dkHeads[b * hq + hk * group + g], lk * d);
-                CpuMath.addInto(dvSum, dvHeads[b * hq + hk * group + g], lk * dv);
+                CpuMath.axpy(1f, dkHeads[b * hq + hk * group + g], 0, dkSum, 0, lk * d);
+                CpuMath.axpy(1f, dvHeads[b * hq + hk * group + g], 0, dvSum, 0, lk * dv);
             }
             CpuAttention.storeRows(dkSum, d, dk, b, hk, 0, lk, d);
             CpuAttention.storeRows(dvSum, dv, dvOut, b, hk, 0, lk, dv);
